@@ -1,0 +1,35 @@
+// Tests are transpiled by SWC (fast, no type checking); `npm run typecheck` runs tsc separately.
+const swc = [
+  "@swc/jest",
+  {
+    jsc: { parser: { syntax: "typescript" }, target: "es2024", keepClassNames: true },
+    module: { type: "es6" },
+    sourceMaps: "inline",
+  },
+];
+
+const shared = {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  transform: { "^.+\\.ts$": swc },
+  // Sources import siblings as "./x.js" (Node ESM); map those to the .ts files.
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    {
+      ...shared,
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+    },
+    {
+      ...shared,
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/support/jest/global-setup.js",
+      globalTeardown: "<rootDir>/test/support/jest/global-teardown.js",
+    },
+  ],
+};

@@ -1,0 +1,21 @@
+import { type ControlPlane, startControlPlane } from "../controlplane/controlplane.js";
+import { testEnvironmentKeys } from "./environment.js";
+
+declare global {
+  var regcredControlPlane: ControlPlane | undefined;
+}
+
+/**
+ * Starts one control plane for the integration project and passes its coordinates to the test
+ * workers through the environment. Fails the run (never skips it) when the control plane cannot start.
+ */
+export async function globalSetup(): Promise<void> {
+  const report = (line: string) => process.stderr.write(`[controlplane] ${line}\n`);
+  const cluster = await startControlPlane({ report, keepDir: process.env.REGCRED_KEEP_CONTROLPLANE === "1" });
+  globalThis.regcredControlPlane = cluster;
+  process.env[testEnvironmentKeys.kubeconfig] = cluster.kubeconfigPath;
+  process.env[testEnvironmentKeys.version] = cluster.version;
+  process.stderr.write(
+    `[controlplane] integration tests run against Kubernetes ${cluster.version} (${cluster.server})\n`,
+  );
+}
