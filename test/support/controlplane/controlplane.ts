@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createCertificateAuthority, createServiceAccountSigningKey, type PemKeyPair } from "../pki.js";
 import { waitFor } from "../wait.js";
 import { ensureControlPlaneBinary, type ProgressReporter } from "./build.js";
-import { httpsGet } from "./http.js";
+import { httpsGet, httpsRequest, type TlsClientOptions } from "./http.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { freePort } from "./ports.js";
 import { type ManagedProcess, onTerminationSignal, startProcess } from "./processes.js";
@@ -153,6 +153,31 @@ function controllerManagerArgs(layout: Layout, port: number): string[] {
 }
 
 /**
+ * Lets anonymous clients read the ServiceAccount issuer's OIDC discovery document and JWKS, as on
+ * EKS and GKE, where cloud STS services verify projected tokens against them.
+ */
+async function allowAnonymousIssuerDiscovery(server: string, tls: TlsClientOptions): Promise<void> {
+  const response = await httpsRequest(
+    "POST",
+    `${server}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`,
+    tls,
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "service-account-issuer-discovery-anonymous" },
+      roleRef: {
+        apiGroup: "rbac.authorization.k8s.io",
+        kind: "ClusterRole",
+        name: "system:service-account-issuer-discovery",
+      },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:unauthenticated" }],
+    },
+  );
+  if (response.status !== 201)
+    throw new Error(`creating the issuer discovery binding failed: ${response.status} ${response.body}`);
+}
+
+/**
  * Starts etcd, kube-apiserver and kube-controller-manager on random loopback ports in a fresh
  * temporary directory, and resolves once /readyz passes, the controller manager is healthy and
  * the `default` ServiceAccount exists in `default`. Builds the binary first when needed.
@@ -256,6 +281,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         200,
       { timeoutMs: 60_000, abort: died(controllerManager) },
     );
+    await allowAnonymousIssuerDiscovery(server, adminTls);
     report(
       `control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Kubernetes ${version} at ${server}`,
     );

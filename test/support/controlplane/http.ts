@@ -14,10 +14,29 @@ export function httpsGet(
   tls: TlsClientOptions,
   timeoutMs = 5000,
 ): Promise<{ status: number; body: string }> {
+  return httpsRequest("GET", url, tls, undefined, timeoutMs);
+}
+
+/** Sends a JSON body (when given) and resolves with status and body; rejects on network errors or timeout. */
+export function httpsRequest(
+  method: string,
+  url: string,
+  tls: TlsClientOptions,
+  json?: unknown,
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !tls.insecure, timeout: timeoutMs },
+      {
+        method,
+        headers: json === undefined ? {} : { "content-type": "application/json" },
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        rejectUnauthorized: !tls.insecure,
+        timeout: timeoutMs,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
@@ -29,6 +48,6 @@ export function httpsGet(
     );
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
     req.on("error", reject);
-    req.end();
+    req.end(json === undefined ? undefined : JSON.stringify(json));
   });
 }

@@ -1,0 +1,167 @@
+// TypeScript shapes of the regcred.dev/v1alpha1 API. The CRD manifests under deploy/crds/ are the
+// source of truth for validation; these types describe objects that passed it.
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+
+export const group = "regcred.dev";
+export const version = "v1alpha1";
+export const apiVersion = `${group}/${version}`;
+
+export const registryCredentialNames = {
+  kind: "RegistryCredential",
+  plural: "registrycredentials",
+} as const;
+
+/** A reference to a key-holding Secret in the resource's namespace. */
+export interface SecretReference {
+  name: string;
+}
+
+/** Static AWS keys read from a Secret. Key names default to the AWS environment variable names. */
+export interface AwsSecretReference extends SecretReference {
+  accessKeyIdKey?: string;
+  secretAccessKeyKey?: string;
+  sessionTokenKey?: string;
+}
+
+/** A ServiceAccount whose TokenRequest token is exchanged for cloud credentials (per-tenant federation). */
+export interface AwsServiceAccountReference {
+  name: string;
+  /** Role to assume with the token; defaults to the ServiceAccount's eks.amazonaws.com/role-arn annotation. */
+  roleArn?: string;
+  /** Token audience; defaults to sts.amazonaws.com. */
+  audience?: string;
+}
+
+export interface EcrAuth {
+  secretRef?: AwsSecretReference;
+  serviceAccountRef?: AwsServiceAccountReference;
+}
+
+export interface AssumeRole {
+  roleArn: string;
+  externalId?: string;
+  sessionName?: string;
+}
+
+export interface EcrSource {
+  region: string;
+  /** Registry (account) IDs; defaults to the caller's own account. */
+  registryIds?: string[];
+  /** Omitted: the operator's ambient identity (default AWS credential chain). */
+  auth?: EcrAuth;
+  assumeRole?: AssumeRole;
+}
+
+export interface GarSecretReference extends SecretReference {
+  /** Key holding a service-account key JSON or an external_account JSON; defaults to credentials.json. */
+  key?: string;
+}
+
+export interface GarServiceAccountReference {
+  name: string;
+  /** The workload identity provider audience, //iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X. */
+  audience: string;
+}
+
+export interface GarAuth {
+  secretRef?: GarSecretReference;
+  serviceAccountRef?: GarServiceAccountReference;
+}
+
+export interface Impersonation {
+  /** Email of the Google service account to impersonate. */
+  serviceAccount: string;
+  delegates?: string[];
+}
+
+export interface GarSource {
+  /** Registry hosts, e.g. europe-west1-docker.pkg.dev or gcr.io. */
+  registries: string[];
+  /** Omitted: the operator's ambient Application Default Credentials. */
+  auth?: GarAuth;
+  impersonate?: Impersonation;
+}
+
+/** Exactly one provider block is set (enforced by CEL). */
+export interface CredentialSource {
+  ecr?: EcrSource;
+  gar?: GarSource;
+}
+
+export interface SecretTemplate {
+  /** Defaults to the RegistryCredential's name. */
+  name?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface RefreshPolicy {
+  /** Fraction of a token's lifetime after which it is renewed; default 0.5. */
+  lifetimeFraction?: number;
+  /** Random spread applied to the renewal point, as a fraction of the lifetime; default 0.1. */
+  jitterFraction?: number;
+  /** Go-style durations ("30s", "5m", "1h30m"). Defaults: 1m and 6h. */
+  minInterval?: string;
+  maxInterval?: string;
+}
+
+export type DeletionPolicy = "Delete" | "Retain";
+
+export interface RegistryCredentialSpec {
+  sources: CredentialSource[];
+  secret?: SecretTemplate;
+  refresh?: RefreshPolicy;
+  deletionPolicy?: DeletionPolicy;
+}
+
+export type ConditionStatus = "True" | "False" | "Unknown";
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface SourceStatus {
+  /** Index into spec.sources. */
+  index: number;
+  provider: string;
+  hosts: string[];
+  expiresAt?: string;
+  /** Opaque, non-secret identity of the credentials used (no key material). */
+  identity?: string;
+}
+
+export interface RegistryCredentialStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  sources?: SourceStatus[];
+  /** Earliest expiry over all sources. */
+  expiresAt?: string;
+  lastRefreshTime?: string;
+  nextRefreshTime?: string;
+  secretName?: string;
+}
+
+export interface RegistryCredential {
+  apiVersion: typeof apiVersion;
+  kind: typeof registryCredentialNames.kind;
+  metadata: V1ObjectMeta;
+  spec: RegistryCredentialSpec;
+  status?: RegistryCredentialStatus;
+}
+
+/** Condition reasons of the Ready condition. */
+export const readyReasons = {
+  tokenRefreshed: "TokenRefreshed",
+  providerError: "ProviderError",
+  invalidSpec: "InvalidSpec",
+  authSecretMissing: "AuthSecretMissing",
+  secretConflict: "SecretConflict",
+  expired: "Expired",
+  forbidden: "Forbidden",
+} as const;
+export type ReadyReason = (typeof readyReasons)[keyof typeof readyReasons];

@@ -1,0 +1,36 @@
+/** Why a source could not produce tokens; each maps to a reason of the Ready condition. */
+export type CredentialErrorReason = "InvalidSpec" | "AuthSecretMissing" | "ProviderError" | "Forbidden";
+
+/**
+ * A failure to resolve or mint a source. The message is shown to users in status and events, so it
+ * must be specific and must never contain token or key values. `retryable` is false when
+ * retrying cannot help until the spec or a referenced object changes.
+ */
+export class CredentialError extends Error {
+  override name = "CredentialError";
+  constructor(
+    readonly reason: CredentialErrorReason,
+    message: string,
+    readonly retryable = reason === "ProviderError",
+  ) {
+    super(redactSecrets(message));
+  }
+}
+
+const longOpaqueRun = /[A-Za-z0-9+/_=-]{48,}(?:\.[A-Za-z0-9+/_=-]{16,}){0,2}/g;
+
+/**
+ * Defence in depth for messages that quote a cloud's error text: replaces long opaque runs
+ * (base64, JWTs, access tokens) with "[REDACTED]". Ordinary words, ARNs and hosts are shorter
+ * or contain other characters and survive.
+ */
+export function redactSecrets(message: string): string {
+  return message.replace(longOpaqueRun, "[REDACTED]");
+}
+
+/** Turns anything thrown into a CredentialError, keeping CredentialErrors as they are. */
+export function asCredentialError(error: unknown, context: string): CredentialError {
+  if (error instanceof CredentialError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new CredentialError("ProviderError", `${context}: ${detail}`);
+}

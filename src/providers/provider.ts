@@ -1,0 +1,64 @@
+// The contract between the controller and a registry provider. One folder per provider implements
+// Provider; registry.ts maps every provider block of the API to its implementation.
+import type { V1ServiceAccount } from "@kubernetes/client-node";
+
+/** One registry login, as written into a dockerconfigjson `auths` entry. */
+export interface RegistryToken {
+  /** Registry host without scheme or path, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
+  host: string;
+  username: string;
+  password: string;
+  /** When the registry stops accepting the token, as the provider reported it; undefined when unknown. */
+  expiresAt?: Date;
+}
+
+/** The content of a Secret referenced by a source, with its content version. */
+export interface ReferencedSecret {
+  data: Record<string, Buffer>;
+  uid: string;
+  resourceVersion: string;
+}
+
+/**
+ * What a provider may read while resolving a source: only objects in `namespace`, through the
+ * operator's Kubernetes client. Every method throws CredentialError: AuthSecretMissing when the
+ * object does not exist, Forbidden when the operator may not read it.
+ */
+export interface SourceAccess {
+  /** Namespace in which references resolve. */
+  readonly namespace: string;
+  /** Whether this source may fall back on the operator's own (ambient) cloud identity. */
+  readonly ambientIdentityAllowed: boolean;
+  readSecret(name: string): Promise<ReferencedSecret>;
+  readServiceAccount(name: string): Promise<V1ServiceAccount>;
+  /** A TokenRequest token for the ServiceAccount with the given audience. */
+  requestServiceAccountToken(name: string, audience: string, expirationSeconds: number): Promise<string>;
+}
+
+/** A source whose references have been read, ready to mint. */
+export interface ResolvedSource {
+  /**
+   * Equal for two sources that would mint with the same identity and produce the same logins:
+   * same provider, region or hosts, role, and credential source including the content version
+   * (uid and resourceVersion) of any referenced Secret. Holds no key material; safe to log.
+   */
+  readonly identity: string;
+  /**
+   * Calls the cloud and resolves with one or more tokens, each with a non-empty host, username
+   * and password. Throws CredentialError (reason ProviderError, InvalidSpec or Forbidden) on
+   * failure, and also when the cloud answers with nothing usable. Never includes token or key
+   * values in error messages.
+   */
+  mint(signal?: AbortSignal): Promise<RegistryToken[]>;
+}
+
+export interface Provider<Spec> {
+  /** Semantic checks the CRD schema cannot express; returns one message per problem (empty when valid). */
+  validate(spec: Spec): string[];
+  /**
+   * Reads the Secrets and ServiceAccounts the spec references and returns the source ready to mint.
+   * Throws CredentialError: AuthSecretMissing for a missing Secret or ServiceAccount, InvalidSpec
+   * for a Secret that lacks a key or holds garbage, Forbidden when ambient identity is not allowed.
+   */
+  resolve(spec: Spec, access: SourceAccess): Promise<ResolvedSource>;
+}
