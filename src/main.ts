@@ -1,13 +1,49 @@
 import { readFileSync } from "node:fs";
-import { createLogger, type LogLevel } from "./logging/logger.js";
+import { ConfigError, parseConfig, usage } from "./config.js";
+import { createLogger } from "./logging/logger.js";
+import { startOperator } from "./operator.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
 
-const logger = createLogger({ level: (process.env.LOG_LEVEL as LogLevel | undefined) ?? "info" });
+let config: ReturnType<typeof parseConfig>;
+try {
+  config = parseConfig(process.argv.slice(2), process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`${error.message}\n\n${usage}`);
+  process.exit(2);
+}
+if (config === "help") {
+  console.log(usage);
+  process.exit(0);
+}
 
+const logger = createLogger({ level: config.logLevel });
 logger.info({ version: packageJson.version, node: process.version }, "registry-credential-operator starting");
-// The controllers are not implemented yet: report that plainly and exit instead of idling.
-logger.warn("no controllers are implemented in this build; exiting");
-logger.flush();
+
+try {
+  const operator = await startOperator(config, logger);
+  let stopping = false;
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      operator
+        .stop()
+        .then(() => {
+          logger.info("stopped");
+          process.exit(0);
+        })
+        .catch((error: Error) => {
+          logger.error({ err: error.message }, "shutdown failed");
+          process.exit(1);
+        });
+    });
+  }
+} catch (error) {
+  logger.fatal({ err: (error as Error).message }, "operator failed to start");
+  process.exit(1);
+}

@@ -131,6 +131,8 @@ export interface SourceStatus {
   provider: string;
   hosts: string[];
   expiresAt?: string;
+  /** When this source's logins were minted. */
+  refreshedAt?: string;
   /** Opaque, non-secret identity of the credentials used (no key material). */
   identity?: string;
 }

@@ -1,4 +1,6 @@
+import { KubeConfig } from "@kubernetes/client-node";
 import { type ControlPlane, startControlPlane } from "../controlplane/controlplane.js";
+import { installCrds } from "../crds.js";
 import { testEnvironmentKeys } from "./environment.js";
 
 declare global {
@@ -15,6 +17,9 @@ export async function globalSetup(): Promise<void> {
   globalThis.regcredControlPlane = cluster;
   process.env[testEnvironmentKeys.kubeconfig] = cluster.kubeconfigPath;
   process.env[testEnvironmentKeys.version] = cluster.version;
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  await installCrds(kc);
   process.stderr.write(
     `[controlplane] integration tests run against Kubernetes ${cluster.version} (${cluster.server})\n`,
   );

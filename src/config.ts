@@ -1,0 +1,148 @@
+import { parseArgs } from "node:util";
+import type { LogLevel } from "./logging/logger.js";
+
+export interface OperatorConfig {
+  /** Path of a kubeconfig; in-cluster configuration when undefined and running in a pod. */
+  kubeconfig?: string;
+  /** Watch only this namespace; all namespaces when undefined. */
+  watchNamespace?: string;
+  /** The namespace the operator runs in. */
+  operatorNamespace: string;
+  /**
+   * Namespaces whose RegistryCredentials may use the operator's own ambient cloud identity:
+   * "*" for all, else a list. Default: the operator's namespace only.
+   */
+  ambientIdentityNamespaces: "*" | string[];
+  metricsAddress: { host: string; port: number };
+  logLevel: LogLevel;
+  concurrency: number;
+  kubeApiQps: number;
+  kubeApiBurst: number;
+  /** Google endpoint overrides (for private or test endpoints); Google's own when undefined. */
+  google: { stsTokenUrl?: string; iamCredentialsUrl?: string; allowedTokenUris?: string[] };
+}
+
+export const usage = `usage: registry-credential-operator [flags]
+
+Flags (each also read from the environment variable in brackets):
+  --kubeconfig PATH                      kubeconfig to use [KUBECONFIG]; in-cluster config when unset
+  --namespace NS                         watch only this namespace [WATCH_NAMESPACE]; default all
+  --operator-namespace NS                namespace the operator runs in [POD_NAMESPACE]; default "default"
+  --ambient-identity-namespaces LIST     namespaces whose RegistryCredentials may use the operator's own
+                                         cloud identity: "*" or a comma-separated list
+                                         [AMBIENT_IDENTITY_NAMESPACES]; default: the operator namespace
+  --metrics-bind-address HOST:PORT       /metrics, /healthz, /readyz [METRICS_BIND_ADDRESS]; default :8080
+  --log-level LEVEL                      trace|debug|info|warn|error [LOG_LEVEL]; default info
+  --concurrency N                        reconciles in parallel [CONCURRENCY]; default 8
+  --kube-api-qps N                       sustained apiserver requests/s [KUBE_API_QPS]; default 50
+  --kube-api-burst N                     apiserver request burst [KUBE_API_BURST]; default 100
+  --gcp-sts-url URL                      Google STS token endpoint [GCP_STS_URL]
+  --gcp-iamcredentials-url URL           Google IAM Credentials API base [GCP_IAMCREDENTIALS_URL]
+  --gcp-token-uris LIST                  token_uri values a service-account key may name
+                                         [GCP_TOKEN_URIS]; default https://oauth2.googleapis.com/token
+  -h, --help                             show this help`;
+
+/** Thrown for a flag or variable with an invalid value; the message names it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigError(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+function bindAddress(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d+)$/.exec(text);
+  if (!match) throw new ConfigError(`--metrics-bind-address must be HOST:PORT or :PORT, got "${text}"`);
+  const port = Number(match[2]);
+  if (port > 65535) throw new ConfigError(`--metrics-bind-address port out of range: ${port}`);
+  return { host: match[1] || "0.0.0.0", port };
+}
+
+function googleEndpoints(sts?: string, iam?: string, tokenUris?: string): OperatorConfig["google"] {
+  return {
+    ...(sts ? { stsTokenUrl: sts } : {}),
+    ...(iam ? { iamCredentialsUrl: iam } : {}),
+    ...(tokenUris
+      ? {
+          allowedTokenUris: tokenUris
+            .split(",")
+            .map((u) => u.trim())
+            .filter(Boolean),
+        }
+      : {}),
+  };
+}
+
+const logLevels: LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/** Reads flags, falling back to environment variables, then defaults. Throws ConfigError. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        kubeconfig: { type: "string" },
+        namespace: { type: "string" },
+        "operator-namespace": { type: "string" },
+        "ambient-identity-namespaces": { type: "string" },
+        "metrics-bind-address": { type: "string" },
+        "log-level": { type: "string" },
+        concurrency: { type: "string" },
+        "kube-api-qps": { type: "string" },
+        "kube-api-burst": { type: "string" },
+        "gcp-sts-url": { type: "string" },
+        "gcp-iamcredentials-url": { type: "string" },
+        "gcp-token-uris": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (values.help) return "help";
+  const pick = (flag: string, variable: string) =>
+    (values[flag] as string | undefined) ?? env[variable] ?? undefined;
+
+  const operatorNamespace = pick("operator-namespace", "POD_NAMESPACE") ?? "default";
+  const ambient = pick("ambient-identity-namespaces", "AMBIENT_IDENTITY_NAMESPACES");
+  const logLevel = (pick("log-level", "LOG_LEVEL") ?? "info") as LogLevel;
+  if (!logLevels.includes(logLevel))
+    throw new ConfigError(`--log-level must be one of ${logLevels.join(", ")}`);
+  const watchNamespace = pick("namespace", "WATCH_NAMESPACE");
+  const kubeconfig = pick("kubeconfig", "KUBECONFIG");
+  return {
+    ...(kubeconfig ? { kubeconfig } : {}),
+    ...(watchNamespace ? { watchNamespace } : {}),
+    operatorNamespace,
+    ambientIdentityNamespaces:
+      ambient === undefined
+        ? [operatorNamespace]
+        : ambient.trim() === "*"
+          ? "*"
+          : ambient
+              .split(",")
+              .map((n) => n.trim())
+              .filter(Boolean),
+    metricsAddress: bindAddress(pick("metrics-bind-address", "METRICS_BIND_ADDRESS") ?? ":8080"),
+    logLevel,
+    concurrency: positiveInteger("--concurrency", pick("concurrency", "CONCURRENCY") ?? "8"),
+    kubeApiQps: positiveInteger("--kube-api-qps", pick("kube-api-qps", "KUBE_API_QPS") ?? "50"),
+    kubeApiBurst: positiveInteger("--kube-api-burst", pick("kube-api-burst", "KUBE_API_BURST") ?? "100"),
+    google: googleEndpoints(
+      pick("gcp-sts-url", "GCP_STS_URL"),
+      pick("gcp-iamcredentials-url", "GCP_IAMCREDENTIALS_URL"),
+      pick("gcp-token-uris", "GCP_TOKEN_URIS"),
+    ),
+  };
+}
+
+/** Whether RegistryCredentials in `namespace` may use the operator's ambient identity under `config`. */
+export function ambientIdentityPolicy(config: OperatorConfig): (namespace: string) => boolean {
+  const allowed = config.ambientIdentityNamespaces;
+  return allowed === "*" ? () => true : (namespace) => allowed.includes(namespace);
+}

@@ -1,0 +1,23 @@
+import type { CustomObjectsApi, V1ObjectMeta } from "@kubernetes/client-node";
+import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
+
+export const finalizerName = "regcred.dev/cleanup";
+
+export function hasFinalizer(meta: V1ObjectMeta): boolean {
+  return meta.finalizers?.includes(finalizerName) ?? false;
+}
+
+/**
+ * Adds or removes this operator's finalizer. The patch carries the observed resourceVersion, so it
+ * fails with 409 instead of clobbering a concurrent change to the finalizer list.
+ */
+export async function setFinalizer(
+  objects: CustomObjectsApi,
+  ref: ObjectRef,
+  meta: V1ObjectMeta,
+  present: boolean,
+): Promise<void> {
+  const others = (meta.finalizers ?? []).filter((f) => f !== finalizerName);
+  const finalizers = present ? [...others, finalizerName] : others;
+  await mergePatchObject(objects, ref, { metadata: { finalizers, resourceVersion: meta.resourceVersion } });
+}

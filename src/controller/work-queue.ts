@@ -1,0 +1,122 @@
+/**
+ * A work queue in the style of client-go's: keys are coalesced (a key waiting to be processed is
+ * queued once however often it is added), a key is never processed by two workers at once (a key
+ * added while being processed is processed again afterwards), delayed adds keep the earliest due
+ * time, and at most `concurrency` keys are processed at a time.
+ */
+export class WorkQueue {
+  private readonly ready: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirtyWhileProcessing = new Set<string>();
+  private readonly timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
+  private readonly failures = new Map<string, number>();
+  private active = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly process: (key: string) => Promise<void>,
+    private readonly concurrency: number,
+    private readonly onDepthChange: (depth: number) => void = () => {},
+  ) {}
+
+  /** Queues key for processing as soon as a worker is free. */
+  add(key: string): void {
+    if (this.stopped) return;
+    const pending = this.timers.get(key);
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.timers.delete(key);
+    }
+    if (this.processing.has(key)) {
+      this.dirtyWhileProcessing.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.ready.push(key);
+    this.onDepthChange(this.depth);
+    this.pump();
+  }
+
+  /** Queues key after delayMs; an earlier pending due time for the key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.stopped) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const due = Date.now() + delayMs;
+    const pending = this.timers.get(key);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(key, { due, timer });
+  }
+
+  /** Consecutive failures recorded for key since its last success. */
+  failureCount(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  recordFailure(key: string): number {
+    const count = this.failureCount(key) + 1;
+    this.failures.set(key, count);
+    return count;
+  }
+
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** Keys waiting to be processed now (not counting delayed ones). */
+  get depth(): number {
+    return this.ready.length;
+  }
+
+  /** Resolves when nothing is queued or being processed (delayed keys do not count). */
+  idle(): Promise<void> {
+    if (this.active === 0 && this.ready.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops accepting keys and drops delayed ones; resolves when in-flight work has finished. */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.ready.length = 0;
+    this.queued.clear();
+    await this.idle();
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.concurrency && this.ready.length > 0) {
+      const key = this.ready.shift() as string;
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.active++;
+      this.onDepthChange(this.depth);
+      void this.run(key);
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    try {
+      await this.process(key);
+    } finally {
+      this.processing.delete(key);
+      this.active--;
+      if (this.dirtyWhileProcessing.delete(key)) this.add(key);
+      this.pump();
+      if (this.active === 0 && this.ready.length === 0) {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    }
+  }
+}

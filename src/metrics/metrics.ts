@@ -1,0 +1,83 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The operator's Prometheus metrics, on a registry of their own. Label values never hold secrets. */
+export class OperatorMetrics {
+  readonly registry = new Registry();
+
+  readonly credentialExpiry = new Gauge({
+    name: "regcred_credential_expiry_timestamp_seconds",
+    help: "Unix time at which the earliest login in the credential's Secret expires.",
+    labelNames: ["kind", "namespace", "name"],
+    registers: [this.registry],
+  });
+
+  readonly credentialExpired = new Gauge({
+    name: "regcred_credential_expired",
+    help: "1 when the credential's Secret holds an expired login because refreshing failed, else 0.",
+    labelNames: ["kind", "namespace", "name"],
+    registers: [this.registry],
+  });
+
+  readonly credentialReady = new Gauge({
+    name: "regcred_credential_ready",
+    help: "1 when the credential's Ready condition is True, else 0.",
+    labelNames: ["kind", "namespace", "name"],
+    registers: [this.registry],
+  });
+
+  readonly refreshes = new Counter({
+    name: "regcred_refresh_total",
+    help: "Refresh attempts by provider and result (success, or the failure reason).",
+    labelNames: ["provider", "result"],
+    registers: [this.registry],
+  });
+
+  readonly providerCalls = new Counter({
+    name: "regcred_provider_calls_total",
+    help: "Calls to a provider's cloud API (mints), by provider and outcome.",
+    labelNames: ["provider", "outcome"],
+    registers: [this.registry],
+  });
+
+  readonly providerCallDuration = new Histogram({
+    name: "regcred_provider_call_duration_seconds",
+    help: "Latency of a provider mint, by provider.",
+    labelNames: ["provider"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly reconcileDuration = new Histogram({
+    name: "regcred_reconcile_duration_seconds",
+    help: "Duration of one reconcile, by kind and result.",
+    labelNames: ["kind", "result"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: "regcred_workqueue_depth",
+    help: "Keys waiting in the work queue.",
+    labelNames: ["queue"],
+    registers: [this.registry],
+  });
+
+  readonly secretWrites = new Counter({
+    name: "regcred_secret_writes_total",
+    help: "Writes of managed Secrets, by operation (create, update, delete, release).",
+    labelNames: ["operation"],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Removes every per-credential series of a credential that no longer exists. */
+  forgetCredential(kind: string, namespace: string, name: string): void {
+    const labels = { kind, namespace, name };
+    this.credentialExpiry.remove(labels);
+    this.credentialExpired.remove(labels);
+    this.credentialReady.remove(labels);
+  }
+}

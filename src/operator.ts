@@ -1,0 +1,117 @@
+import type { Server } from "node:http";
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
+import { EventRecorder } from "./controller/events.js";
+import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
+import { createKubeClients } from "./kube/clients.js";
+import { OperatorMetrics } from "./metrics/metrics.js";
+import { defaultAwsClientFactories } from "./providers/ecr/provider.js";
+import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
+import { createProviders, type ProviderDependencies } from "./providers/registry.js";
+import { startHealthServer } from "./server/http-server.js";
+import { TokenCache } from "./tokens/token-cache.js";
+
+export interface RunningOperator {
+  metrics: OperatorMetrics;
+  /** The bound /metrics, /healthz and /readyz address. */
+  address: { host: string; port: number };
+  ready(): boolean;
+  /** Resolves when no reconcile is queued or running (delayed requeues do not count). */
+  idle(): Promise<void>;
+  /** Stops reconciling (waiting for reconciles in flight), the informers and the HTTP server. */
+  stop(): Promise<void>;
+}
+
+export interface OperatorOverrides {
+  /** Provider SDK factories; the real SDKs (honouring endpoint environment variables) when omitted. */
+  providers?: ProviderDependencies;
+  /** A KubeConfig to use instead of loading one from config.kubeconfig or the cluster. */
+  kubeConfig?: KubeConfig;
+  /** Collect process metrics (CPU, memory, event loop) too; default true. */
+  processMetrics?: boolean;
+}
+
+/** Loads the kubeconfig named in config, else the in-cluster config, else the default locations. */
+export function loadKubeConfig(config: OperatorConfig): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+const pruneIntervalMs = 10 * 60_000;
+
+/**
+ * Composition root: builds clients, providers, cache, metrics and controllers from config, serves
+ * health and metrics, and starts reconciling. Resolves once the caches have synced. Rejects when
+ * the HTTP server cannot bind or the kubeconfig cannot be loaded.
+ */
+export async function startOperator(
+  config: OperatorConfig,
+  logger: Logger,
+  overrides: OperatorOverrides = {},
+): Promise<RunningOperator> {
+  const kc = overrides.kubeConfig ?? loadKubeConfig(config);
+  const clients = createKubeClients(kc, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
+  const metrics = new OperatorMetrics({ processMetrics: overrides.processMetrics ?? true });
+  const providers = createProviders(
+    overrides.providers ?? {
+      aws: defaultAwsClientFactories(),
+      google: defaultGoogleClientFactories(config.google),
+    },
+  );
+  const cache = new TokenCache();
+  let ready = false;
+  const server: Server = await startHealthServer({
+    ...config.metricsAddress,
+    registry: metrics.registry,
+    ready: () => ready,
+  });
+  const bound = server.address();
+  const address =
+    bound && typeof bound === "object" ? { host: bound.address, port: bound.port } : config.metricsAddress;
+
+  const controller = new RegistryCredentialController({
+    kc,
+    clients,
+    providers,
+    cache,
+    events: new EventRecorder(clients.core, logger, `${hostname()}-${process.pid}`),
+    metrics,
+    logger,
+    ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
+    concurrency: config.concurrency,
+    ambientIdentityAllowed: ambientIdentityPolicy(config),
+  });
+  const prune = setInterval(() => cache.prune(new Date()), pruneIntervalMs);
+  prune.unref();
+
+  try {
+    await controller.start();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  ready = true;
+  logger.info(
+    { metrics: `${address.host}:${address.port}`, namespace: config.watchNamespace ?? "(all)" },
+    "operator ready",
+  );
+
+  return {
+    metrics,
+    address,
+    ready: () => ready,
+    idle: () => controller.queue.idle(),
+    async stop() {
+      ready = false;
+      clearInterval(prune);
+      await controller.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// The seam between the ECR provider and the AWS SDK: every SDK client the provider uses comes from
+// an AwsClientFactories, so tests can swap in fakes or point real clients at local endpoints.
+import {
+  ECRClient,
+  type GetAuthorizationTokenCommand,
+  type GetAuthorizationTokenCommandOutput,
+} from "@aws-sdk/client-ecr";
+import {
+  type AssumeRoleCommand,
+  type AssumeRoleCommandOutput,
+  type AssumeRoleWithWebIdentityCommand,
+  type AssumeRoleWithWebIdentityCommandOutput,
+  STSClient,
+} from "@aws-sdk/client-sts";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+
+/** AWS credentials; `expiration` is set for temporary ones. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Fixed credentials, or a provider the SDK calls (and may cache) before signing. */
+export type AwsCredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
+
+export interface SendOptions {
+  abortSignal?: AbortSignal;
+}
+
+/** The part of ECRClient the provider uses. */
+export interface EcrClient {
+  send(
+    command: GetAuthorizationTokenCommand,
+    options?: SendOptions,
+  ): Promise<GetAuthorizationTokenCommandOutput>;
+  destroy(): void;
+}
+
+/** The part of STSClient the provider uses. */
+export interface StsClient {
+  send(command: AssumeRoleCommand, options?: SendOptions): Promise<AssumeRoleCommandOutput>;
+  send(
+    command: AssumeRoleWithWebIdentityCommand,
+    options?: SendOptions,
+  ): Promise<AssumeRoleWithWebIdentityCommandOutput>;
+  destroy(): void;
+}
+
+export interface AwsClientFactories {
+  /** An ECR client for `region` that signs with `credentials`. */
+  ecr(config: { region: string; credentials: AwsCredentialSource }): EcrClient;
+  /** An STS client for `region`; without credentials it sends unsigned requests (AssumeRoleWithWebIdentity). */
+  sts(config: { region: string; credentials?: AwsCredentialSource }): StsClient;
+  /** The operator's own identity (the default credential chain); called only where policy allows it. */
+  ambientCredentials(): AwsCredentialSource;
+}
+
+export interface DefaultAwsClientOptions {
+  /**
+   * Endpoint overrides, e.g. a local fake or moto. Omitted: the SDK resolves the endpoint itself,
+   * honouring AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL.
+   */
+  ecrEndpoint?: string;
+  stsEndpoint?: string;
+  /** Attempts per AWS call, including the SDK's own retries of throttling and 5xx answers; default 3. */
+  maxAttempts?: number;
+}
+
+/** Bounds on one HTTP attempt, so a silent endpoint fails a mint instead of stalling it. */
+const requestHandler = { connectionTimeout: 10_000, requestTimeout: 30_000 };
+
+/**
+ * Real SDK clients. The ambient chain (fromNodeProviderChain) is created once, so its credential
+ * cache is shared by every source that uses it.
+ */
+export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {}): AwsClientFactories {
+  const common = {
+    requestHandler,
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  };
+  let ambient: AwsCredentialSource | undefined;
+  return {
+    ecr: ({ region, credentials }) =>
+      new ECRClient({
+        ...common,
+        region,
+        credentials,
+        ...(options.ecrEndpoint === undefined ? {} : { endpoint: options.ecrEndpoint }),
+      }),
+    sts: ({ region, credentials }) =>
+      new STSClient({
+        ...common,
+        region,
+        ...(credentials === undefined ? {} : { credentials }),
+        ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
+      }),
+    ambientCredentials: () => {
+      ambient ??= fromNodeProviderChain();
+      return ambient;
+    },
+  };
+}

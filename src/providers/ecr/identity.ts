@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+import type { EcrSource } from "../../api/v1alpha1.js";
+import type { BaseIdentity } from "./credentials.js";
+import { defaultSessionName } from "./sts.js";
+
+/**
+ * The identity of a resolved ECR source, e.g.
+ * "ecr|eu-west-1|default|secret:tenant-a/aws@<uid>:<resourceVersion>|assume=arn:...|session=...".
+ * Equal exactly when region, registries, credential source (including the Secret's content
+ * version) and role chain are equal. Holds no key material: an ExternalId appears only as a digest.
+ */
+export function identityOf(spec: EcrSource, base: BaseIdentity): string {
+  const registries = spec.registryIds?.length ? [...new Set(spec.registryIds)].sort().join(",") : "default";
+  const parts = ["ecr", spec.region, registries, credentialPart(base)];
+  if (spec.assumeRole) {
+    parts.push(`assume=${spec.assumeRole.roleArn}`);
+    if (spec.assumeRole.externalId !== undefined)
+      parts.push(`ext=sha256:${digest(spec.assumeRole.externalId)}`);
+    parts.push(`session=${spec.assumeRole.sessionName ?? defaultSessionName}`);
+  }
+  return parts.join("|");
+}
+
+function credentialPart(base: BaseIdentity): string {
+  switch (base.kind) {
+    case "ambient":
+      return "ambient";
+    case "secret":
+      return `secret:${base.namespace}/${base.name}@${base.uid}:${base.resourceVersion}`;
+    case "serviceAccount":
+      return `sa:${base.namespace}/${base.name}@${base.uid}|role=${base.roleArn}|aud=${base.audience}`;
+  }
+}
+
+function digest(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 16);
+}

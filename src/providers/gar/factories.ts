@@ -1,0 +1,65 @@
+// How the provider reaches Google: the endpoints it trusts, the HTTP seam for its own calls, and
+// the google-auth-library clients for ambient and federated credentials. Tests swap any of them.
+import {
+  AwsClient,
+  type AwsClientOptions,
+  type ExternalAccountClientOptions,
+  GoogleAuth,
+  IdentityPoolClient,
+  type IdentityPoolClientOptions,
+  PluggableAuthClient,
+  type PluggableAuthClientOptions,
+} from "google-auth-library";
+import { cloudPlatformScope } from "./access-token.js";
+import { defaultGoogleEndpoints, type GoogleEndpoints } from "./endpoints.js";
+import type { FetchLike } from "./google-errors.js";
+import type { GoogleTokenClient } from "./token-client.js";
+
+export interface GoogleClientFactories {
+  readonly endpoints: GoogleEndpoints;
+  /** Carries the provider's own calls: the JWT-bearer grant and IAM generateAccessToken. */
+  readonly fetch: FetchLike;
+  /**
+   * The operator's Application Default Credentials (on GKE the metadata server, which honours
+   * GCE_METADATA_HOST), for scope cloud-platform. Every getAccessToken() asks Google afresh.
+   */
+  ambientClient(): Promise<GoogleTokenClient>;
+  /**
+   * A workload identity federation client for options the provider has already checked against
+   * `endpoints`. Throws when google-auth-library rejects the options.
+   */
+  externalAccountClient(options: ExternalAccountClientOptions): GoogleTokenClient;
+}
+
+/** Makes every getAccessToken() refresh: a cached token would shrink each later refresh interval. */
+const alwaysRefresh = { eagerRefreshThresholdMillis: Number.MAX_SAFE_INTEGER };
+
+/**
+ * The client google-auth-library's ExternalAccountClient.fromJSON would build, without its warning
+ * about unchecked configurations (the provider checks them first).
+ */
+function externalAccountClient(options: ExternalAccountClientOptions): GoogleTokenClient {
+  const source = (options as { credential_source?: Record<string, unknown> }).credential_source;
+  if (source?.environment_id !== undefined) return new AwsClient(options as AwsClientOptions);
+  if (source?.executable !== undefined) return new PluggableAuthClient(options as PluggableAuthClientOptions);
+  return new IdentityPoolClient(options as IdentityPoolClientOptions);
+}
+
+/**
+ * Factories that talk to Google for real: Google's endpoints unless overridden, the global fetch,
+ * and one shared GoogleAuth (created on first use) for ambient credentials.
+ */
+export function defaultGoogleClientFactories(
+  endpoints: Partial<GoogleEndpoints> = {},
+): GoogleClientFactories {
+  let auth: GoogleAuth | undefined;
+  return {
+    endpoints: { ...defaultGoogleEndpoints, ...endpoints },
+    fetch: (url, init) => globalThis.fetch(url, init),
+    async ambientClient() {
+      auth ??= new GoogleAuth({ scopes: [cloudPlatformScope], clientOptions: alwaysRefresh });
+      return auth.getClient();
+    },
+    externalAccountClient,
+  };
+}

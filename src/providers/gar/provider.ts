@@ -1,0 +1,49 @@
+// Google Artifact Registry and Container Registry: docker logins as `oauth2accesstoken` with an
+// OAuth2 access token, minted from ambient credentials, a Secret, or a federated ServiceAccount.
+import type { GarSource } from "../../api/v1alpha1.js";
+import { CredentialError } from "../errors.js";
+import type { Provider, RegistryToken, ResolvedSource, SourceAccess } from "../provider.js";
+import { resolveBaseCredential } from "./credential-source.js";
+import type { GoogleClientFactories } from "./factories.js";
+import { garIdentity } from "./identity.js";
+import { impersonate } from "./impersonation.js";
+import { validateGarSource } from "./validate.js";
+
+export type { GoogleEndpoints } from "./endpoints.js";
+export { defaultGoogleClientFactories, type GoogleClientFactories } from "./factories.js";
+
+/** The docker login user name Google registries expect with an access token as password. */
+export const googleRegistryUsername = "oauth2accesstoken";
+
+export function createGarProvider(factories: GoogleClientFactories): Provider<GarSource> {
+  return {
+    validate: validateGarSource,
+
+    async resolve(spec: GarSource, access: SourceAccess): Promise<ResolvedSource> {
+      const problems = validateGarSource(spec);
+      if (problems.length > 0) throw new CredentialError("InvalidSpec", problems.join("; "), false);
+      const base = await resolveBaseCredential(spec, access, factories);
+      const hosts = [...new Set(spec.registries)];
+      return {
+        identity: garIdentity(spec, base.origin),
+        async mint(signal?: AbortSignal): Promise<RegistryToken[]> {
+          let token = await base.accessToken(signal);
+          if (spec.impersonate)
+            token = await impersonate(
+              factories.fetch,
+              factories.endpoints.iamCredentialsUrl,
+              token,
+              spec.impersonate,
+              signal,
+            );
+          return hosts.map((host) => ({
+            host,
+            username: googleRegistryUsername,
+            password: token.token,
+            expiresAt: token.expiresAt,
+          }));
+        },
+      };
+    },
+  };
+}

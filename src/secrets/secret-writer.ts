@@ -1,0 +1,158 @@
+import { ApiException, type CoreV1Api, type V1Secret } from "@kubernetes/client-node";
+import { isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
+
+export type WriteOutcome =
+  | { kind: "created" | "updated" | "unchanged"; secret: V1Secret }
+  | { kind: "conflict"; message: string };
+
+function statusCode(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : undefined;
+}
+
+function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const left = a ?? {};
+  const right = b ?? {};
+  const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+  for (const key of keys) if (left[key] !== right[key]) return false;
+  return true;
+}
+
+/** True when every field the operator sets already has the desired value in `current`. */
+export function hasDesiredContent(current: V1Secret, desired: V1Secret): boolean {
+  const cur = current.metadata ?? {};
+  const want = desired.metadata ?? {};
+  const subset = (have: Record<string, string> | undefined, need: Record<string, string> | undefined) =>
+    Object.entries(need ?? {}).every(([k, v]) => have?.[k] === v);
+  const refs = (secret: V1Secret) =>
+    JSON.stringify((secret.metadata?.ownerReferences ?? []).map((r) => r.uid).sort());
+  return (
+    current.type === desired.type &&
+    sameRecord(current.data, desired.data) &&
+    subset(cur.labels, want.labels) &&
+    subset(cur.annotations, want.annotations) &&
+    refs(current) === refs(desired)
+  );
+}
+
+function conflictMessage(secret: V1Secret, owner: SecretOwner): string {
+  const name = `${secret.metadata?.namespace}/${secret.metadata?.name}`;
+  const claimedBy = secret.metadata?.annotations?.["regcred.dev/owner"];
+  return claimedBy
+    ? `Secret ${name} is managed by ${claimedBy}, not by this ${owner.kind}; it was left untouched`
+    : `Secret ${name} already exists and was not created by this operator; it was left untouched. Delete it or set spec.secret.name to another name`;
+}
+
+/**
+ * Makes the Secret hold the desired content, writing only when something differs.
+ * - `cached` is what the informer holds for the name (undefined when it holds nothing).
+ * - A Secret that exists but is not owned by `owner` is never modified: the outcome is "conflict".
+ * - Updates carry the observed resourceVersion, so a concurrent change makes the write fail (409)
+ *   instead of overwriting it; that error is thrown for the caller to retry.
+ * Throws ApiException for API failures other than the AlreadyExists race it resolves itself.
+ */
+export async function writeManagedSecret(
+  core: CoreV1Api,
+  cached: V1Secret | undefined,
+  desired: V1Secret,
+  owner: SecretOwner,
+): Promise<WriteOutcome> {
+  const namespace = desired.metadata?.namespace as string;
+  const name = desired.metadata?.name as string;
+  let current = cached;
+  if (!current) {
+    try {
+      return { kind: "created", secret: await core.createNamespacedSecret({ namespace, body: desired }) };
+    } catch (error) {
+      if (statusCode(error) !== 409) throw error;
+      current = await core.readNamespacedSecret({ namespace, name });
+    }
+  }
+  if (!isOwnedBy(current, owner)) return { kind: "conflict", message: conflictMessage(current, owner) };
+  if (hasDesiredContent(current, desired)) return { kind: "unchanged", secret: current };
+
+  const merged: V1Secret = {
+    ...desired,
+    metadata: {
+      ...current.metadata,
+      labels: { ...current.metadata?.labels, ...desired.metadata?.labels },
+      annotations: { ...current.metadata?.annotations, ...desired.metadata?.annotations },
+      ownerReferences: desired.metadata?.ownerReferences ?? [],
+      resourceVersion: current.metadata?.resourceVersion,
+    },
+  };
+  return { kind: "updated", secret: await core.replaceNamespacedSecret({ namespace, name, body: merged }) };
+}
+
+/**
+ * Deletes the Secret if, and only if, it is owned by `owner`; the delete is conditioned on the
+ * observed uid and resourceVersion so a Secret replaced meanwhile is not deleted. Returns whether
+ * it deleted. A Secret already gone counts as deleted.
+ */
+export async function deleteManagedSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  owner: SecretOwner,
+): Promise<boolean> {
+  let current: V1Secret;
+  try {
+    current = await core.readNamespacedSecret({ namespace, name });
+  } catch (error) {
+    if (statusCode(error) === 404) return true;
+    throw error;
+  }
+  if (!isOwnedBy(current, owner)) return false;
+  try {
+    await core.deleteNamespacedSecret({
+      namespace,
+      name,
+      body: {
+        preconditions: { uid: current.metadata?.uid, resourceVersion: current.metadata?.resourceVersion },
+      },
+    });
+  } catch (error) {
+    if (statusCode(error) !== 404) throw error;
+  }
+  return true;
+}
+
+/**
+ * Removes this operator's marks (label, annotations, ownerReference) from the Secret if it is owned
+ * by `owner`, leaving its data in place (the Retain deletion policy). Returns whether it changed
+ * anything; a Secret already gone or owned by someone else is left alone.
+ */
+export async function releaseManagedSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  owner: SecretOwner,
+): Promise<boolean> {
+  let current: V1Secret;
+  try {
+    current = await core.readNamespacedSecret({ namespace, name });
+  } catch (error) {
+    if (statusCode(error) === 404) return false;
+    throw error;
+  }
+  if (!isOwnedBy(current, owner) || !current.metadata) return false;
+  await core.replaceNamespacedSecret({
+    namespace,
+    name,
+    body: { ...current, metadata: withoutOwnershipMarks(current.metadata, owner) },
+  });
+  return true;
+}
+
+/** Reads a Secret live from the apiserver; undefined when it does not exist. Throws other ApiExceptions. */
+export async function readSecretIfExists(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<V1Secret | undefined> {
+  try {
+    return await core.readNamespacedSecret({ namespace, name });
+  } catch (error) {
+    if (statusCode(error) === 404) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import type { RegistryToken } from "../providers/provider.js";
+
+/** Tokens minted for one identity, and when. */
+export interface MintedTokens {
+  tokens: RegistryToken[];
+  mintedAt: Date;
+}
+
+/**
+ * Shares minted tokens between every resource that resolves to the same identity, so N resources
+ * make one provider call per refresh. Concurrent requests for one identity share a single mint
+ * (single flight). An entry is reused while the caller's `isFresh` accepts it; a failed mint
+ * leaves the previous entry in place and is not cached.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, MintedTokens>();
+  private readonly inflight = new Map<string, Promise<MintedTokens>>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /**
+   * Returns the cached tokens for identity when isFresh(entry) holds; otherwise mints (or joins a
+   * mint already under way), stores and returns the result. Rejects with mint's error.
+   */
+  async get(
+    identity: string,
+    isFresh: (entry: MintedTokens) => boolean,
+    mint: () => Promise<RegistryToken[]>,
+  ): Promise<MintedTokens & { cached: boolean }> {
+    const entry = this.entries.get(identity);
+    if (entry && isFresh(entry)) return { ...entry, cached: true };
+    let pending = this.inflight.get(identity);
+    if (!pending) {
+      pending = mint()
+        .then((tokens) => {
+          const minted = { tokens, mintedAt: this.now() };
+          this.entries.set(identity, minted);
+          return minted;
+        })
+        .finally(() => this.inflight.delete(identity));
+      this.inflight.set(identity, pending);
+    }
+    return { ...(await pending), cached: false };
+  }
+
+  /** Seeds an entry recovered from a written Secret (after a restart), unless one is already cached. */
+  seed(identity: string, minted: MintedTokens): void {
+    if (!this.entries.has(identity)) this.entries.set(identity, minted);
+  }
+
+  /** Drops entries whose every token expired before `before`, so the cache does not grow without bound. */
+  prune(before: Date): void {
+    for (const [identity, entry] of this.entries) {
+      const expired = entry.tokens.every((t) => t.expiresAt !== undefined && t.expiresAt < before);
+      if (expired) this.entries.delete(identity);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,186 @@
+// A fake Amazon ECR on 127.0.0.1 speaking AWS JSON 1.1, for GetAuthorizationToken only. Requests
+// must carry a valid SigV4 signature from a registered credential, scoped to the server's region.
+import { randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { accessKeyIdOf, type KnownCredential, verifySigV4 } from "./sigv4-verifier.js";
+
+const target = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
+
+/** How the server answers authenticated calls. */
+export type FakeEcrBehaviour =
+  | "normal"
+  /** 500 ServerException. */
+  | "server-error"
+  /** 503 ServiceUnavailableException. */
+  | "unavailable"
+  /** 400 ThrottlingException. */
+  | "throttle"
+  /** 200 with an empty authorizationData list. */
+  | "empty"
+  /** 200 with an authorizationToken that is not base64 of "AWS:<password>". */
+  | "garbage-token";
+
+export interface FakeEcrCredential extends KnownCredential {
+  /** Account the caller belongs to; defaults to the server's account. */
+  accountId?: string;
+}
+
+export class FakeEcrServer {
+  private readonly server: Server;
+  private readonly credentials = new Map<string, FakeEcrCredential>();
+  private behaviour: FakeEcrBehaviour = "normal";
+  private lifetimeMs = 12 * 3600_000;
+  private fixedExpiry: Date | undefined;
+  private callCount = 0;
+  /** Access key ids named by every call, in order (also of rejected calls). */
+  readonly accessKeyIds: string[] = [];
+  /** The registryIds of every authenticated call (undefined when the caller sent none). */
+  readonly registryIdRequests: (string[] | undefined)[] = [];
+  /** Every authorizationToken and password issued, for leak checks. */
+  readonly issuedSecrets: string[] = [];
+
+  constructor(
+    readonly region = "eu-west-1",
+    readonly accountId = "123456789012",
+  ) {
+    this.server = createServer((request, response) => {
+      void this.handle(request, response);
+    });
+  }
+
+  /** The base URL to give the SDK as its endpoint. Valid after start(). */
+  get endpoint(): string {
+    const address = this.server.address() as AddressInfo | null;
+    if (!address) throw new Error("FakeEcrServer is not started");
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Number of GetAuthorizationToken requests received, including rejected ones. */
+  get calls(): number {
+    return this.callCount;
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(0, "127.0.0.1", () => resolve());
+    });
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Accepts requests signed with this credential (and its session token, when it has one). */
+  registerCredentials(credential: FakeEcrCredential): this {
+    this.credentials.set(credential.accessKeyId, credential);
+    return this;
+  }
+
+  behave(behaviour: FakeEcrBehaviour): this {
+    this.behaviour = behaviour;
+    return this;
+  }
+
+  /** Tokens expire this long after they are issued (default 12 hours); clears setExpiresAt. */
+  setTokenLifetime(ms: number): this {
+    this.lifetimeMs = ms;
+    this.fixedExpiry = undefined;
+    return this;
+  }
+
+  /** Every token reports this expiry, past or future. */
+  setExpiresAt(date: Date): this {
+    this.fixedExpiry = date;
+    return this;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    if (request.method !== "POST" || request.headers["x-amz-target"] !== target) {
+      return sendError(
+        response,
+        400,
+        "UnknownOperationException",
+        "only GetAuthorizationToken is implemented",
+      );
+    }
+    this.callCount++;
+    const accessKeyId = accessKeyIdOf(request.headers);
+    if (accessKeyId) this.accessKeyIds.push(accessKeyId);
+    const verified = verifySigV4(
+      { method: request.method, url: request.url ?? "/", headers: request.headers, body },
+      { region: this.region, service: "ecr", lookup: (id) => this.credentials.get(id) },
+    );
+    if ("rejection" in verified) {
+      const { status, type, message } = verified.rejection;
+      return sendError(response, status, type, message);
+    }
+    let input: { registryIds?: unknown };
+    try {
+      input = JSON.parse(body.toString("utf8") || "{}") as { registryIds?: unknown };
+    } catch {
+      return sendError(response, 400, "SerializationException", "request body is not JSON");
+    }
+    const registryIds = Array.isArray(input.registryIds) ? input.registryIds.map(String) : undefined;
+    this.registryIdRequests.push(registryIds);
+
+    switch (this.behaviour) {
+      case "server-error":
+        return sendError(response, 500, "ServerException", "internal failure (injected)");
+      case "unavailable":
+        return sendError(response, 503, "ServiceUnavailableException", "service unavailable (injected)");
+      case "throttle":
+        return sendError(response, 400, "ThrottlingException", "Rate exceeded");
+      case "empty":
+        return sendJson(response, 200, { authorizationData: [] });
+      default: {
+        const caller = this.credentials.get(verified.credential.accessKeyId)?.accountId ?? this.accountId;
+        const accounts = registryIds?.length ? registryIds : [caller];
+        return sendJson(response, 200, { authorizationData: accounts.map((account) => this.issue(account)) });
+      }
+    }
+  }
+
+  private issue(account: string): Record<string, unknown> {
+    const password = randomBytes(48).toString("base64url");
+    const token =
+      this.behaviour === "garbage-token"
+        ? Buffer.from(`no separator ${password}`).toString("base64")
+        : Buffer.from(`AWS:${password}`).toString("base64");
+    this.issuedSecrets.push(token, password);
+    const expiresAt = this.fixedExpiry ?? new Date(Date.now() + this.lifetimeMs);
+    return {
+      authorizationToken: token,
+      expiresAt: expiresAt.getTime() / 1000,
+      proxyEndpoint: `https://${account}.dkr.ecr.${this.region}.amazonaws.com`,
+    };
+  }
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amzn-requestid": randomUUID(),
+  });
+  response.end(JSON.stringify(body));
+}
+
+/** An error in AWS JSON 1.1 shape: x-amzn-ErrorType header and {"__type", "message"} body. */
+function sendError(response: ServerResponse, status: number, type: string, message: string): void {
+  response.writeHead(status, {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amzn-requestid": randomUUID(),
+    "x-amzn-errortype": type,
+  });
+  response.end(JSON.stringify({ __type: type, message }));
+}

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  ApiException,
+  ApiextensionsV1Api,
+  type KubeConfig,
+  loadYaml,
+  type V1CustomResourceDefinition,
+} from "@kubernetes/client-node";
+import { waitFor } from "./wait.js";
+
+export const crdDirectory = fileURLToPath(new URL("../../deploy/crds", import.meta.url));
+
+/** The CRD manifests shipped under deploy/crds/. */
+export function shippedCrds(): V1CustomResourceDefinition[] {
+  return readdirSync(crdDirectory)
+    .filter((file) => file.endsWith(".yaml"))
+    .sort()
+    .map((file) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(crdDirectory, file), "utf8")));
+}
+
+/** Creates (or replaces) every shipped CRD and waits until each is Established. */
+export async function installCrds(kc: KubeConfig): Promise<void> {
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  for (const crd of shippedCrds()) {
+    const name = crd.metadata?.name as string;
+    try {
+      await api.createCustomResourceDefinition({ body: crd });
+    } catch (error) {
+      if (!(error instanceof ApiException) || error.code !== 409) throw error;
+      const existing = await api.readCustomResourceDefinition({ name });
+      await api.replaceCustomResourceDefinition({
+        name,
+        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+      });
+    }
+    await waitFor(`CRD ${name} to be Established`, async () => {
+      const current = await api.readCustomResourceDefinition({ name });
+      return (
+        current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false
+      );
+    });
+  }
+}

@@ -1,0 +1,69 @@
+import { Writable } from "node:stream";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { OperatorConfig } from "../../src/config.js";
+import { createLogger } from "../../src/logging/logger.js";
+import { type RunningOperator, startOperator } from "../../src/operator.js";
+import { type DefaultAwsClientOptions, defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
+import { defaultGoogleClientFactories, type GoogleEndpoints } from "../../src/providers/gar/provider.js";
+
+export interface TestOperatorOptions {
+  kc: KubeConfig;
+  /** Where the real AWS SDK clients send requests (fake ECR, moto). */
+  aws?: DefaultAwsClientOptions;
+  google?: Partial<GoogleEndpoints>;
+  config?: Partial<OperatorConfig>;
+  /** Log lines are appended here (JSON strings), for leak scans and debugging. */
+  logs?: string[];
+}
+
+export interface TestOperator extends RunningOperator {
+  logs: string[];
+  /** Sum of a metric's samples whose labels include `labels`. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+}
+
+/**
+ * Runs the operator in this process, as main.ts would, with the real SDK clients pointed at local
+ * endpoints and logs captured at debug level. Each call is a fresh operator (empty token cache),
+ * which is how tests model a restart.
+ */
+export async function startTestOperator(options: TestOperatorOptions): Promise<TestOperator> {
+  const logs = options.logs ?? [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  const config: OperatorConfig = {
+    operatorNamespace: "regcred-system",
+    ambientIdentityNamespaces: ["regcred-system"],
+    metricsAddress: { host: "127.0.0.1", port: 0 },
+    logLevel: "debug",
+    concurrency: 8,
+    kubeApiQps: 200,
+    kubeApiBurst: 400,
+    google: {},
+    ...options.config,
+  };
+  const operator = await startOperator(config, createLogger({ level: config.logLevel, destination: sink }), {
+    kubeConfig: options.kc,
+    processMetrics: false,
+    providers: {
+      aws: defaultAwsClientFactories(options.aws ?? {}),
+      google: defaultGoogleClientFactories({ ...config.google, ...options.google }),
+    },
+  });
+  return {
+    ...operator,
+    logs,
+    async metric(name, labels = {}) {
+      const metric = operator.metrics.registry.getSingleMetric(name);
+      if (!metric) return 0;
+      const { values } = await metric.get();
+      return values
+        .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
+        .reduce((sum, v) => sum + v.value, 0);
+    },
+  };
+}
