@@ -45,6 +45,11 @@ function externalAccountClient(options: ExternalAccountClientOptions): GoogleTok
   return new IdentityPoolClient(options as IdentityPoolClientOptions);
 }
 
+/** The overrides that are set; an explicit undefined keeps the default. */
+function definedOnly(endpoints: Partial<GoogleEndpoints>): Partial<GoogleEndpoints> {
+  return Object.fromEntries(Object.entries(endpoints).filter(([, value]) => value !== undefined));
+}
+
 /**
  * Factories that talk to Google for real: Google's endpoints unless overridden, the global fetch,
  * and one shared GoogleAuth (created on first use) for ambient credentials.
@@ -54,7 +59,7 @@ export function defaultGoogleClientFactories(
 ): GoogleClientFactories {
   let auth: GoogleAuth | undefined;
   return {
-    endpoints: { ...defaultGoogleEndpoints, ...endpoints },
+    endpoints: { ...defaultGoogleEndpoints, ...definedOnly(endpoints) },
     fetch: (url, init) => globalThis.fetch(url, init),
     async ambientClient() {
       auth ??= new GoogleAuth({ scopes: [cloudPlatformScope], clientOptions: alwaysRefresh });

@@ -6,7 +6,7 @@ import { type FetchLike, fetchGoogleJson } from "./google-errors.js";
 const tokenLifetime = "3600s";
 
 function resourceName(account: string): string {
-  return account.startsWith("projects/") ? account : `projects/-/serviceAccounts/${account}`;
+  return `projects/-/serviceAccounts/${account}`;
 }
 
 /**

@@ -4,7 +4,9 @@ import { googleFailure } from "./google-errors.js";
 
 /**
  * What the provider needs of a google-auth-library client: a token, and the expiry the library
- * recorded for it in `credentials.expiry_date` (milliseconds since the epoch).
+ * recorded for it in `credentials.expiry_date` (milliseconds since the epoch). The expiry is read
+ * right after the token; a concurrent refresh of a shared client can move it only by the time
+ * between the two refreshes.
  */
 export interface GoogleTokenClient {
   getAccessToken(): Promise<{ token?: string | null }>;

@@ -29,7 +29,8 @@ export async function startFakeGoogleCloud(options: FakeGoogleCloudOptions = {})
   const tokenLifetimeSeconds = options.tokenLifetimeSeconds;
   const metadata = new FakeMetadataServer({ ledger, tokenLifetimeSeconds });
   const oauth = new FakeOAuthTokenServer({ ledger, tokenLifetimeSeconds });
-  const iam = new FakeIamCredentialsServer({ ledger, maxLifetimeSeconds: tokenLifetimeSeconds });
+  // IAM issues the lifetime the caller asks for (up to an hour), as Google does.
+  const iam = new FakeIamCredentialsServer({ ledger });
   const sts = options.federation
     ? new FakeStsServer({ ledger, tokenLifetimeSeconds, ...options.federation })
     : undefined;

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { decodeJwt } from "jose";
 import type { EcrSource } from "../../../src/api/v1alpha1.js";
+import { KubeSourceAccess } from "../../../src/controller/source-access.js";
 import { createEcrProvider, defaultAwsClientFactories } from "../../../src/providers/ecr/provider.js";
-import { CredentialError } from "../../../src/providers/errors.js";
-import type { Provider, ReferencedSecret, SourceAccess } from "../../../src/providers/provider.js";
-import { adminKubeConfig, createNamespace, statusOf } from "../../support/kube.js";
+import type { Provider } from "../../../src/providers/provider.js";
+import { adminKubeConfig, createNamespace } from "../../support/kube.js";
 import { type Moto, startMoto } from "../../support/moto.js";
 
 const timeout = 60_000;
@@ -19,63 +19,18 @@ const keys = {
   AWS_SECRET_ACCESS_KEY: "moto/test/secret/access/key",
 };
 
-/** SourceAccess over the control plane's API with admin credentials; records every issued token. */
-class KubeSourceAccess implements SourceAccess {
-  readonly ambientIdentityAllowed = false;
+/** The operator's SourceAccess, recording every TokenRequest token it hands out. */
+class RecordingSourceAccess extends KubeSourceAccess {
   readonly issuedTokens: string[] = [];
-  constructor(
-    private readonly core: k8s.CoreV1Api,
-    readonly namespace: string,
-  ) {}
 
-  async readSecret(name: string): Promise<ReferencedSecret> {
-    const secret = await this.call(`Secret ${name}`, () =>
-      this.core.readNamespacedSecret({ name, namespace: this.namespace }),
-    );
-    return {
-      uid: secret.metadata?.uid ?? "",
-      resourceVersion: secret.metadata?.resourceVersion ?? "",
-      data: Object.fromEntries(
-        Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, "base64")]),
-      ),
-    };
-  }
-
-  readServiceAccount(name: string): Promise<k8s.V1ServiceAccount> {
-    return this.call(`ServiceAccount ${name}`, () =>
-      this.core.readNamespacedServiceAccount({ name, namespace: this.namespace }),
-    );
-  }
-
-  async requestServiceAccountToken(
+  override async requestServiceAccountToken(
     name: string,
     audience: string,
     expirationSeconds: number,
   ): Promise<string> {
-    const request = await this.call(`ServiceAccount ${name}`, () =>
-      this.core.createNamespacedServiceAccountToken({
-        name,
-        namespace: this.namespace,
-        body: { spec: { audiences: [audience], expirationSeconds } },
-      }),
-    );
-    const token = request.status?.token;
-    if (!token) throw new Error(`TokenRequest for ${name} returned no token`);
+    const token = await super.requestServiceAccountToken(name, audience, expirationSeconds);
     this.issuedTokens.push(token);
     return token;
-  }
-
-  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404)
-        throw new CredentialError("AuthSecretMissing", `${what} in ${this.namespace} not found`);
-      if (status === 403)
-        throw new CredentialError("Forbidden", `reading ${what} in ${this.namespace} is forbidden`);
-      throw error;
-    }
   }
 }
 
@@ -83,7 +38,7 @@ describe("the ECR provider against moto", () => {
   let moto: Moto | undefined;
   let provider: Provider<EcrSource>;
   let core: k8s.CoreV1Api;
-  let access: KubeSourceAccess;
+  let access: RecordingSourceAccess;
 
   beforeAll(async () => {
     moto = await startMoto();
@@ -92,7 +47,7 @@ describe("the ECR provider against moto", () => {
     );
     core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
     const namespace = await createNamespace(core, "ecr-moto");
-    access = new KubeSourceAccess(core, namespace);
+    access = new RecordingSourceAccess(core, namespace, false);
     await core.createNamespacedSecret({
       namespace,
       body: { metadata: { name: "aws-keys" }, stringData: keys },

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { decodeJwt } from "jose";
 import type { GarSource } from "../../../src/api/v1alpha1.js";
+import { KubeSourceAccess } from "../../../src/controller/source-access.js";
 import { CredentialError } from "../../../src/providers/errors.js";
 import { createGarProvider, defaultGoogleClientFactories } from "../../../src/providers/gar/provider.js";
-import type { Provider, ReferencedSecret, SourceAccess } from "../../../src/providers/provider.js";
+import type { Provider, SourceAccess } from "../../../src/providers/provider.js";
 import { type FakeGoogleCloud, startFakeGoogleCloud } from "../../fakes/google/google-cloud.js";
 import { makeServiceAccountKey } from "../../fakes/google/service-account-key.js";
-import { adminKubeConfig, createNamespace, statusOf } from "../../support/kube.js";
+import { adminKubeConfig, createNamespace } from "../../support/kube.js";
 
 const timeout = 60_000;
 const registries = ["europe-west1-docker.pkg.dev", "gcr.io"];
@@ -20,64 +21,6 @@ const otherAudience =
   "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/clusters/providers/another-cluster";
 const target = "registry-reader@registry-project.iam.gserviceaccount.com";
 const tokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
-
-/** SourceAccess over the control plane's API with admin credentials. */
-class KubeSourceAccess implements SourceAccess {
-  constructor(
-    private readonly core: k8s.CoreV1Api,
-    readonly namespace: string,
-    readonly ambientIdentityAllowed = false,
-  ) {}
-
-  async readSecret(name: string): Promise<ReferencedSecret> {
-    const secret = await this.call(`Secret ${name}`, () =>
-      this.core.readNamespacedSecret({ name, namespace: this.namespace }),
-    );
-    return {
-      uid: secret.metadata?.uid ?? "",
-      resourceVersion: secret.metadata?.resourceVersion ?? "",
-      data: Object.fromEntries(
-        Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, "base64")]),
-      ),
-    };
-  }
-
-  readServiceAccount(name: string): Promise<k8s.V1ServiceAccount> {
-    return this.call(`ServiceAccount ${name}`, () =>
-      this.core.readNamespacedServiceAccount({ name, namespace: this.namespace }),
-    );
-  }
-
-  async requestServiceAccountToken(
-    name: string,
-    audience: string,
-    expirationSeconds: number,
-  ): Promise<string> {
-    const request = await this.call(`ServiceAccount ${name}`, () =>
-      this.core.createNamespacedServiceAccountToken({
-        name,
-        namespace: this.namespace,
-        body: { spec: { audiences: [audience], expirationSeconds } },
-      }),
-    );
-    const token = request.status?.token;
-    if (!token) throw new Error(`TokenRequest for ${name} returned no token`);
-    return token;
-  }
-
-  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404)
-        throw new CredentialError("AuthSecretMissing", `${what} in ${this.namespace} not found`);
-      if (status === 403)
-        throw new CredentialError("Forbidden", `reading ${what} in ${this.namespace} is forbidden`);
-      throw error;
-    }
-  }
-}
 
 /** The control plane's URL (its ServiceAccount issuer) and CA, from the admin kubeconfig. */
 function controlPlane(kc: k8s.KubeConfig): { issuer: string; ca: string } {
@@ -143,7 +86,7 @@ describe("the gar provider against the test control plane and the Google fakes",
     cloud = await startFakeGoogleCloud({ federation: { audience: poolAudience, ...plane } });
     provider = createGarProvider(defaultGoogleClientFactories(cloud.endpoints));
     namespace = await createNamespace(core, "gar");
-    access = new KubeSourceAccess(core, namespace);
+    access = new KubeSourceAccess(core, namespace, false);
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "puller" } } });
   }, timeout);
 
