@@ -3,7 +3,10 @@ import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
+import { ClusterRegistryCredentialController } from "./controller/cluster/cluster-registry-credential-controller.js";
 import { EventRecorder } from "./controller/events.js";
+import { createInformers, startInformers, stopInformers } from "./controller/informers.js";
+import { InMemoryPodAdmissionTargets } from "./controller/pod-admission-targets.js";
 import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
 import { createKubeClients } from "./kube/clients.js";
 import { OperatorMetrics } from "./metrics/metrics.js";
@@ -18,6 +21,8 @@ export interface RunningOperator {
   /** The bound /metrics, /healthz and /readyz address. */
   address: { host: string; port: number };
   ready(): boolean;
+  /** Which Secrets the pod admission webhook injects where. */
+  admission: InMemoryPodAdmissionTargets;
   /** Resolves when no reconcile is queued or running (delayed requeues do not count). */
   idle(): Promise<void>;
   /** Stops reconciling (waiting for reconciles in flight), the informers and the HTTP server. */
@@ -74,23 +79,45 @@ export async function startOperator(
   const address =
     bound && typeof bound === "object" ? { host: bound.address, port: bound.port } : config.metricsAddress;
 
-  const controller = new RegistryCredentialController({
-    kc,
+  const informers = createInformers(kc, clients, logger, config.watchNamespace);
+  const events = new EventRecorder(clients.core, logger, `${hostname()}-${process.pid}`);
+  const admission = new InMemoryPodAdmissionTargets();
+  const shared = {
     clients,
     providers,
     cache,
-    events: new EventRecorder(clients.core, logger, `${hostname()}-${process.pid}`),
+    events,
     metrics,
     logger,
-    ...(config.watchNamespace ? { namespace: config.watchNamespace } : {}),
+    admission,
     concurrency: config.concurrency,
-    ambientIdentityAllowed: ambientIdentityPolicy(config),
-  });
+  };
+  const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [
+    new RegistryCredentialController({
+      ...shared,
+      informers,
+      ambientIdentityAllowed: ambientIdentityPolicy(config),
+    }),
+  ];
+  if (informers.clusterCredentials && informers.namespaces) {
+    controllers.push(
+      new ClusterRegistryCredentialController({
+        ...shared,
+        informers: {
+          ...informers,
+          clusterCredentials: informers.clusterCredentials,
+          namespaces: informers.namespaces,
+        },
+        operatorNamespace: config.operatorNamespace,
+      }),
+    );
+  }
   const prune = setInterval(() => cache.prune(new Date()), pruneIntervalMs);
   prune.unref();
 
   try {
-    await controller.start();
+    await startInformers(informers);
+    for (const controller of controllers) controller.start();
   } catch (error) {
     server.close();
     throw error;
@@ -105,11 +132,15 @@ export async function startOperator(
     metrics,
     address,
     ready: () => ready,
-    idle: () => controller.queue.idle(),
+    admission,
+    async idle() {
+      await Promise.all(controllers.map((c) => c.queue.idle()));
+    },
     async stop() {
       ready = false;
       clearInterval(prune);
-      await controller.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+      await stopInformers(informers);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

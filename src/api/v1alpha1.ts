@@ -11,9 +11,19 @@ export const registryCredentialNames = {
   plural: "registrycredentials",
 } as const;
 
-/** A reference to a key-holding Secret in the resource's namespace. */
+export const clusterRegistryCredentialNames = {
+  kind: "ClusterRegistryCredential",
+  plural: "clusterregistrycredentials",
+} as const;
+
+/**
+ * A reference to a key-holding Secret. In a RegistryCredential it always resolves in the resource's
+ * own namespace (the schema has no namespace field); in a ClusterRegistryCredential `namespace`
+ * names it, defaulting to the operator's namespace.
+ */
 export interface SecretReference {
   name: string;
+  namespace?: string;
 }
 
 /** Static AWS keys read from a Secret. Key names default to the AWS environment variable names. */
@@ -26,6 +36,8 @@ export interface AwsSecretReference extends SecretReference {
 /** A ServiceAccount whose TokenRequest token is exchanged for cloud credentials (per-tenant federation). */
 export interface AwsServiceAccountReference {
   name: string;
+  /** ClusterRegistryCredential only; defaults to the operator's namespace. */
+  namespace?: string;
   /** Role to assume with the token; defaults to the ServiceAccount's eks.amazonaws.com/role-arn annotation. */
   roleArn?: string;
   /** Token audience; defaults to sts.amazonaws.com. */
@@ -59,6 +71,8 @@ export interface GarSecretReference extends SecretReference {
 
 export interface GarServiceAccountReference {
   name: string;
+  /** ClusterRegistryCredential only; defaults to the operator's namespace. */
+  namespace?: string;
   /** The workload identity provider audience, //iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X. */
   audience: string;
 }
@@ -107,11 +121,48 @@ export interface RefreshPolicy {
 
 export type DeletionPolicy = "Delete" | "Retain";
 
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/** A Kubernetes label selector; an empty selector matches everything. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** Which ServiceAccounts get the Secret in their imagePullSecrets. Omitted: none are patched. */
+export interface ServiceAccountSelection {
+  names?: string[];
+  selector?: LabelSelector;
+  all?: boolean;
+}
+
+/** Opt-in pod admission: the webhook adds the Secret to new pods in targeted namespaces. */
+export interface PodAdmission {
+  enabled: boolean;
+}
+
 export interface RegistryCredentialSpec {
   sources: CredentialSource[];
   secret?: SecretTemplate;
   refresh?: RefreshPolicy;
   deletionPolicy?: DeletionPolicy;
+  serviceAccounts?: ServiceAccountSelection;
+  podAdmission?: PodAdmission;
+}
+
+/** Namespaces a ClusterRegistryCredential writes into: (names ∪ selector matches) − exclude. */
+export interface NamespaceSelection {
+  names?: string[];
+  selector?: LabelSelector;
+  exclude?: string[];
+}
+
+export interface ClusterRegistryCredentialSpec extends RegistryCredentialSpec {
+  namespaces: NamespaceSelection;
 }
 
 export type ConditionStatus = "True" | "False" | "Unknown";
@@ -146,6 +197,26 @@ export interface RegistryCredentialStatus {
   lastRefreshTime?: string;
   nextRefreshTime?: string;
   secretName?: string;
+}
+
+export interface NamespaceFailure {
+  namespace: string;
+  reason: string;
+  message: string;
+}
+
+export interface ClusterRegistryCredentialStatus extends RegistryCredentialStatus {
+  namespaces?: { targeted: number; inSync: number; failed: number };
+  /** Up to 20 failing namespaces, with reasons. */
+  failures?: NamespaceFailure[];
+}
+
+export interface ClusterRegistryCredential {
+  apiVersion: typeof apiVersion;
+  kind: typeof clusterRegistryCredentialNames.kind;
+  metadata: V1ObjectMeta;
+  spec: ClusterRegistryCredentialSpec;
+  status?: ClusterRegistryCredentialStatus;
 }
 
 export interface RegistryCredential {

@@ -2,16 +2,6 @@ import type { CustomObjectsApi } from "@kubernetes/client-node";
 import type { RegistryCredentialStatus } from "../api/v1alpha1.js";
 import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
 
-const statusFields: (keyof RegistryCredentialStatus)[] = [
-  "observedGeneration",
-  "conditions",
-  "sources",
-  "expiresAt",
-  "lastRefreshTime",
-  "nextRefreshTime",
-  "secretName",
-];
-
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v && typeof v === "object" && !Array.isArray(v)
@@ -20,23 +10,29 @@ function canonical(value: unknown): string {
   );
 }
 
-/** True when both statuses say the same thing (field order aside). */
-export function sameStatus(a: RegistryCredentialStatus | undefined, b: RegistryCredentialStatus): boolean {
-  return statusFields.every((field) => canonical(a?.[field] ?? null) === canonical(b[field] ?? null));
+type Status = Record<string, unknown>;
+
+/** True when both statuses say the same thing (field order and absent-vs-undefined aside). */
+export function sameStatus<S extends RegistryCredentialStatus>(current: S | undefined, next: S): boolean {
+  const a = current as Status | undefined;
+  const b = next as Status;
+  const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b)]);
+  return [...keys].every((key) => canonical(a?.[key] ?? null) === canonical(b[key] ?? null));
 }
 
 /**
- * Writes `next` to the status subresource unless it equals `current`. Fields absent from `next`
- * are removed. Returns whether it wrote. Throws ApiException on failure.
+ * Writes `next` to the status subresource unless it equals `current`. Fields of `current` absent
+ * from `next` are removed. Returns whether it wrote. Throws ApiException on failure.
  */
-export async function writeStatus(
+export async function writeStatus<S extends RegistryCredentialStatus>(
   objects: CustomObjectsApi,
   ref: ObjectRef,
-  current: RegistryCredentialStatus | undefined,
-  next: RegistryCredentialStatus,
+  current: S | undefined,
+  next: S,
 ): Promise<boolean> {
   if (sameStatus(current, next)) return false;
-  const body = Object.fromEntries(statusFields.map((field) => [field, next[field] ?? null]));
+  const keys = new Set([...Object.keys(current ?? {}), ...Object.keys(next)]);
+  const body = Object.fromEntries([...keys].map((key) => [key, (next as Status)[key] ?? null]));
   await mergePatchObject(objects, ref, { status: body }, "status");
   return true;
 }

@@ -40,7 +40,8 @@ export function validateSources(sources: readonly CredentialSource[], providers:
 export interface MintContext {
   providers: Providers;
   cache: TokenCache;
-  access: SourceAccess;
+  /** Where a source's references resolve, and whether it may use ambient identity. */
+  accessFor: (source: CredentialSource) => SourceAccess;
   policy: ResolvedRefreshPolicy;
   jitter: number;
   metrics: OperatorMetrics;
@@ -67,7 +68,7 @@ export async function mintSources(
       const provider = bound.name;
       const result: SourceResult = { index, provider, label: describeSource(source) };
       try {
-        const resolved = await bound.resolve(ctx.access);
+        const resolved = await bound.resolve(ctx.accessFor(source));
         result.identity = resolved.identity;
         const recovered = ctx.recover?.(index, resolved.identity);
         if (recovered) ctx.cache.seed(resolved.identity, recovered);

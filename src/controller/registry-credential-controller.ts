@@ -1,27 +1,27 @@
-import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
+import type { V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { group, type RegistryCredential, registryCredentialNames, version } from "../api/v1alpha1.js";
+import { type RegistryCredential, registryCredentialNames } from "../api/v1alpha1.js";
 import type { KubeClients } from "../kube/clients.js";
-import { type Informer, startableInformer } from "../kube/informer.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
 import type { Providers } from "../providers/registry.js";
-import { annotations, managedSecretSelector } from "../secrets/ownership.js";
+import { annotations } from "../secrets/ownership.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import type { EventRecorder } from "./events.js";
+import type { Informers } from "./informers.js";
+import type { PodAdmissionTargets } from "./pod-admission-targets.js";
 import { retryDelayMs } from "./retry-delay.js";
 import { syncRegistryCredential } from "./sync-registry-credential.js";
 import { WorkQueue } from "./work-queue.js";
 
 export interface ControllerOptions {
-  kc: KubeConfig;
   clients: KubeClients;
+  informers: Informers;
   providers: Providers;
   cache: TokenCache;
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
-  /** Watch only this namespace; all namespaces when undefined. */
-  namespace?: string;
+  admission: PodAdmissionTargets;
   concurrency: number;
   ambientIdentityAllowed: (namespace: string) => boolean;
 }
@@ -35,47 +35,24 @@ function specFingerprint(rc: RegistryCredential): string {
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /**
- * Wiring for RegistryCredentials: two informers (the resources, and only the Secrets this operator
- * labels), a work queue, and the sync function. Owns no reconcile logic of its own.
+ * Wiring for RegistryCredentials: informer events → work queue → sync function. Reacts to its
+ * resources, to the Secrets it wrote, and to ServiceAccounts appearing in namespaces whose
+ * resources patch them. Owns no reconcile logic of its own.
  */
 export class RegistryCredentialController {
   readonly queue: WorkQueue;
-  private readonly credentials: Informer<RegistryCredential>;
-  private readonly secrets: Informer<V1Secret>;
   private readonly seen = new Map<string, string>();
 
   constructor(private readonly options: ControllerOptions) {
-    const { kc, clients, logger, namespace } = options;
-    const base = `/apis/${group}/${version}`;
-    const plural = registryCredentialNames.plural;
-    this.credentials = startableInformer<RegistryCredential>(
-      kc,
-      namespace ? `${base}/namespaces/${namespace}/${plural}` : `${base}/${plural}`,
-      () =>
-        (namespace
-          ? clients.objects.listNamespacedCustomObject({ group, version, namespace, plural })
-          : clients.objects.listClusterCustomObject({ group, version, plural })) as never,
-      logger,
-    );
-    this.secrets = startableInformer<V1Secret>(
-      kc,
-      namespace ? `/api/v1/namespaces/${namespace}/secrets` : "/api/v1/secrets",
-      () =>
-        namespace
-          ? clients.core.listNamespacedSecret({ namespace, labelSelector: managedSecretSelector })
-          : clients.core.listSecretForAllNamespaces({ labelSelector: managedSecretSelector }),
-      logger,
-      managedSecretSelector,
-    );
+    const { informers, metrics } = options;
     this.queue = new WorkQueue(
       (key) => this.process(key),
       options.concurrency,
-      (depth) => options.metrics.queueDepth.set({ queue: "registrycredential" }, depth),
+      (depth) => metrics.queueDepth.set({ queue: "registrycredential" }, depth),
     );
-
-    this.credentials.on("add", (rc) => this.onCredential(rc));
-    this.credentials.on("update", (rc) => this.onCredential(rc));
-    this.credentials.on("delete", (rc) => {
+    informers.credentials.on("add", (rc) => this.onCredential(rc));
+    informers.credentials.on("update", (rc) => this.onCredential(rc));
+    informers.credentials.on("delete", (rc) => {
       const key = keyOf(rc.metadata.namespace as string, rc.metadata.name as string);
       this.seen.delete(key);
       this.queue.add(key);
@@ -85,24 +62,30 @@ export class RegistryCredentialController {
       const match = owner && /^RegistryCredential\/([^/]+)\/([^/]+)$/.exec(owner);
       if (match) this.queue.add(keyOf(match[1] as string, match[2] as string));
     };
-    this.secrets.on("update", onSecret);
-    this.secrets.on("delete", onSecret);
+    informers.secrets.on("update", onSecret);
+    informers.secrets.on("delete", onSecret);
+    const onAccount = (account: V1ServiceAccount) => {
+      const namespace = account.metadata?.namespace as string;
+      for (const rc of informers.credentials.list(namespace)) {
+        if (rc.spec.serviceAccounts) this.queue.add(keyOf(namespace, rc.metadata.name as string));
+      }
+    };
+    informers.serviceAccounts.on("add", onAccount);
+    informers.serviceAccounts.on("update", onAccount);
   }
 
-  /** Starts both informers, waits for their first list, then reconciles every resource. */
-  async start(): Promise<void> {
-    await Promise.all([this.credentials.start(), this.secrets.start()]);
-    for (const rc of this.credentials.list()) this.onCredential(rc);
+  /** Reconciles every resource; call once the informers have synced. */
+  start(): void {
+    for (const rc of this.options.informers.credentials.list()) this.onCredential(rc);
     this.options.logger.info(
-      { credentials: this.credentials.list().length },
+      { credentials: this.options.informers.credentials.list().length },
       "RegistryCredential controller started",
     );
   }
 
-  /** Stops taking work, waits for reconciles in flight, and stops the informers. */
+  /** Stops taking work and waits for reconciles in flight. */
   async stop(): Promise<void> {
     await this.queue.shutdown();
-    await Promise.all([this.credentials.stop(), this.secrets.stop()]);
   }
 
   private onCredential(rc: RegistryCredential): void {
@@ -115,20 +98,22 @@ export class RegistryCredentialController {
 
   private async process(key: string): Promise<void> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { clients, metrics, logger } = this.options;
+    const { clients, informers, metrics, logger } = this.options;
     const timer = metrics.reconcileDuration.startTimer({ kind: registryCredentialNames.kind });
     try {
       const outcome = await syncRegistryCredential(
         {
           core: clients.core,
           objects: clients.objects,
-          credentials: this.credentials,
-          secrets: this.secrets,
+          credentials: informers.credentials,
+          secrets: informers.secrets,
+          serviceAccounts: informers.serviceAccounts,
           providers: this.options.providers,
           cache: this.options.cache,
           events: this.options.events,
           metrics,
           logger,
+          admission: this.options.admission,
           ambientIdentityAllowed: this.options.ambientIdentityAllowed,
           now: () => new Date(),
           random: Math.random,

@@ -1,4 +1,4 @@
-import type { CoreV1Api, CustomObjectsApi, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, CustomObjectsApi, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
   apiVersion,
@@ -7,30 +7,29 @@ import {
   type RegistryCredentialStatus,
   readyReasons,
   registryCredentialNames,
-  type SourceStatus,
 } from "../api/v1alpha1.js";
 import type { Informer } from "../kube/informer.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
-import type { RegistryToken } from "../providers/provider.js";
 import type { Providers } from "../providers/registry.js";
 import { desiredSecret } from "../secrets/desired-secret.js";
 import { buildDockerConfig } from "../secrets/dockerconfig.js";
-import { isOwnedBy, type SecretOwner } from "../secrets/ownership.js";
+import { isOwnedBy, ownerKey, type SecretOwner } from "../secrets/ownership.js";
 import {
   deleteManagedSecret,
   readSecretIfExists,
   releaseManagedSecret,
   writeManagedSecret,
 } from "../secrets/secret-writer.js";
-import { refreshTime, resolveRefreshPolicy, stableJitter } from "../tokens/refresh-schedule.js";
+import { reconcileServiceAccounts } from "../serviceaccounts/reconcile-accounts.js";
+import { resolveRefreshPolicy, stableJitter } from "../tokens/refresh-schedule.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import { setCondition } from "./conditions.js";
+import { collectLogins, nextRefresh, reportFailure } from "./credential-logins.js";
 import { writeStatus } from "./credential-status.js";
 import type { EventRecorder } from "./events.js";
 import { hasFinalizer, setFinalizer } from "./finalizer.js";
-import { earliestExpiry, mintSources, type SourceResult, validateSources } from "./mint-sources.js";
-import { identityFingerprint, recoverSourceTokens } from "./recover-tokens.js";
-import { retryDelayMs } from "./retry-delay.js";
+import { validateSources } from "./mint-sources.js";
+import type { PodAdmissionTargets } from "./pod-admission-targets.js";
 import { KubeSourceAccess } from "./source-access.js";
 
 export interface SyncDependencies {
@@ -38,11 +37,13 @@ export interface SyncDependencies {
   objects: CustomObjectsApi;
   credentials: Informer<RegistryCredential>;
   secrets: Informer<V1Secret>;
+  serviceAccounts: Informer<V1ServiceAccount>;
   providers: Providers;
   cache: TokenCache;
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
+  admission: PodAdmissionTargets;
   /** Whether RegistryCredentials in this namespace may use the operator's ambient cloud identity. */
   ambientIdentityAllowed: (namespace: string) => boolean;
   now: () => Date;
@@ -52,7 +53,7 @@ export interface SyncDependencies {
 export interface SyncOutcome {
   /** Reconcile again after this many milliseconds (renewal time or retry backoff). */
   requeueAfterMs?: number;
-  /** The reconcile failed; `failures` counts consecutive failures including this one. */
+  /** The reconcile failed and should count towards backoff. */
   failed?: boolean;
 }
 
@@ -60,28 +61,16 @@ const conflictRecheckMs = 5 * 60_000;
 const kind = registryCredentialNames.kind;
 
 function ownerOf(rc: RegistryCredential): SecretOwner {
-  return {
-    apiVersion,
-    kind,
-    name: rc.metadata.name as string,
-    namespace: rc.metadata.namespace as string,
-    uid: rc.metadata.uid as string,
-  };
-}
-
-function refOf(rc: RegistryCredential) {
-  return {
-    plural: registryCredentialNames.plural,
-    name: rc.metadata.name as string,
-    namespace: rc.metadata.namespace as string,
-  };
+  const { name, namespace, uid } = rc.metadata as { name: string; namespace: string; uid: string };
+  return { apiVersion, kind, name, namespace, uid };
 }
 
 /**
  * Reconciles one RegistryCredential: guard clauses (gone, deleting, finalizer, invalid spec,
- * foreign Secret) → provider (mint or reuse cached tokens) → Secret (write only on change) →
- * status. Returns when to run again. Throws only for unexpected apiserver errors, which the caller
- * retries with backoff; provider failures are reported in status and events instead.
+ * foreign Secret) → provider (mint or reuse cached tokens) → Secret (written only on change) →
+ * ServiceAccounts → status. Reads and writes only in the resource's own namespace. Returns when to
+ * run again. Throws only for unexpected apiserver errors, which the caller retries with backoff;
+ * provider failures are reported in status and events instead.
  */
 export async function syncRegistryCredential(
   deps: SyncDependencies,
@@ -95,11 +84,14 @@ export async function syncRegistryCredential(
     return {};
   }
   const owner = ownerOf(rc);
-  const ref = refOf(rc);
+  const ref = { plural: registryCredentialNames.plural, name, namespace };
   const secretName = rc.spec.secret?.name ?? name;
+  const accounts = () => deps.serviceAccounts.list(namespace);
 
   if (rc.metadata.deletionTimestamp) {
     if (!hasFinalizer(rc.metadata)) return {};
+    deps.admission.removeOwner(ownerKey(owner));
+    await reconcileServiceAccounts(deps.core, accounts(), undefined, secretName, ownerKey(owner), false);
     if ((rc.spec.deletionPolicy ?? "Delete") === "Delete") {
       if (await deleteManagedSecret(deps.core, namespace, secretName, owner))
         deps.metrics.secretWrites.inc({ operation: "delete" });
@@ -120,6 +112,7 @@ export async function syncRegistryCredential(
   const now = deps.now();
   const generation = rc.metadata.generation;
   const previous = rc.status;
+  const labels = { kind, namespace, name };
   const report = async (
     reason: ReadyReason,
     message: string,
@@ -139,7 +132,7 @@ export async function syncRegistryCredential(
     };
     await writeStatus(deps.objects, ref, previous, status);
     await deps.events.record(rc, "Warning", reason, message);
-    deps.metrics.credentialReady.set({ kind, namespace, name }, 0);
+    deps.metrics.credentialReady.set(labels, 0);
   };
 
   let policy: ReturnType<typeof resolveRefreshPolicy>;
@@ -167,62 +160,28 @@ export async function syncRegistryCredential(
   }
 
   const jitter = stableJitter(owner.uid);
-  const results = await mintSources(rc.spec.sources, {
-    providers: deps.providers,
-    cache: deps.cache,
-    access: new KubeSourceAccess(deps.core, namespace, deps.ambientIdentityAllowed(namespace)),
-    policy,
-    jitter,
-    metrics: deps.metrics,
-    now: deps.now,
-    recover: (index, identity) => {
-      const entry = previous?.sources?.find((s) => s.index === index);
-      return entry?.identity === identityFingerprint(identity)
-        ? recoverSourceTokens(cached, entry)
-        : undefined;
+  const access = new KubeSourceAccess(deps.core, namespace, deps.ambientIdentityAllowed(namespace));
+  const logins = await collectLogins(
+    rc.spec.sources,
+    {
+      providers: deps.providers,
+      cache: deps.cache,
+      accessFor: () => access,
+      policy,
+      jitter,
+      metrics: deps.metrics,
+      now: deps.now,
     },
-  });
-  for (const result of results) {
-    if (result.minted && !result.minted.cached)
-      deps.metrics.refreshes.inc({ provider: result.provider, result: "success" });
-    if (result.error) deps.metrics.refreshes.inc({ provider: result.provider, result: result.error.reason });
+    previous?.sources,
+    cached,
+  );
+  for (const r of logins.results) {
+    if (r.minted && !r.minted.cached) deps.metrics.refreshes.inc({ provider: r.provider, result: "success" });
+    if (r.error) deps.metrics.refreshes.inc({ provider: r.provider, result: r.error.reason });
   }
 
-  const failed = results.filter((r) => r.error);
-  const carried = failed.map((r) =>
-    recoverSourceTokens(
-      cached,
-      previous?.sources?.find((s) => s.index === r.index),
-    ),
-  );
-  const sourceStatus = (r: SourceResult): SourceStatus | undefined => {
-    if (!r.minted) return previous?.sources?.find((s) => s.index === r.index);
-    const expiry = earliestExpiry(r.minted.tokens);
-    return {
-      index: r.index,
-      provider: r.provider,
-      hosts: [...new Set(r.minted.tokens.map((t) => t.host))].sort(),
-      ...(expiry ? { expiresAt: expiry.toISOString() } : {}),
-      refreshedAt: r.minted.mintedAt.toISOString(),
-      ...(r.identity ? { identity: identityFingerprint(r.identity) } : {}),
-    };
-  };
-  const sources = results.flatMap((r) => sourceStatus(r) ?? []);
-
-  // Write the Secret when every source has logins: fresh ones, or still-valid ones carried over.
-  const logins: RegistryToken[] = results.flatMap((r) => r.minted?.tokens ?? []);
-  const canWrite = carried.every((c) => c !== undefined);
-  for (const c of carried) if (c) logins.push(...c.tokens.filter((t) => !t.expiresAt || t.expiresAt > now));
-  const expiresAt = earliestExpiry(logins);
-  const refreshedAt = new Date(
-    Math.max(
-      ...results.map((r) => r.minted?.mintedAt.getTime() ?? 0),
-      ...carried.map((c) => c?.mintedAt.getTime() ?? 0),
-    ),
-  );
-
-  let written: V1Secret | undefined = cached;
-  if (canWrite && logins.length > 0) {
+  let written = cached;
+  if (logins.complete) {
     const outcome = await writeManagedSecret(
       deps.core,
       cached,
@@ -230,9 +189,9 @@ export async function syncRegistryCredential(
         owner,
         namespace,
         name: secretName,
-        dockerConfigJson: buildDockerConfig(logins),
-        ...(expiresAt ? { expiresAt } : {}),
-        refreshedAt,
+        dockerConfigJson: buildDockerConfig(logins.logins),
+        ...(logins.expiresAt ? { expiresAt: logins.expiresAt } : {}),
+        refreshedAt: logins.refreshedAt,
         extraLabels: rc.spec.secret?.labels ?? {},
         extraAnnotations: rc.spec.secret?.annotations ?? {},
         ownerReference: (rc.spec.deletionPolicy ?? "Delete") === "Delete",
@@ -246,60 +205,56 @@ export async function syncRegistryCredential(
     if (outcome.kind !== "unchanged") {
       deps.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
       deps.logger.info(
-        { namespace, name, secret: secretName, hosts: sources.flatMap((s) => s.hosts), expiresAt },
+        { namespace, name, secret: secretName, expiresAt: logins.expiresAt },
         `secret ${outcome.kind}`,
       );
     }
     written = outcome.secret;
   }
-
-  const currentExpiry = expiresAt ?? (previous?.expiresAt ? new Date(previous.expiresAt) : undefined);
-  if (currentExpiry)
-    deps.metrics.credentialExpiry.set({ kind, namespace, name }, currentExpiry.getTime() / 1000);
-
-  if (failed.length > 0) {
-    const expired = !written || (currentExpiry !== undefined && currentExpiry <= now);
-    deps.metrics.credentialExpired.set({ kind, namespace, name }, written && expired ? 1 : 0);
-    const first = failed[0] as SourceResult;
-    const reason: ReadyReason =
-      written && expired ? readyReasons.expired : (first.error?.reason ?? readyReasons.providerError);
-    const detail = failed.map((r) => `spec.sources[${r.index}] (${r.label}): ${r.error?.message}`).join("; ");
-    const msUntilExpiry = currentExpiry ? currentExpiry.getTime() - now.getTime() : undefined;
-    const delay = retryDelayMs(failures, msUntilExpiry, deps.random());
-    const message =
-      reason === readyReasons.expired
-        ? `the logins in Secret ${namespace}/${secretName} expired at ${currentExpiry?.toISOString()} and refreshing failed: ${detail}`
-        : `${detail}${written ? `; Secret ${namespace}/${secretName} was left as it was` : ""}`;
-    await report(reason, message, {
-      sources,
-      ...(currentExpiry ? { expiresAt: currentExpiry.toISOString() } : {}),
-      nextRefreshTime: new Date(now.getTime() + delay).toISOString(),
-    });
-    return { requeueAfterMs: delay, failed: true };
+  if (written) {
+    await reconcileServiceAccounts(
+      deps.core,
+      accounts(),
+      rc.spec.serviceAccounts,
+      secretName,
+      ownerKey(owner),
+      true,
+    );
+    deps.admission.set(ownerKey(owner), rc.spec.podAdmission?.enabled ? [namespace] : [], secretName);
   }
 
-  const next = new Date(
-    Math.min(
-      ...results.map((r) =>
-        refreshTime(
-          r.minted?.mintedAt ?? now,
-          earliestExpiry(r.minted?.tokens ?? []),
-          policy,
-          jitter,
-        ).getTime(),
-      ),
-    ),
-  );
-  const hosts = sources.flatMap((s) => s.hosts);
+  const writtenExpiry = logins.expiresAt ?? (previous?.expiresAt ? new Date(previous.expiresAt) : undefined);
+  if (writtenExpiry) deps.metrics.credentialExpiry.set(labels, writtenExpiry.getTime() / 1000);
+
+  if (logins.failed.length > 0) {
+    const failure = reportFailure(logins, {
+      target: `Secret ${namespace}/${secretName}`,
+      written: !!written,
+      ...(writtenExpiry ? { writtenExpiry } : {}),
+      now,
+      failures,
+      random: deps.random(),
+    });
+    deps.metrics.credentialExpired.set(labels, failure.expired ? 1 : 0);
+    await report(failure.reason, failure.message, {
+      sources: logins.sources,
+      ...(writtenExpiry ? { expiresAt: writtenExpiry.toISOString() } : {}),
+      nextRefreshTime: new Date(now.getTime() + failure.retryAfterMs).toISOString(),
+    });
+    return { requeueAfterMs: failure.retryAfterMs, failed: true };
+  }
+
+  const next = nextRefresh(logins, policy, jitter, now);
+  const hosts = logins.sources.flatMap((s) => s.hosts);
   const message = `Secret ${namespace}/${secretName} holds ${hosts.length} registry login(s) (${hosts.join(", ")})${
-    expiresAt ? `, valid until ${expiresAt.toISOString()}` : ""
+    logins.expiresAt ? `, valid until ${logins.expiresAt.toISOString()}` : ""
   }; next refresh at ${next.toISOString()}`;
   const status: RegistryCredentialStatus = {
     observedGeneration: generation,
     secretName,
-    sources,
-    ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
-    lastRefreshTime: refreshedAt.toISOString(),
+    sources: logins.sources,
+    ...(logins.expiresAt ? { expiresAt: logins.expiresAt.toISOString() } : {}),
+    lastRefreshTime: logins.refreshedAt.toISOString(),
     nextRefreshTime: next.toISOString(),
     conditions: setCondition(
       previous?.conditions,
@@ -309,10 +264,10 @@ export async function syncRegistryCredential(
     ),
   };
   const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
-  const minted = results.some((r) => r.minted && !r.minted.cached);
   await writeStatus(deps.objects, ref, previous, status);
-  if (minted || becameReady) await deps.events.record(rc, "Normal", readyReasons.tokenRefreshed, message);
-  deps.metrics.credentialReady.set({ kind, namespace, name }, 1);
-  deps.metrics.credentialExpired.set({ kind, namespace, name }, 0);
+  if (logins.minted || becameReady)
+    await deps.events.record(rc, "Normal", readyReasons.tokenRefreshed, message);
+  deps.metrics.credentialReady.set(labels, 1);
+  deps.metrics.credentialExpired.set(labels, 0);
   return { requeueAfterMs: Math.max(1000, next.getTime() - now.getTime()) };
 }

@@ -42,7 +42,8 @@ export function desiredSecret(input: DesiredSecretInput): V1Secret {
         [annotations.refreshedAt]: input.refreshedAt.toISOString(),
         ...(input.expiresAt ? { [annotations.expiresAt]: input.expiresAt.toISOString() } : {}),
       },
-      ...(input.ownerReference && input.owner.namespace === input.namespace
+      ...(input.ownerReference &&
+      (input.owner.namespace === undefined || input.owner.namespace === input.namespace)
         ? { ownerReferences: [controllerReference(input.owner)] }
         : {}),
     },

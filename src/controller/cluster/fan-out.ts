@@ -1,0 +1,159 @@
+import { ApiException, type CoreV1Api, type V1Secret, type V1ServiceAccount } from "@kubernetes/client-node";
+import type { DeletionPolicy, ServiceAccountSelection } from "../../api/v1alpha1.js";
+import type { Informer } from "../../kube/informer.js";
+import type { OperatorMetrics } from "../../metrics/metrics.js";
+import { ownerKey as keyOfOwner, type SecretOwner } from "../../secrets/ownership.js";
+import {
+  deleteManagedSecret,
+  releaseManagedSecret,
+  writeManagedSecret,
+} from "../../secrets/secret-writer.js";
+import { ensurePullSecret, pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
+import { reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
+
+/** What a ClusterRegistryCredential writes into each namespace, fixed by its last full sync. */
+export interface FanOutPlan {
+  uid: string;
+  generation: number;
+  owner: SecretOwner;
+  secretName: string;
+  /** The desired Secret for a namespace. */
+  secretFor(namespace: string): V1Secret;
+  accounts: ServiceAccountSelection | undefined;
+  deletionPolicy: DeletionPolicy;
+}
+
+export interface FanOutClients {
+  core: CoreV1Api;
+  secrets: Informer<V1Secret>;
+  serviceAccounts: Informer<V1ServiceAccount>;
+  metrics: OperatorMetrics;
+}
+
+export type NamespaceResult = { ok: true } | { ok: false; reason: string; message: string };
+
+/** Whether the selection names the `default` account (or all accounts) outright. */
+function selectsDefaultByName(selection: ServiceAccountSelection | undefined): boolean {
+  return !!selection && (selection.all === true || (selection.names?.includes("default") ?? false));
+}
+
+/**
+ * Creates the namespace's `default` ServiceAccount already listing the Secret, when it does not
+ * exist yet. The controller manager creates `default` a moment after the namespace; creating it
+ * first means no pod can be admitted under an unpatched `default`. Losing that race is harmless:
+ * the account it created is patched like any other.
+ */
+async function precreateDefaultAccount(
+  clients: FanOutClients,
+  namespace: string,
+  plan: FanOutPlan,
+): Promise<void> {
+  if (clients.serviceAccounts.get("default", namespace)) return;
+  try {
+    await clients.core.createNamespacedServiceAccount({
+      namespace,
+      body: {
+        metadata: {
+          name: "default",
+          annotations: { [pullSecretAnnotation(plan.secretName)]: keyOfOwner(plan.owner) },
+        },
+        imagePullSecrets: [{ name: plan.secretName }],
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof ApiException) || error.code !== 409) throw error;
+    const existing = await clients.core.readNamespacedServiceAccount({ name: "default", namespace });
+    await ensurePullSecret(clients.core, existing, plan.secretName, keyOfOwner(plan.owner));
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body);
+    const message = /"message":"([^"]*)"/.exec(body)?.[1];
+    return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Makes one target namespace hold the plan's Secret and patches its selected ServiceAccounts.
+ * Never throws: a conflict or API failure is returned as that namespace's result, so one namespace
+ * cannot stop the others.
+ */
+export async function ensureNamespace(
+  clients: FanOutClients,
+  plan: FanOutPlan,
+  namespace: string,
+): Promise<NamespaceResult> {
+  try {
+    if (selectsDefaultByName(plan.accounts)) await precreateDefaultAccount(clients, namespace, plan);
+    const outcome = await writeManagedSecret(
+      clients.core,
+      clients.secrets.get(plan.secretName, namespace),
+      plan.secretFor(namespace),
+      plan.owner,
+    );
+    if (outcome.kind === "conflict") return { ok: false, reason: "SecretConflict", message: outcome.message };
+    if (outcome.kind !== "unchanged") {
+      clients.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
+    }
+    await reconcileServiceAccounts(
+      clients.core,
+      clients.serviceAccounts.list(namespace),
+      plan.accounts,
+      plan.secretName,
+      keyOfOwner(plan.owner),
+      true,
+    );
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: "WriteFailed", message: describe(error) };
+  }
+}
+
+/**
+ * Undoes the plan in a namespace that left the selection (or on deletion): unpatches the
+ * ServiceAccounts the owner patched, then deletes the owner's Secret (Delete) or strips its marks
+ * (Retain). Secrets and entries of anyone else are never touched. Throws API errors.
+ */
+export async function cleanupNamespace(
+  clients: FanOutClients,
+  owner: SecretOwner,
+  secretName: string,
+  deletionPolicy: DeletionPolicy,
+  namespace: string,
+): Promise<void> {
+  await reconcileServiceAccounts(
+    clients.core,
+    clients.serviceAccounts.list(namespace),
+    undefined,
+    secretName,
+    keyOfOwner(owner),
+    false,
+  );
+  const changed =
+    deletionPolicy === "Delete"
+      ? await deleteManagedSecret(clients.core, namespace, secretName, owner)
+      : await releaseManagedSecret(clients.core, namespace, secretName, owner);
+  if (changed)
+    clients.metrics.secretWrites.inc({ operation: deletionPolicy === "Delete" ? "delete" : "release" });
+}
+
+/** Runs `work` over items with at most `concurrency` in flight; resolves with results in item order. */
+export async function runPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}

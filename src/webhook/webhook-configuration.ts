@@ -1,0 +1,194 @@
+import {
+  type AdmissionregistrationV1Api,
+  ApiException,
+  type V1LabelSelector,
+  type V1MutatingWebhook,
+  type V1MutatingWebhookConfiguration,
+} from "@kubernetes/client-node";
+import { managedByLabel, managedByValue } from "../secrets/ownership.js";
+import { injectOptOutKey, injectOptOutValue } from "./mutate-pod.js";
+
+export const podWebhookName = "pods.regcred.dev";
+const namespaceNameLabel = "kubernetes.io/metadata.name";
+const maxWriteAttempts = 5;
+
+/** Where the apiserver sends AdmissionReviews: an in-cluster Service, or a URL (tests, out-of-cluster). */
+export type WebhookClientConfig =
+  | { service: { namespace: string; name: string; port?: number; path?: string } }
+  | { url: string };
+
+export interface MutatingWebhookOptions {
+  /** Name of the (cluster-scoped) MutatingWebhookConfiguration. */
+  name: string;
+  /** For a Service, path defaults to "/mutate-pods" and port to 443. */
+  clientConfig: WebhookClientConfig;
+  /** PEM bundle the apiserver uses to verify the webhook's serving certificate. */
+  caBundlePem: string;
+  /** Namespaces whose pods are never sent to the webhook, e.g. kube-system and the operator's own. */
+  excludedNamespaces: readonly string[];
+  /** Only namespaces with all these labels are sent to the webhook (none: every namespace). */
+  namespaceMatchLabels?: Record<string, string>;
+}
+
+export type EnsureResult = "created" | "updated" | "unchanged";
+
+/**
+ * The desired configuration: one webhook pods.regcred.dev for CREATE of core/v1 pods, which can never
+ * block a pod (failurePolicy Ignore, 2 s timeout, no side effects, so dry-run requests are sent too),
+ * is called again when later webhooks change the pod (reinvocationPolicy IfNeeded), skips the
+ * excluded namespaces and pods labelled regcred.dev/inject=false.
+ */
+export function desiredMutatingWebhookConfiguration(
+  options: MutatingWebhookOptions,
+): V1MutatingWebhookConfiguration {
+  const clientConfig =
+    "url" in options.clientConfig
+      ? { url: options.clientConfig.url }
+      : {
+          service: {
+            namespace: options.clientConfig.service.namespace,
+            name: options.clientConfig.service.name,
+            port: options.clientConfig.service.port ?? 443,
+            path: options.clientConfig.service.path ?? "/mutate-pods",
+          },
+        };
+  const excluded = [...new Set(options.excludedNamespaces)].sort();
+  const namespaceSelector: V1LabelSelector = {};
+  if (excluded.length > 0) {
+    namespaceSelector.matchExpressions = [{ key: namespaceNameLabel, operator: "NotIn", values: excluded }];
+  }
+  if (options.namespaceMatchLabels && Object.keys(options.namespaceMatchLabels).length > 0) {
+    namespaceSelector.matchLabels = { ...options.namespaceMatchLabels };
+  }
+  const webhook: V1MutatingWebhook = {
+    name: podWebhookName,
+    clientConfig: { ...clientConfig, caBundle: Buffer.from(options.caBundlePem).toString("base64") },
+    rules: [
+      {
+        operations: ["CREATE"],
+        apiGroups: [""],
+        apiVersions: ["v1"],
+        resources: ["pods"],
+        scope: "Namespaced",
+      },
+    ],
+    failurePolicy: "Ignore",
+    matchPolicy: "Equivalent",
+    sideEffects: "None",
+    timeoutSeconds: 2,
+    admissionReviewVersions: ["v1"],
+    reinvocationPolicy: "IfNeeded",
+    namespaceSelector,
+    objectSelector: {
+      matchExpressions: [{ key: injectOptOutKey, operator: "NotIn", values: [injectOptOutValue] }],
+    },
+  };
+  return {
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "MutatingWebhookConfiguration",
+    metadata: { name: options.name, labels: { [managedByLabel]: managedByValue } },
+    webhooks: [webhook],
+  };
+}
+
+/**
+ * Creates the configuration, or replaces it when any field this operator manages differs (caBundle
+ * included) — so calling it on every certificate check is cheap. Writes carry the observed
+ * resourceVersion; conflicts (another replica, or a create race) are retried. Throws ApiException.
+ */
+export async function ensureMutatingWebhookConfiguration(
+  api: AdmissionregistrationV1Api,
+  options: MutatingWebhookOptions,
+): Promise<EnsureResult> {
+  const desired = desiredMutatingWebhookConfiguration(options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const current = await readConfiguration(api, options.name);
+      if (!current) {
+        await api.createMutatingWebhookConfiguration({ body: desired });
+        return "created";
+      }
+      if (
+        current.metadata?.labels?.[managedByLabel] === managedByValue &&
+        sameManagedWebhooks(current.webhooks ?? [], desired.webhooks ?? [])
+      ) {
+        return "unchanged";
+      }
+      await api.replaceMutatingWebhookConfiguration({
+        name: options.name,
+        body: {
+          ...desired,
+          metadata: {
+            ...current.metadata,
+            labels: { ...current.metadata?.labels, [managedByLabel]: managedByValue },
+          },
+        },
+      });
+      return "updated";
+    } catch (error) {
+      const code = error instanceof ApiException ? error.code : undefined;
+      if ((code !== 409 && code !== 404) || attempt >= maxWriteAttempts) throw error;
+    }
+  }
+}
+
+/** Deletes the configuration; resolves false when it did not exist. Throws other ApiExceptions. */
+export async function deleteMutatingWebhookConfiguration(
+  api: AdmissionregistrationV1Api,
+  name: string,
+): Promise<boolean> {
+  try {
+    await api.deleteMutatingWebhookConfiguration({ name });
+    return true;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return false;
+    throw error;
+  }
+}
+
+async function readConfiguration(
+  api: AdmissionregistrationV1Api,
+  name: string,
+): Promise<V1MutatingWebhookConfiguration | undefined> {
+  try {
+    return await api.readMutatingWebhookConfiguration({ name });
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return undefined;
+    throw error;
+  }
+}
+
+function sameManagedWebhooks(current: V1MutatingWebhook[], desired: V1MutatingWebhook[]): boolean {
+  return JSON.stringify(current.map(managedView)) === JSON.stringify(desired.map(managedView));
+}
+
+/** The fields this operator sets, with the apiserver's defaults filled in, in a fixed key order. */
+function managedView(webhook: V1MutatingWebhook) {
+  const { url, service, caBundle } = webhook.clientConfig;
+  const selector = (s: V1LabelSelector | undefined) => ({
+    matchLabels: Object.entries(s?.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)),
+    matchExpressions: (s?.matchExpressions ?? []).map((e) => [e.key, e.operator, e.values ?? []]),
+  });
+  return {
+    name: webhook.name,
+    url: url ?? null,
+    service: service ? [service.namespace, service.name, service.port ?? 443, service.path ?? null] : null,
+    caBundle: caBundle ?? null,
+    rules: (webhook.rules ?? []).map((r) => [
+      r.operations,
+      r.apiGroups,
+      r.apiVersions,
+      r.resources,
+      r.scope ?? "*",
+    ]),
+    failurePolicy: webhook.failurePolicy ?? "Fail",
+    matchPolicy: webhook.matchPolicy ?? "Equivalent",
+    sideEffects: webhook.sideEffects,
+    timeoutSeconds: webhook.timeoutSeconds ?? 10,
+    admissionReviewVersions: webhook.admissionReviewVersions,
+    reinvocationPolicy: webhook.reinvocationPolicy ?? "Never",
+    namespaceSelector: selector(webhook.namespaceSelector),
+    objectSelector: selector(webhook.objectSelector),
+    matchConditions: (webhook.matchConditions ?? []).map((c) => [c.name, c.expression]),
+  };
+}
