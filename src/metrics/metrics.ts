@@ -69,6 +69,13 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly serviceAccountPatches = new Counter({
+    name: "regcred_serviceaccount_patches_total",
+    help: "Patches of ServiceAccount imagePullSecrets, by operation (add, remove).",
+    labelNames: ["operation"],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -80,7 +80,7 @@ export function reviewPodAdmission(payload: unknown, index: PullSecretIndex): Re
   const resource = isObject(request.resource) ? request.resource : {};
   const isPodCreate =
     request.operation === "CREATE" &&
-    resource.group === "" &&
+    (resource.group ?? "") === "" &&
     resource.version === "v1" &&
     resource.resource === "pods" &&
     !request.subResource;

@@ -4,12 +4,17 @@ import {
   type CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   type V1Secret,
 } from "@kubernetes/client-node";
 import {
   apiVersion,
+  type ClusterRegistryCredential,
+  type ClusterRegistryCredentialSpec,
   type Condition,
   type CredentialSource,
+  clusterRegistryCredentialNames,
   group,
   type RegistryCredential,
   type RegistryCredentialSpec,
@@ -39,6 +44,76 @@ export function awsKeysSecret(name: string, keys = fakeAccessKey): V1Secret {
     metadata: { name },
     stringData: { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey },
   };
+}
+
+export function clusterRegistryCredential(
+  name: string,
+  spec: Partial<ClusterRegistryCredentialSpec> &
+    Pick<ClusterRegistryCredentialSpec, "sources" | "namespaces">,
+): ClusterRegistryCredential {
+  return { apiVersion, kind: clusterRegistryCredentialNames.kind, metadata: { name }, spec };
+}
+
+/** Typed access to ClusterRegistryCredentials. */
+export class ClusterRegistryCredentials {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kc: KubeConfig) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  private params(name?: string) {
+    return { group, version, plural: clusterRegistryCredentialNames.plural, ...(name ? { name } : {}) };
+  }
+
+  async create(body: ClusterRegistryCredential): Promise<ClusterRegistryCredential> {
+    return (await this.api.createClusterCustomObject({
+      ...this.params(),
+      body,
+    })) as ClusterRegistryCredential;
+  }
+
+  async get(name: string): Promise<ClusterRegistryCredential | undefined> {
+    try {
+      return (await this.api.getClusterCustomObject(this.params(name) as never)) as ClusterRegistryCredential;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async patchSpec(name: string, spec: Partial<ClusterRegistryCredentialSpec>): Promise<void> {
+    await this.api.patchClusterCustomObject(
+      { ...this.params(name), body: { spec } } as never,
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.api.deleteClusterCustomObject(this.params(name) as never);
+  }
+
+  /** Waits until the resource's status satisfies `accept` (at its current generation) and returns it. */
+  async waitFor(
+    name: string,
+    accept: (crc: ClusterRegistryCredential) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<ClusterRegistryCredential> {
+    let last: ClusterRegistryCredential | undefined;
+    await waitFor(
+      `ClusterRegistryCredential ${name} to reach the expected state`,
+      async () => {
+        last = await this.get(name);
+        return (
+          !!last && (last.status?.observedGeneration ?? 0) >= (last.metadata.generation ?? 0) && accept(last)
+        );
+      },
+      { timeoutMs },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last status: ${JSON.stringify(last?.status)}`);
+    });
+    return last as ClusterRegistryCredential;
+  }
 }
 
 /** Typed access to RegistryCredentials in one namespace. */

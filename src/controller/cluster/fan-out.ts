@@ -9,7 +9,7 @@ import {
   writeManagedSecret,
 } from "../../secrets/secret-writer.js";
 import { ensurePullSecret, pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
-import { reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
+import { type AccountsOutcome, reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
 
 /** What a ClusterRegistryCredential writes into each namespace, fixed by its last full sync. */
 export interface FanOutPlan {
@@ -31,6 +31,11 @@ export interface FanOutClients {
 }
 
 export type NamespaceResult = { ok: true } | { ok: false; reason: string; message: string };
+
+function countPatches(metrics: OperatorMetrics, outcome: AccountsOutcome): void {
+  if (outcome.patched) metrics.serviceAccountPatches.inc({ operation: "add" }, outcome.patched);
+  if (outcome.unpatched) metrics.serviceAccountPatches.inc({ operation: "remove" }, outcome.unpatched);
+}
 
 /** Whether the selection names the `default` account (or all accounts) outright. */
 function selectsDefaultByName(selection: ServiceAccountSelection | undefined): boolean {
@@ -98,7 +103,7 @@ export async function ensureNamespace(
     if (outcome.kind !== "unchanged") {
       clients.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
     }
-    await reconcileServiceAccounts(
+    const accounts = await reconcileServiceAccounts(
       clients.core,
       clients.serviceAccounts.list(namespace),
       plan.accounts,
@@ -106,6 +111,7 @@ export async function ensureNamespace(
       keyOfOwner(plan.owner),
       true,
     );
+    countPatches(clients.metrics, accounts);
     return { ok: true };
   } catch (error) {
     return { ok: false, reason: "WriteFailed", message: describe(error) };
@@ -124,13 +130,16 @@ export async function cleanupNamespace(
   deletionPolicy: DeletionPolicy,
   namespace: string,
 ): Promise<void> {
-  await reconcileServiceAccounts(
-    clients.core,
-    clients.serviceAccounts.list(namespace),
-    undefined,
-    secretName,
-    keyOfOwner(owner),
-    false,
+  countPatches(
+    clients.metrics,
+    await reconcileServiceAccounts(
+      clients.core,
+      clients.serviceAccounts.list(namespace),
+      undefined,
+      secretName,
+      keyOfOwner(owner),
+      false,
+    ),
   );
   const changed =
     deletionPolicy === "Delete"

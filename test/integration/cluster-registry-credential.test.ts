@@ -1,0 +1,265 @@
+// Fan-out against the real control plane: one ClusterRegistryCredential, one identity, many
+// namespaces, ServiceAccount patching, selection changes, late accounts, cleanup, and a burst of
+// 200 new namespaces whose first pods must already carry the pull Secret.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import {
+  awsKeysSecret,
+  ClusterRegistryCredentials,
+  clusterRegistryCredential,
+  dockerConfigOf,
+  readSecret,
+} from "../support/fixtures.js";
+import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 240_000;
+const operatorNamespace = "regcred-system";
+const keys = {
+  accessKeyId: "AKIACLUSTERFANOUT001",
+  secretAccessKey: "cluster-fan-out-secret-key/0123456789",
+};
+
+let kc: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let ecr: FakeEcrServer;
+let operator: TestOperator;
+let clusterCredentials: ClusterRegistryCredentials;
+
+/** Mints made with this file's key (other files' leftovers may reach the fake with other keys). */
+const mints = () => ecr.accessKeyIds.filter((id) => id === keys.accessKeyId).length;
+
+async function labelledNamespaces(count: number, labels: Record<string, string>): Promise<string[]> {
+  return Promise.all(Array.from({ length: count }, () => createNamespace(core, "fan", labels)));
+}
+
+async function relabel(namespace: string, labels: Record<string, string | null>): Promise<void> {
+  await core.patchNamespace(
+    { name: namespace, body: { metadata: { labels } } },
+    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+  );
+}
+
+async function account(namespace: string, name: string): Promise<k8s.V1ServiceAccount | undefined> {
+  try {
+    return await core.readNamespacedServiceAccount({ namespace, name });
+  } catch {
+    return undefined;
+  }
+}
+
+const pullSecretNames = (sa: k8s.V1ServiceAccount | undefined) =>
+  (sa?.imagePullSecrets ?? []).map((r) => r.name);
+
+/** Creates a pod as soon as the namespace admits one (the `default` ServiceAccount must exist first). */
+async function createPodAsap(namespace: string): Promise<k8s.V1Pod> {
+  let pod: k8s.V1Pod | undefined;
+  await waitFor(
+    `a pod to be admitted in ${namespace}`,
+    async () => {
+      try {
+        pod = await core.createNamespacedPod({
+          namespace,
+          body: {
+            metadata: { name: "first" },
+            spec: {
+              containers: [{ name: "app", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1" }],
+            },
+          },
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof k8s.ApiException && /serviceaccount|service account/i.test(String(error.body)))
+          return false;
+        throw error;
+      }
+    },
+    { timeoutMs: 60_000, intervalMs: 20 },
+  );
+  return pod as k8s.V1Pod;
+}
+
+beforeAll(async () => {
+  kc = adminKubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  clusterCredentials = new ClusterRegistryCredentials(kc);
+  try {
+    await core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
+  } catch (error) {
+    if (!(error instanceof k8s.ApiException) || error.code !== 409) throw error;
+  }
+  await core.deleteNamespacedSecret({ namespace: operatorNamespace, name: "fanout-keys" }).catch(() => {});
+  await core.createNamespacedSecret({
+    namespace: operatorNamespace,
+    body: awsKeysSecret("fanout-keys", keys),
+  });
+  ecr = await new FakeEcrServer("eu-west-1").start();
+  ecr.registerCredentials(keys);
+  operator = await startTestOperator({
+    kc,
+    aws: { ecrEndpoint: ecr.endpoint },
+    config: { operatorNamespace, concurrency: 16 },
+  });
+}, timeout);
+
+afterAll(async () => {
+  await operator?.stop();
+  await ecr?.close();
+});
+
+const ecrSource = { ecr: { region: "eu-west-1", auth: { secretRef: { name: "fanout-keys" } } } };
+
+describe("ClusterRegistryCredential", () => {
+  it(
+    "writes one minted Secret into every selected namespace, patches their default accounts, and follows relabelling",
+    async () => {
+      const team = uniqueName("team");
+      const selected = await labelledNamespaces(3, { team });
+      const other = await createNamespace(core, "fan-other");
+      const before = mints();
+      const name = uniqueName("crc");
+      await clusterCredentials.create(
+        clusterRegistryCredential(name, {
+          sources: [ecrSource],
+          namespaces: { selector: { matchLabels: { team } } },
+          serviceAccounts: { names: ["default"] },
+          secret: { name: "registry-pull" },
+        }),
+      );
+      const ready = await clusterCredentials.waitFor(name, (c) => c.status?.namespaces?.inSync === 3);
+      expect(ready.status?.namespaces).toEqual({ targeted: 3, inSync: 3, failed: 0 });
+      expect(ready.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+      expect(mints() - before).toBe(1);
+
+      const secrets = await Promise.all(selected.map((ns) => readSecret(core, ns, "registry-pull")));
+      expect(new Set(secrets.map((s) => JSON.stringify(dockerConfigOf(s as k8s.V1Secret)))).size).toBe(1);
+      expect(await readSecret(core, other, "registry-pull")).toBeUndefined();
+      await waitFor("default accounts to be patched", async () =>
+        (await Promise.all(selected.map((ns) => account(ns, "default")))).every((sa) =>
+          pullSecretNames(sa).includes("registry-pull"),
+        ),
+      );
+
+      // Moving a namespace out removes the Secret and the patch; moving one in adds them.
+      const [leaving] = selected as [string];
+      await relabel(leaving, { team: null });
+      await relabel(other, { team });
+      await waitFor(
+        "the Secret to follow the labels",
+        async () =>
+          !(await readSecret(core, leaving, "registry-pull")) &&
+          !!(await readSecret(core, other, "registry-pull")),
+      );
+      await waitFor("the patches to follow the labels", async () => {
+        const [out, into] = await Promise.all([account(leaving, "default"), account(other, "default")]);
+        return (
+          !pullSecretNames(out).includes("registry-pull") && pullSecretNames(into).includes("registry-pull")
+        );
+      });
+      const after = await clusterCredentials.waitFor(name, (c) => c.status?.namespaces?.inSync === 3);
+      expect(after.status?.namespaces?.targeted).toBe(3);
+      expect(mints() - before).toBe(1);
+      await clusterCredentials.delete(name);
+    },
+    timeout,
+  );
+
+  it(
+    "patches ServiceAccounts created later, keeps foreign entries, reports a foreign Secret, and cleans up only its own objects",
+    async () => {
+      const team = uniqueName("team");
+      const [first, second] = (await labelledNamespaces(2, { team })) as [string, string];
+      await core.createNamespacedServiceAccount({
+        namespace: first,
+        body: { metadata: { name: "builder" }, imagePullSecrets: [{ name: "someone-elses" }] },
+      });
+      const foreign = await core.createNamespacedSecret({
+        namespace: second,
+        body: { metadata: { name: "registry-pull" }, stringData: { keep: "me" } },
+      });
+      const name = uniqueName("crc");
+      await clusterCredentials.create(
+        clusterRegistryCredential(name, {
+          sources: [ecrSource],
+          namespaces: { selector: { matchLabels: { team } } },
+          serviceAccounts: { all: true },
+          secret: { name: "registry-pull" },
+        }),
+      );
+      const status = await clusterCredentials.waitFor(
+        name,
+        (c) => c.status?.namespaces?.failed === 1 && c.status?.namespaces?.inSync === 1,
+      );
+      expect(status.status?.failures).toEqual([
+        expect.objectContaining({ namespace: second, reason: "SecretConflict" }),
+      ]);
+      expect((await readSecret(core, second, "registry-pull"))?.metadata?.resourceVersion).toBe(
+        foreign.metadata?.resourceVersion,
+      );
+
+      await waitFor(
+        "the existing account to be patched, keeping its entry",
+        async () =>
+          pullSecretNames(await account(first, "builder")).join(",") === "someone-elses,registry-pull",
+      );
+      await core.createNamespacedServiceAccount({ namespace: first, body: { metadata: { name: "late" } } });
+      await waitFor("the late account to be patched", async () =>
+        pullSecretNames(await account(first, "late")).includes("registry-pull"),
+      );
+
+      await clusterCredentials.delete(name);
+      await waitFor("the resource to be gone", async () => !(await clusterCredentials.get(name)));
+      expect(await readSecret(core, first, "registry-pull")).toBeUndefined();
+      expect(pullSecretNames(await account(first, "builder"))).toEqual(["someone-elses"]);
+      expect(pullSecretNames(await account(first, "late"))).toEqual([]);
+      expect((await readSecret(core, second, "registry-pull"))?.data).toEqual(foreign.data);
+    },
+    timeout,
+  );
+
+  it(
+    "covers 200 namespaces created in a burst: every first pod carries the Secret and every namespace holds it",
+    async () => {
+      const team = uniqueName("burst");
+      const name = uniqueName("crc");
+      await clusterCredentials.create(
+        clusterRegistryCredential(name, {
+          sources: [ecrSource],
+          namespaces: { selector: { matchLabels: { team } } },
+          serviceAccounts: { names: ["default"] },
+          secret: { name: "registry-pull" },
+        }),
+      );
+      await clusterCredentials.waitFor(
+        name,
+        (c) => c.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ?? false,
+      );
+      const before = mints();
+
+      const names = Array.from({ length: 200 }, () => uniqueName("burst"));
+      const pods = await Promise.all(
+        names.map(async (namespace) => {
+          await core.createNamespace({ body: { metadata: { name: namespace, labels: { team } } } });
+          return createPodAsap(namespace);
+        }),
+      );
+      const missing = pods.filter(
+        (pod) => !(pod.spec?.imagePullSecrets ?? []).some((r) => r.name === "registry-pull"),
+      );
+      expect(missing.map((p) => p.metadata?.namespace)).toEqual([]);
+      await waitFor(
+        "the Secret in all 200 namespaces",
+        async () =>
+          (await Promise.all(names.map((ns) => readSecret(core, ns, "registry-pull")))).every(Boolean),
+        { timeoutMs: 120_000 },
+      );
+      const status = await clusterCredentials.waitFor(name, (c) => c.status?.namespaces?.inSync === 200);
+      expect(status.status?.namespaces).toEqual({ targeted: 200, inSync: 200, failed: 0 });
+      expect(mints()).toBe(before);
+      await clusterCredentials.delete(name);
+    },
+    timeout,
+  );
+});
