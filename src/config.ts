@@ -108,7 +108,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const pick = (flag: string, variable: string) =>
     (values[flag] as string | undefined) ?? env[variable] ?? undefined;
 
-  const operatorNamespace = pick("operator-namespace", "POD_NAMESPACE") ?? "default";
+  // An empty POD_NAMESPACE (or flag) means unset, not the namespace "".
+  const operatorNamespace = pick("operator-namespace", "POD_NAMESPACE") || "default";
   const ambient = pick("ambient-identity-namespaces", "AMBIENT_IDENTITY_NAMESPACES");
   const logLevel = (pick("log-level", "LOG_LEVEL") ?? "info") as LogLevel;
   if (!logLevels.includes(logLevel))

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
 import { ClusterRegistryCredentialController } from "./controller/cluster/cluster-registry-credential-controller.js";
 import { EventRecorder } from "./controller/events.js";
@@ -82,6 +83,7 @@ export async function startOperator(
   const informers = createInformers(kc, clients, logger, config.watchNamespace);
   const events = new EventRecorder(clients.core, logger, `${hostname()}-${process.pid}`);
   const admission = new InMemoryPodAdmissionTargets();
+  const podAdmission = new PodAdmissionSync(clients.admission, admission, logger);
   const shared = {
     clients,
     providers,
@@ -89,7 +91,7 @@ export async function startOperator(
     events,
     metrics,
     logger,
-    admission,
+    podAdmission,
     concurrency: config.concurrency,
   };
   const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [
@@ -108,6 +110,7 @@ export async function startOperator(
           clusterCredentials: informers.clusterCredentials,
           namespaces: informers.namespaces,
         },
+        webhookTargets: admission,
         operatorNamespace: config.operatorNamespace,
       }),
     );
@@ -116,7 +119,7 @@ export async function startOperator(
   prune.unref();
 
   try {
-    await startInformers(informers);
+    await Promise.all([startInformers(informers), podAdmission.init()]);
     for (const controller of controllers) controller.start();
   } catch (error) {
     server.close();

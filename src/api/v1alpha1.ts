@@ -140,9 +140,14 @@ export interface ServiceAccountSelection {
   all?: boolean;
 }
 
-/** Opt-in pod admission: the webhook adds the Secret to new pods in targeted namespaces. */
+/**
+ * Opt-in pod admission: new pods in targeted namespaces get the Secret added at admission.
+ * AdmissionPolicy (default) uses a MutatingAdmissionPolicy inside the apiserver; Webhook uses the
+ * operator's mutating webhook.
+ */
 export interface PodAdmission {
   enabled: boolean;
+  mechanism?: "AdmissionPolicy" | "Webhook";
 }
 
 export interface RegistryCredentialSpec {

@@ -1,5 +1,6 @@
 import type { V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { PodAdmissionSync } from "../admission/pod-admission.js";
 import { type RegistryCredential, registryCredentialNames } from "../api/v1alpha1.js";
 import type { KubeClients } from "../kube/clients.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
@@ -8,7 +9,6 @@ import { annotations } from "../secrets/ownership.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import type { EventRecorder } from "./events.js";
 import type { Informers } from "./informers.js";
-import type { PodAdmissionTargets } from "./pod-admission-targets.js";
 import { retryDelayMs } from "./retry-delay.js";
 import { syncRegistryCredential } from "./sync-registry-credential.js";
 import { WorkQueue } from "./work-queue.js";
@@ -21,7 +21,7 @@ export interface ControllerOptions {
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
-  admission: PodAdmissionTargets;
+  podAdmission: PodAdmissionSync;
   concurrency: number;
   ambientIdentityAllowed: (namespace: string) => boolean;
 }
@@ -113,7 +113,7 @@ export class RegistryCredentialController {
           events: this.options.events,
           metrics,
           logger,
-          admission: this.options.admission,
+          podAdmission: this.options.podAdmission,
           ambientIdentityAllowed: this.options.ambientIdentityAllowed,
           now: () => new Date(),
           random: Math.random,

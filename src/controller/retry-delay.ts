@@ -10,7 +10,7 @@ const minDelayMs = 1_000;
  */
 export function retryDelayMs(failures: number, msUntilExpiry: number | undefined, random: number): number {
   const exponential = Math.min(baseDelayMs * 2 ** Math.max(0, failures - 1), maxDelayMs);
-  let delay = exponential * (0.8 + 0.4 * random);
+  let delay = Math.min(exponential * (0.8 + 0.4 * random), maxDelayMs);
   if (msUntilExpiry !== undefined && msUntilExpiry > 0) delay = Math.min(delay, msUntilExpiry / 2);
   return Math.max(minDelayMs, Math.round(delay));
 }

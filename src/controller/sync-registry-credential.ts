@@ -1,5 +1,7 @@
 import type { CoreV1Api, CustomObjectsApi, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { selectorForNamespace } from "../admission/admission-policy.js";
+import type { PodAdmissionSync } from "../admission/pod-admission.js";
 import {
   apiVersion,
   type ReadyReason,
@@ -13,6 +15,7 @@ import type { OperatorMetrics } from "../metrics/metrics.js";
 import type { Providers } from "../providers/registry.js";
 import { desiredSecret } from "../secrets/desired-secret.js";
 import { buildDockerConfig } from "../secrets/dockerconfig.js";
+import { secretTemplateProblems } from "../secrets/metadata-keys.js";
 import { isOwnedBy, ownerKey, type SecretOwner } from "../secrets/ownership.js";
 import {
   deleteManagedSecret,
@@ -29,7 +32,6 @@ import { writeStatus } from "./credential-status.js";
 import type { EventRecorder } from "./events.js";
 import { hasFinalizer, setFinalizer } from "./finalizer.js";
 import { validateSources } from "./mint-sources.js";
-import type { PodAdmissionTargets } from "./pod-admission-targets.js";
 import { KubeSourceAccess } from "./source-access.js";
 
 export interface SyncDependencies {
@@ -43,7 +45,7 @@ export interface SyncDependencies {
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
-  admission: PodAdmissionTargets;
+  podAdmission: PodAdmissionSync;
   /** Whether RegistryCredentials in this namespace may use the operator's ambient cloud identity. */
   ambientIdentityAllowed: (namespace: string) => boolean;
   now: () => Date;
@@ -90,7 +92,7 @@ export async function syncRegistryCredential(
 
   if (rc.metadata.deletionTimestamp) {
     if (!hasFinalizer(rc.metadata)) return {};
-    deps.admission.removeOwner(ownerKey(owner));
+    await deps.podAdmission.remove(owner);
     await reconcileServiceAccounts(deps.core, accounts(), undefined, secretName, ownerKey(owner), false);
     if ((rc.spec.deletionPolicy ?? "Delete") === "Delete") {
       if (await deleteManagedSecret(deps.core, namespace, secretName, owner))
@@ -142,7 +144,10 @@ export async function syncRegistryCredential(
     await report(readyReasons.invalidSpec, `spec.refresh: ${(error as Error).message}`);
     return {};
   }
-  const problems = validateSources(rc.spec.sources ?? [], deps.providers);
+  const problems = [
+    ...secretTemplateProblems(rc.spec.secret?.labels, rc.spec.secret?.annotations),
+    ...validateSources(rc.spec.sources ?? [], deps.providers),
+  ];
   if (problems.length > 0) {
     await report(readyReasons.invalidSpec, problems.join("; "));
     return {};
@@ -220,7 +225,14 @@ export async function syncRegistryCredential(
       ownerKey(owner),
       true,
     );
-    deps.admission.set(ownerKey(owner), rc.spec.podAdmission?.enabled ? [namespace] : [], secretName);
+    const problem = await deps.podAdmission.apply(
+      owner,
+      rc.spec.podAdmission,
+      secretName,
+      [namespace],
+      [selectorForNamespace(namespace)],
+    );
+    if (problem) await deps.events.record(rc, "Warning", "PodAdmissionFailed", problem);
   }
 
   const writtenExpiry = logins.expiresAt ?? (previous?.expiresAt ? new Date(previous.expiresAt) : undefined);

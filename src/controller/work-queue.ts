@@ -19,6 +19,8 @@ export class WorkQueue {
     private readonly process: (key: string) => Promise<void>,
     private readonly concurrency: number,
     private readonly onDepthChange: (depth: number) => void = () => {},
+    private readonly onUnhandled: (key: string, error: unknown) => void = (key, error) =>
+      console.error(`work queue: processing ${key} threw`, error),
   ) {}
 
   /** Queues key for processing as soon as a worker is free. */
@@ -109,6 +111,9 @@ export class WorkQueue {
   private async run(key: string): Promise<void> {
     try {
       await this.process(key);
+    } catch (error) {
+      // process() is expected to handle its own failures; never let one escape as an unhandled rejection.
+      this.onUnhandled(key, error);
     } finally {
       this.processing.delete(key);
       this.active--;

@@ -1,5 +1,5 @@
-import { ApiException, type CoreV1Api, type V1Secret } from "@kubernetes/client-node";
-import { isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
+import { ApiException, type CoreV1Api, type V1OwnerReference, type V1Secret } from "@kubernetes/client-node";
+import { annotations, isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
 
 export type WriteOutcome =
   | { kind: "created" | "updated" | "unchanged"; secret: V1Secret }
@@ -17,20 +17,37 @@ function sameRecord(a: Record<string, string> | undefined, b: Record<string, str
   return true;
 }
 
+/**
+ * The ownerReferences to write: everyone else's as they are, plus the desired ones (this operator's
+ * reference is present exactly when `desired` carries it).
+ */
+function mergedOwnerReferences(current: V1Secret, desired: V1Secret) {
+  const ours = new Set(
+    [current, desired].flatMap((s) => s.metadata?.annotations?.[annotations.ownerUid] ?? []),
+  );
+  const wanted = desired.metadata?.ownerReferences ?? [];
+  const others = (current.metadata?.ownerReferences ?? []).filter(
+    (ref) => !ours.has(ref.uid) && !wanted.some((w) => w.uid === ref.uid),
+  );
+  return [...others, ...wanted];
+}
+
 /** True when every field the operator sets already has the desired value in `current`. */
 export function hasDesiredContent(current: V1Secret, desired: V1Secret): boolean {
   const cur = current.metadata ?? {};
   const want = desired.metadata ?? {};
   const subset = (have: Record<string, string> | undefined, need: Record<string, string> | undefined) =>
     Object.entries(need ?? {}).every(([k, v]) => have?.[k] === v);
-  const refs = (secret: V1Secret) =>
-    JSON.stringify((secret.metadata?.ownerReferences ?? []).map((r) => r.uid).sort());
+  const uids = (refs: V1OwnerReference[] | undefined) =>
+    JSON.stringify((refs ?? []).map((r) => r.uid).sort());
+  const expiry = (secret: V1Secret) => secret.metadata?.annotations?.[annotations.expiresAt];
   return (
     current.type === desired.type &&
     sameRecord(current.data, desired.data) &&
     subset(cur.labels, want.labels) &&
     subset(cur.annotations, want.annotations) &&
-    refs(current) === refs(desired)
+    expiry(current) === expiry(desired) &&
+    uids(current.metadata?.ownerReferences) === uids(mergedOwnerReferences(current, desired))
   );
 }
 
@@ -70,13 +87,16 @@ export async function writeManagedSecret(
   if (!isOwnedBy(current, owner)) return { kind: "conflict", message: conflictMessage(current, owner) };
   if (hasDesiredContent(current, desired)) return { kind: "unchanged", secret: current };
 
+  const mergedAnnotations = { ...current.metadata?.annotations, ...desired.metadata?.annotations };
+  if (!desired.metadata?.annotations?.[annotations.expiresAt])
+    delete mergedAnnotations[annotations.expiresAt];
   const merged: V1Secret = {
     ...desired,
     metadata: {
       ...current.metadata,
       labels: { ...current.metadata?.labels, ...desired.metadata?.labels },
-      annotations: { ...current.metadata?.annotations, ...desired.metadata?.annotations },
-      ownerReferences: desired.metadata?.ownerReferences ?? [],
+      annotations: mergedAnnotations,
+      ownerReferences: mergedOwnerReferences(current, desired),
       resourceVersion: current.metadata?.resourceVersion,
     },
   };

@@ -42,7 +42,7 @@ export const maxPlausibleLifetimeMs = 7 * 24 * 3_600_000;
  * in a hot loop (moto, for example, reports an expiry in 2015).
  */
 export function plannedLifetimeMs(mintedAt: Date, expiresAt: Date | undefined): number | undefined {
-  if (!expiresAt || Number.isNaN(expiresAt.getTime())) return undefined;
+  if (!expiresAt || Number.isNaN(expiresAt.getTime()) || Number.isNaN(mintedAt.getTime())) return undefined;
   const lifetime = expiresAt.getTime() - mintedAt.getTime();
   if (lifetime <= 0 || lifetime > maxPlausibleLifetimeMs) return undefined;
   return lifetime;

@@ -3,6 +3,7 @@
 // 200 new namespaces whose first pods must already carry the pull Secret.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
+import type { PodAdmission } from "../../src/api/v1alpha1.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import {
   awsKeysSecret,
@@ -27,6 +28,7 @@ let core: k8s.CoreV1Api;
 let ecr: FakeEcrServer;
 let operator: TestOperator;
 let clusterCredentials: ClusterRegistryCredentials;
+let admission: k8s.AdmissionregistrationV1Api;
 
 /** Mints made with this file's key (other files' leftovers may reach the fake with other keys). */
 const mints = () => ecr.accessKeyIds.filter((id) => id === keys.accessKeyId).length;
@@ -54,7 +56,7 @@ const pullSecretNames = (sa: k8s.V1ServiceAccount | undefined) =>
   (sa?.imagePullSecrets ?? []).map((r) => r.name);
 
 /** Creates a pod as soon as the namespace admits one (the `default` ServiceAccount must exist first). */
-async function createPodAsap(namespace: string): Promise<k8s.V1Pod> {
+async function createPodAsap(namespace: string, podName = "first"): Promise<k8s.V1Pod> {
   let pod: k8s.V1Pod | undefined;
   await waitFor(
     `a pod to be admitted in ${namespace}`,
@@ -63,7 +65,7 @@ async function createPodAsap(namespace: string): Promise<k8s.V1Pod> {
         pod = await core.createNamespacedPod({
           namespace,
           body: {
-            metadata: { name: "first" },
+            metadata: { name: podName },
             spec: {
               containers: [{ name: "app", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1" }],
             },
@@ -85,6 +87,7 @@ beforeAll(async () => {
   kc = adminKubeConfig();
   core = kc.makeApiClient(k8s.CoreV1Api);
   clusterCredentials = new ClusterRegistryCredentials(kc);
+  admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
   try {
     await core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
   } catch (error) {
@@ -219,9 +222,11 @@ describe("ClusterRegistryCredential", () => {
     timeout,
   );
 
-  it(
-    "covers 200 namespaces created in a burst: every first pod carries the Secret and every namespace holds it",
-    async () => {
+  it.each<[string, PodAdmission | undefined]>([
+    ["without the webhook, through an in-apiserver MutatingAdmissionPolicy", { enabled: true }],
+  ])(
+    "covers 200 namespaces created in a burst %s: every first pod carries the Secret and every namespace holds it",
+    async (_mechanism, podAdmission) => {
       const team = uniqueName("burst");
       const name = uniqueName("crc");
       await clusterCredentials.create(
@@ -230,12 +235,19 @@ describe("ClusterRegistryCredential", () => {
           namespaces: { selector: { matchLabels: { team } } },
           serviceAccounts: { names: ["default"] },
           secret: { name: "registry-pull" },
+          ...(podAdmission ? { podAdmission } : {}),
         }),
       );
       await clusterCredentials.waitFor(
         name,
         (c) => c.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ?? false,
       );
+      // The apiserver loads new admission policies asynchronously; wait until one injects.
+      const canary = await createNamespace(core, "canary", { team });
+      await waitFor("the admission policy to take effect", async () => {
+        const pod = await createPodAsap(canary, uniqueName("probe"));
+        return (pod.spec?.imagePullSecrets ?? []).some((r) => r.name === "registry-pull");
+      });
       const before = mints();
 
       const names = Array.from({ length: 200 }, () => uniqueName("burst"));
@@ -255,10 +267,18 @@ describe("ClusterRegistryCredential", () => {
           (await Promise.all(names.map((ns) => readSecret(core, ns, "registry-pull")))).every(Boolean),
         { timeoutMs: 120_000 },
       );
-      const status = await clusterCredentials.waitFor(name, (c) => c.status?.namespaces?.inSync === 200);
-      expect(status.status?.namespaces).toEqual({ targeted: 200, inSync: 200, failed: 0 });
+      const status = await clusterCredentials.waitFor(name, (c) => c.status?.namespaces?.inSync === 201);
+      expect(status.status?.namespaces).toEqual({ targeted: 201, inSync: 201, failed: 0 });
       expect(mints()).toBe(before);
       await clusterCredentials.delete(name);
+      await waitFor("the admission policy to be removed with the resource", async () => {
+        const policies = await admission.listMutatingAdmissionPolicy({
+          labelSelector: "app.kubernetes.io/managed-by=registry-credential-operator",
+        });
+        return !policies.items.some(
+          (p) => p.metadata?.annotations?.["regcred.dev/owner"] === `ClusterRegistryCredential/${name}`,
+        );
+      });
     },
     timeout,
   );

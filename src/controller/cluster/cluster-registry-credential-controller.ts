@@ -1,5 +1,6 @@
 import type { V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { PodAdmissionSync } from "../../admission/pod-admission.js";
 import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
 import type { KubeClients } from "../../kube/clients.js";
 import type { Informer } from "../../kube/informer.js";
@@ -27,7 +28,8 @@ export interface ClusterControllerOptions {
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
-  admission: PodAdmissionTargets;
+  podAdmission: PodAdmissionSync;
+  webhookTargets: PodAdmissionTargets;
   operatorNamespace: string;
   concurrency: number;
 }
@@ -69,7 +71,8 @@ export class ClusterRegistryCredentialController {
       events: options.events,
       metrics,
       logger: options.logger,
-      admission: options.admission,
+      podAdmission: options.podAdmission,
+      webhookTargets: options.webhookTargets,
       operatorNamespace: options.operatorNamespace,
       concurrency: options.concurrency,
       plans: new Map<string, FanOutPlan>(),

@@ -6,6 +6,8 @@ import type {
   V1ServiceAccount,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { selectorsForSelection } from "../../admission/admission-policy.js";
+import type { PodAdmissionSync } from "../../admission/pod-admission.js";
 import {
   apiVersion,
   type ClusterRegistryCredential,
@@ -21,6 +23,7 @@ import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { Providers } from "../../providers/registry.js";
 import { desiredSecret } from "../../secrets/desired-secret.js";
 import { buildDockerConfig } from "../../secrets/dockerconfig.js";
+import { secretTemplateProblems } from "../../secrets/metadata-keys.js";
 import { annotations, ownerKey as keyOfOwner, type SecretOwner } from "../../secrets/ownership.js";
 import { resolveRefreshPolicy, stableJitter } from "../../tokens/refresh-schedule.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
@@ -53,7 +56,9 @@ export interface ClusterSyncDependencies {
   events: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
-  admission: PodAdmissionTargets;
+  podAdmission: PodAdmissionSync;
+  /** The webhook's targets, updated per namespace for resources using mechanism Webhook. */
+  webhookTargets: PodAdmissionTargets;
   /** Where auth references without a namespace resolve. */
   operatorNamespace: string;
   /** Namespaces written in parallel. */
@@ -115,7 +120,6 @@ export async function syncClusterRegistryCredential(
     return {};
   }
   const owner = ownerOf(crc);
-  const key = keyOfOwner(owner);
   const ref = { plural: clusterRegistryCredentialNames.plural, name };
   const secretName = crc.spec.secret?.name ?? name;
   const deletionPolicy = crc.spec.deletionPolicy ?? "Delete";
@@ -128,7 +132,7 @@ export async function syncClusterRegistryCredential(
 
   if (crc.metadata.deletionTimestamp) {
     if (!hasFinalizer(crc.metadata)) return {};
-    deps.admission.removeOwner(key);
+    await deps.podAdmission.remove(owner);
     deps.plans.delete(name);
     const touched = new Set([
       ...ownedNamespaces(deps.secrets, owner),
@@ -180,7 +184,10 @@ export async function syncClusterRegistryCredential(
     await report(readyReasons.invalidSpec, `spec.refresh: ${(error as Error).message}`);
     return {};
   }
-  const problems = validateSources(crc.spec.sources ?? [], deps.providers);
+  const problems = [
+    ...secretTemplateProblems(crc.spec.secret?.labels, crc.spec.secret?.annotations),
+    ...validateSources(crc.spec.sources ?? [], deps.providers),
+  ];
   if (problems.length > 0) {
     await report(readyReasons.invalidSpec, problems.join("; "));
     return {};
@@ -240,7 +247,14 @@ export async function syncClusterRegistryCredential(
         }),
     };
     deps.plans.set(name, plan);
-    deps.admission.set(key, crc.spec.podAdmission?.enabled ? targets : [], secretName);
+    const problem = await deps.podAdmission.apply(
+      owner,
+      crc.spec.podAdmission,
+      secretName,
+      targets,
+      selectorsForSelection(crc.spec.namespaces),
+    );
+    if (problem) await deps.events.record(crc, "Warning", "PodAdmissionFailed", problem);
     const outcomes = await runPool(targets, deps.concurrency, (ns) => ensureNamespace(clients, plan, ns));
     results = new Map(targets.map((ns, i) => [ns, outcomes[i] as NamespaceResult]));
     deps.results.set(name, results);
@@ -350,11 +364,12 @@ export async function syncClusterNamespace(
   const results = deps.results.get(name) ?? new Map<string, NamespaceResult>();
   deps.results.set(name, results);
   const key = keyOfOwner(plan.owner);
+  const webhook = crc.spec.podAdmission?.enabled === true && crc.spec.podAdmission.mechanism === "Webhook";
   if (ns && isTargeted(crc.spec.namespaces, ns)) {
-    deps.admission.setNamespace(key, namespace, plan.secretName, crc.spec.podAdmission?.enabled ?? false);
+    deps.webhookTargets.setNamespace(key, namespace, plan.secretName, webhook);
     results.set(namespace, await ensureNamespace(clients, plan, namespace));
   } else {
-    deps.admission.setNamespace(key, namespace, plan.secretName, false);
+    deps.webhookTargets.setNamespace(key, namespace, plan.secretName, false);
     results.delete(namespace);
     if (ns) await cleanupNamespace(clients, plan.owner, plan.secretName, plan.deletionPolicy, namespace);
   }
