@@ -18,6 +18,11 @@ export interface OperatorConfig {
   concurrency: number;
   kubeApiQps: number;
   kubeApiBurst: number;
+  /**
+   * The pod admission webhook: served on `port` when set. The apiserver reaches it through the
+   * Service `service` in the operator's namespace, or at `url` (for out-of-cluster runs).
+   */
+  webhook?: { host: string; port: number; service?: string; url?: string; configurationName: string };
   /** Google endpoint overrides (for private or test endpoints); Google's own when undefined. */
   google: { stsTokenUrl?: string; iamCredentialsUrl?: string; allowedTokenUris?: string[] };
 }
@@ -36,6 +41,11 @@ Flags (each also read from the environment variable in brackets):
   --concurrency N                        reconciles in parallel [CONCURRENCY]; default 8
   --kube-api-qps N                       sustained apiserver requests/s [KUBE_API_QPS]; default 50
   --kube-api-burst N                     apiserver request burst [KUBE_API_BURST]; default 100
+  --webhook-port N                       serve the pod admission webhook on this port [WEBHOOK_PORT]
+  --webhook-service NAME                 Service in the operator namespace that fronts the webhook [WEBHOOK_SERVICE]
+  --webhook-url URL                      the webhook's URL instead of a Service (out of cluster) [WEBHOOK_URL]
+  --webhook-configuration NAME           MutatingWebhookConfiguration to manage [WEBHOOK_CONFIGURATION];
+                                         default registry-credential-operator
   --gcp-sts-url URL                      Google STS token endpoint [GCP_STS_URL]
   --gcp-iamcredentials-url URL           Google IAM Credentials API base [GCP_IAMCREDENTIALS_URL]
   --gcp-token-uris LIST                  token_uri values a service-account key may name
@@ -60,6 +70,25 @@ function bindAddress(text: string): { host: string; port: number } {
   const port = Number(match[2]);
   if (port > 65535) throw new ConfigError(`--metrics-bind-address port out of range: ${port}`);
   return { host: match[1] || "0.0.0.0", port };
+}
+
+function webhookConfig(
+  port?: string,
+  service?: string,
+  url?: string,
+  name?: string,
+): Pick<OperatorConfig, "webhook"> {
+  if (!port) return {};
+  if (!service && !url) throw new ConfigError("--webhook-port needs --webhook-service or --webhook-url");
+  return {
+    webhook: {
+      host: "0.0.0.0",
+      port: positiveInteger("--webhook-port", port),
+      ...(service ? { service } : {}),
+      ...(url ? { url } : {}),
+      configurationName: name || "registry-credential-operator",
+    },
+  };
 }
 
 function googleEndpoints(sts?: string, iam?: string, tokenUris?: string): OperatorConfig["google"] {
@@ -96,6 +125,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
         "kube-api-qps": { type: "string" },
         "kube-api-burst": { type: "string" },
         "gcp-sts-url": { type: "string" },
+        "webhook-port": { type: "string" },
+        "webhook-service": { type: "string" },
+        "webhook-url": { type: "string" },
+        "webhook-configuration": { type: "string" },
         "gcp-iamcredentials-url": { type: "string" },
         "gcp-token-uris": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -134,6 +167,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     concurrency: positiveInteger("--concurrency", pick("concurrency", "CONCURRENCY") ?? "8"),
     kubeApiQps: positiveInteger("--kube-api-qps", pick("kube-api-qps", "KUBE_API_QPS") ?? "50"),
     kubeApiBurst: positiveInteger("--kube-api-burst", pick("kube-api-burst", "KUBE_API_BURST") ?? "100"),
+    ...webhookConfig(
+      pick("webhook-port", "WEBHOOK_PORT"),
+      pick("webhook-service", "WEBHOOK_SERVICE"),
+      pick("webhook-url", "WEBHOOK_URL"),
+      pick("webhook-configuration", "WEBHOOK_CONFIGURATION"),
+    ),
     google: googleEndpoints(
       pick("gcp-sts-url", "GCP_STS_URL"),
       pick("gcp-iamcredentials-url", "GCP_IAMCREDENTIALS_URL"),

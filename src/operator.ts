@@ -1,13 +1,13 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
+import { ApiException, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
 import { ClusterRegistryCredentialController } from "./controller/cluster/cluster-registry-credential-controller.js";
 import { EventRecorder } from "./controller/events.js";
 import { createInformers, startInformers, stopInformers } from "./controller/informers.js";
-import { InMemoryPodAdmissionTargets } from "./controller/pod-admission-targets.js";
+import { WebhookTargets } from "./controller/pod-admission-targets.js";
 import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
 import { createKubeClients } from "./kube/clients.js";
 import { OperatorMetrics } from "./metrics/metrics.js";
@@ -16,6 +16,7 @@ import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
 import { createProviders, type ProviderDependencies } from "./providers/registry.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
+import { type RunningWebhook, startWebhook } from "./webhook/start-webhook.js";
 
 export interface RunningOperator {
   metrics: OperatorMetrics;
@@ -23,7 +24,9 @@ export interface RunningOperator {
   address: { host: string; port: number };
   ready(): boolean;
   /** Which Secrets the pod admission webhook injects where. */
-  admission: InMemoryPodAdmissionTargets;
+  admission: WebhookTargets;
+  /** The webhook's port, when it is served. */
+  webhookPort?: number;
   /** Resolves when no reconcile is queued or running (delayed requeues do not count). */
   idle(): Promise<void>;
   /** Stops reconciling (waiting for reconciles in flight), the informers and the HTTP server. */
@@ -82,7 +85,15 @@ export async function startOperator(
 
   const informers = createInformers(kc, clients, logger, config.watchNamespace);
   const events = new EventRecorder(clients.core, logger, `${hostname()}-${process.pid}`);
-  const admission = new InMemoryPodAdmissionTargets();
+  const admission = new WebhookTargets(async (name) => {
+    const cached = informers.namespaces?.get(name);
+    if (cached) return cached;
+    // A namespace created a moment ago may not be cached yet; its pods must still be covered.
+    return clients.core.readNamespace({ name }).catch((error: unknown) => {
+      if (error instanceof ApiException && error.code === 404) return undefined;
+      throw error;
+    });
+  });
   const podAdmission = new PodAdmissionSync(clients.admission, admission, logger);
   const shared = {
     clients,
@@ -110,7 +121,6 @@ export async function startOperator(
           clusterCredentials: informers.clusterCredentials,
           namespaces: informers.namespaces,
         },
-        webhookTargets: admission,
         operatorNamespace: config.operatorNamespace,
       }),
     );
@@ -118,11 +128,17 @@ export async function startOperator(
   const prune = setInterval(() => cache.prune(new Date()), pruneIntervalMs);
   prune.unref();
 
+  let webhook: RunningWebhook | undefined;
   try {
     await Promise.all([startInformers(informers), podAdmission.init()]);
+    // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
+    if (config.webhook)
+      webhook = await startWebhook(config.webhook, config.operatorNamespace, clients, admission, logger);
     for (const controller of controllers) controller.start();
   } catch (error) {
     server.close();
+    await webhook?.stop();
+    await stopInformers(informers);
     throw error;
   }
   ready = true;
@@ -136,6 +152,7 @@ export async function startOperator(
     address,
     ready: () => ready,
     admission,
+    ...(webhook ? { webhookPort: webhook.port } : {}),
     async idle() {
       await Promise.all(controllers.map((c) => c.queue.idle()));
     },
@@ -143,6 +160,7 @@ export async function startOperator(
       ready = false;
       clearInterval(prune);
       await Promise.all(controllers.map((c) => c.stop()));
+      await webhook?.stop();
       await stopInformers(informers);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,4 +1,4 @@
-import type { AdmissionregistrationV1Api, V1LabelSelector } from "@kubernetes/client-node";
+import type { AdmissionregistrationV1Api, V1LabelSelector, V1Namespace } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { PodAdmission } from "../api/v1alpha1.js";
 import type { PodAdmissionTargets } from "../controller/pod-admission-targets.js";
@@ -35,20 +35,21 @@ export class PodAdmissionSync {
   }
 
   /**
-   * Applies the resource's podAdmission. `namespaces` are the webhook's targets; `selectors` the
-   * equivalent namespace selectors for the policy. Returns a problem description when the policy
+   * Applies the resource's podAdmission. `selects` decides the webhook's namespaces; `selectors` are
+   * the equivalent namespace selectors for the policy. Returns a problem description when the policy
    * could not be written (the caller reports it), undefined otherwise.
    */
   async apply(
     owner: SecretOwner,
     spec: PodAdmission | undefined,
     secretName: string,
-    namespaces: readonly string[],
+    selects: (namespace: V1Namespace) => boolean,
     selectors: V1LabelSelector[],
   ): Promise<string | undefined> {
     const key = ownerKey(owner);
     const mechanism = spec?.enabled ? (spec.mechanism ?? "AdmissionPolicy") : undefined;
-    this.webhookTargets.set(key, mechanism === "Webhook" ? namespaces : [], secretName);
+    if (mechanism === "Webhook") this.webhookTargets.set(key, selects, secretName);
+    else this.webhookTargets.removeOwner(key);
     if (mechanism === "AdmissionPolicy") {
       try {
         await ensureAdmissionPolicy(this.api, owner, secretName, selectors);
@@ -58,13 +59,17 @@ export class PodAdmissionSync {
       }
       return undefined;
     }
-    await this.remove(owner);
+    await this.removePolicy(owner);
     return undefined;
   }
 
   /** Removes the resource's policy (if any) and webhook targets. */
   async remove(owner: SecretOwner): Promise<void> {
     this.webhookTargets.removeOwner(ownerKey(owner));
+    await this.removePolicy(owner);
+  }
+
+  private async removePolicy(owner: SecretOwner): Promise<void> {
     const name = admissionPolicyName(owner);
     if (!this.policies.has(name)) return;
     await deleteAdmissionPolicy(this.api, owner);

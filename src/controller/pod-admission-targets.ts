@@ -1,54 +1,47 @@
+import type { V1Namespace } from "@kubernetes/client-node";
+
 /**
  * Where the pod admission webhook injects which Secret, as declared by credential resources that
- * opted in. Implemented by the webhook's index; the controllers only declare.
+ * opted in to the Webhook mechanism. Controllers declare a namespace predicate, not a list, so a
+ * namespace created a moment ago is covered before any controller has seen it.
  */
 export interface PodAdmissionTargets {
-  /** Declares that pods in these namespaces get `secretName` (replacing the owner's previous declaration). */
-  set(owner: string, namespaces: readonly string[], secretName: string): void;
-  /** Declares that pods in this namespace get the owner's Secret too (or no longer, when `included` is false). */
-  setNamespace(owner: string, namespace: string, secretName: string, included: boolean): void;
+  /** Declares that pods in namespaces matching `selects` get `secretName` (replacing the owner's previous declaration). */
+  set(owner: string, selects: (namespace: V1Namespace) => boolean, secretName: string): void;
   removeOwner(owner: string): void;
 }
 
-/** The in-memory PodAdmissionTargets the webhook reads through secretsFor(namespace). */
-export class InMemoryPodAdmissionTargets implements PodAdmissionTargets {
-  /** owner → (namespace → secret name) */
-  private readonly byOwner = new Map<string, Map<string, string>>();
-  /** namespace → (owner → secret name) */
-  private readonly byNamespace = new Map<string, Map<string, string>>();
+/** Finds a namespace by name: from a cache when it is there, else from the apiserver; undefined when it does not exist. */
+export type NamespaceLookup = (name: string) => Promise<V1Namespace | undefined>;
 
-  set(owner: string, namespaces: readonly string[], secretName: string): void {
-    this.removeOwner(owner);
-    for (const namespace of namespaces) this.setNamespace(owner, namespace, secretName, true);
-  }
+/** The PodAdmissionTargets the webhook reads through secretsFor(namespace). */
+export class WebhookTargets implements PodAdmissionTargets {
+  private readonly owners = new Map<
+    string,
+    { selects: (namespace: V1Namespace) => boolean; secretName: string }
+  >();
 
-  setNamespace(owner: string, namespace: string, secretName: string, included: boolean): void {
-    const ownerEntry = this.byOwner.get(owner) ?? new Map<string, string>();
-    const namespaceEntry = this.byNamespace.get(namespace) ?? new Map<string, string>();
-    if (included) {
-      ownerEntry.set(namespace, secretName);
-      namespaceEntry.set(owner, secretName);
-    } else {
-      ownerEntry.delete(namespace);
-      namespaceEntry.delete(owner);
-    }
-    if (ownerEntry.size > 0) this.byOwner.set(owner, ownerEntry);
-    else this.byOwner.delete(owner);
-    if (namespaceEntry.size > 0) this.byNamespace.set(namespace, namespaceEntry);
-    else this.byNamespace.delete(namespace);
+  constructor(private readonly lookup: NamespaceLookup) {}
+
+  set(owner: string, selects: (namespace: V1Namespace) => boolean, secretName: string): void {
+    this.owners.set(owner, { selects, secretName });
   }
 
   removeOwner(owner: string): void {
-    for (const namespace of this.byOwner.get(owner)?.keys() ?? []) {
-      const entry = this.byNamespace.get(namespace);
-      entry?.delete(owner);
-      if (entry?.size === 0) this.byNamespace.delete(namespace);
-    }
-    this.byOwner.delete(owner);
+    this.owners.delete(owner);
   }
 
-  /** The Secret names to inject into pods of `namespace`, sorted and without duplicates. */
-  secretsFor(namespace: string): readonly string[] {
-    return [...new Set(this.byNamespace.get(namespace)?.values() ?? [])].sort();
+  /**
+   * The Secret names to inject into pods of `namespace`, sorted and without duplicates. Looks the
+   * namespace up only when some owner has opted in. Rejects when the lookup fails (the webhook then
+   * admits the pod unchanged).
+   */
+  async secretsFor(namespace: string): Promise<readonly string[]> {
+    if (this.owners.size === 0) return [];
+    const object = await this.lookup(namespace);
+    if (!object) return [];
+    const names = new Set<string>();
+    for (const { selects, secretName } of this.owners.values()) if (selects(object)) names.add(secretName);
+    return [...names].sort();
   }
 }

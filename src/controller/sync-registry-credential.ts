@@ -229,7 +229,7 @@ export async function syncRegistryCredential(
       owner,
       rc.spec.podAdmission,
       secretName,
-      [namespace],
+      (ns) => ns.metadata?.name === namespace,
       [selectorForNamespace(namespace)],
     );
     if (problem) await deps.events.record(rc, "Warning", "PodAdmissionFailed", problem);

@@ -50,7 +50,7 @@ const stringOr = (value: unknown): string | undefined => (typeof value === "stri
  *   finds missing. Everything else, and any error while computing the patch, is allowed unchanged:
  *   this webhook never denies and never blocks a pod.
  */
-export function reviewPodAdmission(payload: unknown, index: PullSecretIndex): ReviewResult {
+export async function reviewPodAdmission(payload: unknown, index: PullSecretIndex): Promise<ReviewResult> {
   if (!isObject(payload)) return { ok: false, error: "body is not a JSON object" };
   if (payload.apiVersion !== admissionApiVersion || payload.kind !== "AdmissionReview") {
     return { ok: false, error: `expected apiVersion ${admissionApiVersion} and kind AdmissionReview` };
@@ -88,7 +88,7 @@ export function reviewPodAdmission(payload: unknown, index: PullSecretIndex): Re
 
   let patch: JsonPatchOperation[];
   try {
-    patch = mutatePod(object as PodLike, index.secretsFor(namespace));
+    patch = mutatePod(object as PodLike, await index.secretsFor(namespace));
   } catch (error) {
     summary.error = error instanceof Error ? error.message : String(error);
     return { ok: true, review, summary };

@@ -93,7 +93,12 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     if (path !== mutatePodsPath) return void res.writeHead(404).end();
     if (req.method !== "POST") return void res.writeHead(405, { allow: "POST" }).end();
     readBody(req, maxBodyBytes).then(
-      (body) => respond(res, body),
+      (body) => {
+        respond(res, body).catch((error: Error) => {
+          logger.error({ err: error.message }, "answering an admission request failed");
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+      },
       (error: unknown) => {
         if (error instanceof BodyTooLarge) {
           logger.warn({ limit: maxBodyBytes }, "admission request body too large");
@@ -107,7 +112,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     );
   }
 
-  function respond(res: ServerResponse, body: Buffer): void {
+  async function respond(res: ServerResponse, body: Buffer): Promise<void> {
     let payload: unknown;
     try {
       payload = JSON.parse(body.toString("utf8"));
@@ -115,7 +120,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       logger.warn("admission request is not JSON");
       return void res.writeHead(400, { "content-type": "text/plain" }).end("body is not JSON\n");
     }
-    const result = reviewPodAdmission(payload, options.index);
+    const result = await reviewPodAdmission(payload, options.index);
     if (!result.ok) {
       logger.warn({ reason: result.error }, "malformed admission request");
       return void res.writeHead(400, { "content-type": "text/plain" }).end(`${result.error}\n`);

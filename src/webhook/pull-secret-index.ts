@@ -1,12 +1,13 @@
 /**
  * Which managed pull Secrets the pod admission webhook adds to pods, by namespace.
  *
- * Contract: secretsFor() is called on every pod admission, synchronously, and must be O(1) in the
- * number of namespaces and owners; it never throws and returns [] for a namespace nothing targets.
+ * Contract: secretsFor() is called on every pod admission and must answer well inside the webhook's
+ * timeout; it returns [] for a namespace nothing targets. It may be asynchronous (to look up a
+ * namespace created a moment ago); a rejection makes the webhook admit the pod unchanged.
  */
 export interface PullSecretIndex {
   /** Secret names pods in the namespace should reference: de-duplicated, sorted, possibly empty. */
-  secretsFor(namespace: string): readonly string[];
+  secretsFor(namespace: string): readonly string[] | Promise<readonly string[]>;
 }
 
 const none: readonly string[] = Object.freeze([]);

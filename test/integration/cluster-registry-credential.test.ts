@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { PodAdmission } from "../../src/api/v1alpha1.js";
+import { deleteMutatingWebhookConfiguration } from "../../src/webhook/webhook-configuration.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import { freePort } from "../support/controlplane/ports.js";
 import {
   awsKeysSecret,
   ClusterRegistryCredentials,
@@ -18,6 +20,7 @@ import { waitFor } from "../support/wait.js";
 
 const timeout = 240_000;
 const operatorNamespace = "regcred-system";
+const webhookConfiguration = uniqueName("regcred-test-webhook");
 const keys = {
   accessKeyId: "AKIACLUSTERFANOUT001",
   secretAccessKey: "cluster-fan-out-secret-key/0123456789",
@@ -100,16 +103,31 @@ beforeAll(async () => {
   });
   ecr = await new FakeEcrServer("eu-west-1").start();
   ecr.registerCredentials(keys);
+  const webhookPort = await freePort();
   operator = await startTestOperator({
     kc,
     aws: { ecrEndpoint: ecr.endpoint },
-    config: { operatorNamespace, concurrency: 16 },
+    config: {
+      operatorNamespace,
+      concurrency: 16,
+      webhook: {
+        host: "127.0.0.1",
+        port: webhookPort,
+        url: `https://127.0.0.1:${webhookPort}/mutate-pods`,
+        configurationName: webhookConfiguration,
+      },
+    },
   });
 }, timeout);
 
 afterAll(async () => {
   await operator?.stop();
   await ecr?.close();
+  // The webhook configuration is cluster-wide: leave none behind for other test files.
+  await deleteMutatingWebhookConfiguration(
+    kc.makeApiClient(k8s.AdmissionregistrationV1Api),
+    webhookConfiguration,
+  );
 });
 
 const ecrSource = { ecr: { region: "eu-west-1", auth: { secretRef: { name: "fanout-keys" } } } };
@@ -224,6 +242,7 @@ describe("ClusterRegistryCredential", () => {
 
   it.each<[string, PodAdmission | undefined]>([
     ["without the webhook, through an in-apiserver MutatingAdmissionPolicy", { enabled: true }],
+    ["with the webhook", { enabled: true, mechanism: "Webhook" }],
   ])(
     "covers 200 namespaces created in a burst %s: every first pod carries the Secret and every namespace holds it",
     async (_mechanism, podAdmission) => {
@@ -242,11 +261,21 @@ describe("ClusterRegistryCredential", () => {
         name,
         (c) => c.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ?? false,
       );
-      // The apiserver loads new admission policies asynchronously; wait until one injects.
+      // The apiserver loads new admission policies asynchronously; wait until one injects. The probe
+      // names its own pull secret, so the ServiceAccount plugin adds nothing and only the policy can.
       const canary = await createNamespace(core, "canary", { team });
       await waitFor("the admission policy to take effect", async () => {
-        const pod = await createPodAsap(canary, uniqueName("probe"));
-        return (pod.spec?.imagePullSecrets ?? []).some((r) => r.name === "registry-pull");
+        const probe = await core
+          .createNamespacedPod({
+            namespace: canary,
+            dryRun: "All",
+            body: {
+              metadata: { name: "probe" },
+              spec: { imagePullSecrets: [{ name: "probe" }], containers: [{ name: "p", image: "probe" }] },
+            },
+          })
+          .catch(() => undefined);
+        return (probe?.spec?.imagePullSecrets ?? []).some((r) => r.name === "registry-pull");
       });
       const before = mints();
 

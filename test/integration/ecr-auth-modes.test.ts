@@ -146,3 +146,36 @@ describe("the ambient-identity policy", () => {
     timeout,
   );
 });
+
+describe("tenant isolation of a namespaced RegistryCredential", () => {
+  it(
+    "never reads a Secret from another namespace, even when the spec names one",
+    async () => {
+      const tenant = await createNamespace(core, "tenant");
+      const victim = await createNamespace(core, "victim");
+      await core.createNamespacedSecret({ namespace: victim, body: awsKeysSecret("aws-keys") });
+      const operator = await startTestOperator({
+        kc,
+        aws: { ecrEndpoint: moto.endpoint, stsEndpoint: moto.endpoint },
+        config: { watchNamespace: tenant },
+      });
+      try {
+        const credentials = new RegistryCredentials(kc, tenant);
+        // The RegistryCredential schema has no namespace field in references: the apiserver prunes it.
+        const sneaky = {
+          ecr: { region: "us-east-1", auth: { secretRef: { name: "aws-keys", namespace: victim } } },
+        };
+        const created = await credentials.create(registryCredential("pull", { sources: [sneaky] }));
+        expect(created.spec.sources[0]?.ecr?.auth?.secretRef).toEqual({ name: "aws-keys" });
+        const rc = await credentials.waitForReady("pull", (r) => r.status === "False");
+        const ready = rc.status?.conditions?.find((c) => c.type === "Ready");
+        expect(ready?.reason).toBe("AuthSecretMissing");
+        expect(ready?.message).toContain(`Secret ${tenant}/aws-keys not found`);
+        expect(await readSecret(core, tenant, "pull")).toBeUndefined();
+      } finally {
+        await operator.stop();
+      }
+    },
+    timeout,
+  );
+});

@@ -10,7 +10,6 @@ import { annotations } from "../../secrets/ownership.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { EventRecorder } from "../events.js";
 import type { Informers } from "../informers.js";
-import type { PodAdmissionTargets } from "../pod-admission-targets.js";
 import { retryDelayMs } from "../retry-delay.js";
 import { WorkQueue } from "../work-queue.js";
 import type { FanOutPlan, NamespaceResult } from "./fan-out.js";
@@ -29,7 +28,6 @@ export interface ClusterControllerOptions {
   metrics: OperatorMetrics;
   logger: Logger;
   podAdmission: PodAdmissionSync;
-  webhookTargets: PodAdmissionTargets;
   operatorNamespace: string;
   concurrency: number;
 }
@@ -72,7 +70,6 @@ export class ClusterRegistryCredentialController {
       metrics,
       logger: options.logger,
       podAdmission: options.podAdmission,
-      webhookTargets: options.webhookTargets,
       operatorNamespace: options.operatorNamespace,
       concurrency: options.concurrency,
       plans: new Map<string, FanOutPlan>(),

@@ -24,7 +24,7 @@ import type { Providers } from "../../providers/registry.js";
 import { desiredSecret } from "../../secrets/desired-secret.js";
 import { buildDockerConfig } from "../../secrets/dockerconfig.js";
 import { secretTemplateProblems } from "../../secrets/metadata-keys.js";
-import { annotations, ownerKey as keyOfOwner, type SecretOwner } from "../../secrets/ownership.js";
+import { annotations, type SecretOwner } from "../../secrets/ownership.js";
 import { resolveRefreshPolicy, stableJitter } from "../../tokens/refresh-schedule.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import { setCondition } from "../conditions.js";
@@ -33,7 +33,6 @@ import { writeStatus } from "../credential-status.js";
 import type { EventRecorder } from "../events.js";
 import { hasFinalizer, setFinalizer } from "../finalizer.js";
 import { validateSources } from "../mint-sources.js";
-import type { PodAdmissionTargets } from "../pod-admission-targets.js";
 import { KubeSourceAccess } from "../source-access.js";
 import {
   cleanupNamespace,
@@ -57,8 +56,6 @@ export interface ClusterSyncDependencies {
   metrics: OperatorMetrics;
   logger: Logger;
   podAdmission: PodAdmissionSync;
-  /** The webhook's targets, updated per namespace for resources using mechanism Webhook. */
-  webhookTargets: PodAdmissionTargets;
   /** Where auth references without a namespace resolve. */
   operatorNamespace: string;
   /** Namespaces written in parallel. */
@@ -251,7 +248,7 @@ export async function syncClusterRegistryCredential(
       owner,
       crc.spec.podAdmission,
       secretName,
-      targets,
+      (ns) => isTargeted(crc.spec.namespaces, ns),
       selectorsForSelection(crc.spec.namespaces),
     );
     if (problem) await deps.events.record(crc, "Warning", "PodAdmissionFailed", problem);
@@ -363,13 +360,9 @@ export async function syncClusterNamespace(
   const ns = deps.namespaces.get(namespace);
   const results = deps.results.get(name) ?? new Map<string, NamespaceResult>();
   deps.results.set(name, results);
-  const key = keyOfOwner(plan.owner);
-  const webhook = crc.spec.podAdmission?.enabled === true && crc.spec.podAdmission.mechanism === "Webhook";
   if (ns && isTargeted(crc.spec.namespaces, ns)) {
-    deps.webhookTargets.setNamespace(key, namespace, plan.secretName, webhook);
     results.set(namespace, await ensureNamespace(clients, plan, namespace));
   } else {
-    deps.webhookTargets.setNamespace(key, namespace, plan.secretName, false);
     results.delete(namespace);
     if (ns) await cleanupNamespace(clients, plan.owner, plan.secretName, plan.deletionPolicy, namespace);
   }

@@ -1,0 +1,175 @@
+// The operator under test, run as its own process (node dist/main.js) so its memory is its own.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../test/support/controlplane/ports.js";
+import { type ManagedProcess, startProcess } from "../../test/support/controlplane/processes.js";
+import { type OperatorCounters, scrapeOperator } from "./prometheus.js";
+
+export const mainJs =
+  process.env.BENCH_OPERATOR_MAIN ?? fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+
+export interface OperatorSettings {
+  kubeconfigPath: string;
+  operatorNamespace: string;
+  concurrency: number;
+  qps: number;
+  burst: number;
+  /** Where the AWS SDK in the operator sends ECR calls (AWS_ENDPOINT_URL_ECR). */
+  ecrEndpoint: string;
+  logDir: string;
+  logLevel: string;
+}
+
+/** Memory of the operator process, in bytes, from /proc/PID/status. */
+export interface MemorySample {
+  rss: number;
+  anon: number;
+  file: number;
+}
+
+export class OperatorProcess {
+  /** Memory right after /readyz first answered 200 (caches synced, nothing reconciled yet). */
+  readyMemory: MemorySample | undefined;
+  /** Largest anonymous RSS seen by a 200 ms sampler (VmHWM has no anonymous-only counterpart). */
+  peakAnonBytes = 0;
+  private sampler: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly proc: ManagedProcess,
+    readonly metricsUrl: string,
+    private readonly readyUrl: string,
+  ) {
+    this.sampler = setInterval(() => {
+      try {
+        this.peakAnonBytes = Math.max(this.peakAnonBytes, this.memory().anon);
+      } catch {
+        // the process has exited
+      }
+    }, 200);
+    this.sampler.unref();
+  }
+
+  /** Starts `node dist/main.js` and resolves once /readyz answers 200 (caches synced). */
+  static async start(settings: OperatorSettings, name: string): Promise<OperatorProcess> {
+    const port = await freePort();
+    // startProcess passes this process's environment on; the operator reads the ECR endpoint from it.
+    process.env.AWS_ENDPOINT_URL_ECR = settings.ecrEndpoint;
+    process.env.AWS_EC2_METADATA_DISABLED = "true";
+    const proc = startProcess(
+      name,
+      process.execPath,
+      [
+        mainJs,
+        "--kubeconfig",
+        settings.kubeconfigPath,
+        "--operator-namespace",
+        settings.operatorNamespace,
+        "--metrics-bind-address",
+        `127.0.0.1:${port}`,
+        "--concurrency",
+        String(settings.concurrency),
+        "--kube-api-qps",
+        String(settings.qps),
+        "--kube-api-burst",
+        String(settings.burst),
+        "--log-level",
+        settings.logLevel,
+      ],
+      join(settings.logDir, `${name}.log`),
+    );
+    const operator = new OperatorProcess(
+      proc,
+      `http://127.0.0.1:${port}/metrics`,
+      `http://127.0.0.1:${port}/readyz`,
+    );
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (proc.hasExited()) throw new Error(`${name} exited early:\n${proc.logTail()}`);
+      try {
+        const response = await fetch(operator.readyUrl, { signal: AbortSignal.timeout(2000) });
+        if (response.status === 200) {
+          operator.readyMemory = operator.memory();
+          return operator;
+        }
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await proc.stop();
+        throw new Error(`${name} was not ready after 120 s:\n${proc.logTail()}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  get pid(): number {
+    return this.proc.pid as number;
+  }
+
+  counters(): Promise<OperatorCounters> {
+    return scrapeOperator(this.metricsUrl);
+  }
+
+  /** Peak resident set size so far (VmHWM), in bytes. */
+  peakRssBytes(): number {
+    return procStatusKb(this.pid, "VmHWM") * 1024;
+  }
+
+  memory(): MemorySample {
+    return {
+      rss: procStatusKb(this.pid, "VmRSS") * 1024,
+      anon: procStatusKb(this.pid, "RssAnon") * 1024,
+      file: procStatusKb(this.pid, "RssFile") * 1024,
+    };
+  }
+
+  logTail(lines?: number): string {
+    return this.proc.logTail(lines);
+  }
+
+  hasExited(): boolean {
+    return this.proc.hasExited();
+  }
+
+  stop(): Promise<void> {
+    clearInterval(this.sampler);
+    return this.proc.stop(15_000);
+  }
+
+  /**
+   * Waits until the operator has been idle for quietMs: nothing queued, and no reconcile, Secret
+   * write or ServiceAccount patch counted in that time. Resolves with the counters then.
+   */
+  async quiesce(quietMs: number, timeoutMs: number): Promise<OperatorCounters> {
+    const deadline = Date.now() + timeoutMs;
+    let last = await this.counters();
+    let quietSince = Date.now();
+    for (;;) {
+      if (this.hasExited()) throw new Error(`the operator exited:\n${this.logTail()}`);
+      await sleep(250);
+      const now = await this.counters();
+      const moved =
+        now.reconciles !== last.reconciles ||
+        now.secretCreates + now.secretUpdates !== last.secretCreates + last.secretUpdates ||
+        now.serviceAccountPatches !== last.serviceAccountPatches ||
+        now.queueDepth > 0;
+      if (moved) quietSince = Date.now();
+      last = now;
+      if (Date.now() - quietSince >= quietMs) return now;
+      if (Date.now() > deadline)
+        throw new Error(`the operator did not go quiet within ${timeoutMs / 1000} s`);
+    }
+  }
+}
+
+function procStatusKb(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,203 @@
+// `npm run demo`: the operator end to end on this machine, with no cluster and no cloud account.
+// A local control plane, a local ECR that issues 60-second tokens, the operator, example resources,
+// and a live table of what it does. Ctrl-C stops everything. `--duration N` runs N seconds, prints
+// the final table and exits non-zero unless every credential is Ready and a refresh was seen.
+import { parseArgs } from "node:util";
+import * as k8s from "@kubernetes/client-node";
+import type { ClusterRegistryCredential, RegistryCredential } from "../src/api/v1alpha1.js";
+import { createLogger } from "../src/logging/logger.js";
+import { startOperator } from "../src/operator.js";
+import { defaultAwsClientFactories } from "../src/providers/ecr/provider.js";
+import { defaultGoogleClientFactories } from "../src/providers/gar/provider.js";
+import { FakeEcrServer } from "../test/fakes/ecr/fake-ecr-server.js";
+import { startControlPlane } from "../test/support/controlplane/controlplane.js";
+import { onTerminationSignal } from "../test/support/controlplane/processes.js";
+import { installCrds } from "../test/support/crds.js";
+import {
+  awsKeysSecret,
+  ClusterRegistryCredentials,
+  clusterRegistryCredential,
+  RegistryCredentials,
+  registryCredential,
+} from "../test/support/fixtures.js";
+import { renderTable } from "./render.js";
+
+const { values } = parseArgs({ options: { duration: { type: "string" }, kubeconfig: { type: "string" } } });
+const durationMs = values.duration ? Number(values.duration) * 1000 : undefined;
+const interactive = durationMs === undefined && process.stdout.isTTY;
+const say = (line: string) => console.error(`[demo] ${line}`);
+
+const keys = {
+  accessKeyId: "AKIADEMOOPERATOR0001",
+  secretAccessKey: "demo-secret-access-key/not-a-real-one",
+};
+const cluster = await startControlPlane({ report: say });
+if (values.kubeconfig) cluster.writeKubeconfig(values.kubeconfig);
+const ecr = await new FakeEcrServer("eu-west-1").start();
+ecr.registerCredentials(keys).setTokenLifetime(60_000);
+say(`local ECR at ${ecr.endpoint} issues tokens that expire after 60 s`);
+
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(cluster.kubeconfigPath);
+const core = kc.makeApiClient(k8s.CoreV1Api);
+await installCrds(kc);
+for (const name of ["regcred-system", "team-a", "team-b"]) {
+  await core.createNamespace({
+    body: { metadata: { name, labels: name.startsWith("team") ? { team: name } : {} } },
+  });
+}
+await core.createNamespacedSecret({ namespace: "regcred-system", body: awsKeysSecret("ecr-keys", keys) });
+await core.createNamespacedSecret({ namespace: "team-a", body: awsKeysSecret("ecr-keys", keys) });
+
+const logs: string[] = [];
+const operator = await startOperator(
+  {
+    operatorNamespace: "regcred-system",
+    ambientIdentityNamespaces: ["regcred-system"],
+    metricsAddress: { host: "127.0.0.1", port: 0 },
+    logLevel: "info",
+    concurrency: 8,
+    kubeApiQps: 50,
+    kubeApiBurst: 100,
+    google: {},
+  },
+  createLogger({ level: "info", destination: { write: (line: string) => logs.push(line) } }),
+  {
+    kubeConfig: kc,
+    processMetrics: false,
+    providers: {
+      aws: defaultAwsClientFactories({ ecrEndpoint: ecr.endpoint }),
+      google: defaultGoogleClientFactories(),
+    },
+  },
+);
+say(`operator running; metrics at http://127.0.0.1:${operator.address.port}/metrics`);
+
+const stop = async () => {
+  await operator.stop();
+  await ecr.close();
+  await cluster.stop();
+};
+onTerminationSignal(async () => {
+  say("stopping everything");
+  await stop();
+});
+
+const ecrSource = { region: "eu-west-1", auth: { secretRef: { name: "ecr-keys" } } };
+const refresh = { minInterval: "10s" };
+await new ClusterRegistryCredentials(kc).create(
+  clusterRegistryCredential("ecr-all-teams", {
+    sources: [
+      {
+        ecr: {
+          ...ecrSource,
+          auth: { secretRef: { ...ecrSource.auth.secretRef, namespace: "regcred-system" } },
+        },
+      },
+    ],
+    namespaces: { selector: { matchExpressions: [{ key: "team", operator: "Exists" }] } },
+    serviceAccounts: { names: ["default"] },
+    secret: { name: "ecr-pull" },
+    podAdmission: { enabled: true },
+    refresh,
+  }),
+);
+await new RegistryCredentials(kc, "team-a").create(
+  registryCredential("team-a-only", { sources: [{ ecr: ecrSource }], refresh }),
+);
+say(
+  "applied ClusterRegistryCredential ecr-all-teams (namespaces with a team label) and RegistryCredential team-a/team-a-only",
+);
+
+// The apiserver loads a new admission policy within a second or two; wait until it injects.
+const injects = async () => {
+  try {
+    const probe = await core.createNamespacedPod({
+      namespace: "team-b",
+      // A pod naming its own pull secret: the ServiceAccount plugin then adds none, so only the
+      // admission policy can add ecr-pull.
+      body: {
+        metadata: { generateName: "probe-" },
+        spec: { imagePullSecrets: [{ name: "probe" }], containers: [{ name: "p", image: "probe" }] },
+      },
+      dryRun: "All",
+    });
+    return (probe.spec?.imagePullSecrets ?? []).some((r) => r.name === "ecr-pull");
+  } catch {
+    return false;
+  }
+};
+for (let attempt = 0; attempt < 300 && !(await injects()); attempt++)
+  await new Promise((r) => setTimeout(r, 100));
+
+// A namespace created now, and a pod in it at once: it is admitted with the pull Secret.
+await core.createNamespace({ body: { metadata: { name: "team-c", labels: { team: "team-c" } } } });
+let pod: { namespace: string; name: string; imagePullSecrets: string[] } | undefined;
+for (let attempt = 0; attempt < 200 && !pod; attempt++) {
+  try {
+    const created = await core.createNamespacedPod({
+      namespace: "team-c",
+      body: {
+        metadata: { name: "web" },
+        spec: { containers: [{ name: "web", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1" }] },
+      },
+    });
+    pod = {
+      namespace: "team-c",
+      name: "web",
+      imagePullSecrets: (created.spec?.imagePullSecrets ?? []).map((r) => r.name as string),
+    };
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+const refreshes = new Map<string, number>();
+const lastRefresh = new Map<string, string>();
+const started = Date.now();
+let frame: string[] = [];
+for (;;) {
+  const [rcs, crcs] = await Promise.all([
+    objects.listClusterCustomObject({
+      group: "regcred.dev",
+      version: "v1alpha1",
+      plural: "registrycredentials",
+    }),
+    objects.listClusterCustomObject({
+      group: "regcred.dev",
+      version: "v1alpha1",
+      plural: "clusterregistrycredentials",
+    }),
+  ]);
+  const credentials = [
+    ...((crcs as { items: ClusterRegistryCredential[] }).items ?? []),
+    ...((rcs as { items: RegistryCredential[] }).items ?? []),
+  ];
+  for (const rc of credentials) {
+    const id = rc.metadata.namespace
+      ? `${rc.kind}/${rc.metadata.namespace}/${rc.metadata.name}`
+      : `${rc.kind}/${rc.metadata.name}`;
+    const last = rc.status?.lastRefreshTime;
+    if (last && lastRefresh.has(id) && lastRefresh.get(id) !== last)
+      refreshes.set(id, (refreshes.get(id) ?? 0) + 1);
+    if (last) lastRefresh.set(id, last);
+  }
+  frame = renderTable({ now: new Date(), credentials, refreshes, mints: ecr.calls, ...(pod ? { pod } : {}) });
+  if (interactive) process.stdout.write(`\x1b[2J\x1b[H${frame.join("\n")}\n\nPress Ctrl-C to stop.\n`);
+  if (durationMs !== undefined && Date.now() - started >= durationMs) break;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+process.stdout.write(`${frame.join("\n")}\n`);
+const allReady = frame.length > 1 && !frame.slice(1).some((line) => /\s(False|-)\s/.test(line.slice(44, 52)));
+const refreshed = [...refreshes.values()].some((n) => n > 0);
+await stop();
+if (!allReady || !refreshed || !pod?.imagePullSecrets.includes("ecr-pull")) {
+  say(
+    `demo check failed: ready=${allReady} refreshed=${refreshed} podCovered=${pod?.imagePullSecrets.includes("ecr-pull")}`,
+  );
+  process.exit(1);
+}
+say("every credential Ready, tokens refreshed before expiry, and the first pod carried the pull Secret");
+process.exit(0);

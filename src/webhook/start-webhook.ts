@@ -1,0 +1,79 @@
+import { isIP } from "node:net";
+import type { AdmissionregistrationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { OperatorConfig } from "../config.js";
+import { startAdmissionServer } from "./admission-server.js";
+import type { PullSecretIndex } from "./pull-secret-index.js";
+import { ServingCertificateManager } from "./serving-certificate.js";
+import { ensureMutatingWebhookConfiguration } from "./webhook-configuration.js";
+
+const certificateCheckMs = 3_600_000;
+
+export interface RunningWebhook {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the pod admission webhook: a serving certificate shared by every replica (stored in a
+ * Secret in the operator's namespace and rotated), the HTTPS server, and the
+ * MutatingWebhookConfiguration with a current caBundle. Rejects when the first certificate or the
+ * configuration cannot be written, or the port cannot be bound.
+ */
+export async function startWebhook(
+  config: NonNullable<OperatorConfig["webhook"]>,
+  operatorNamespace: string,
+  clients: { core: CoreV1Api; admission: AdmissionregistrationV1Api },
+  index: PullSecretIndex,
+  logger: Logger,
+): Promise<RunningWebhook> {
+  const url = config.url ? new URL(config.url) : undefined;
+  const host = url?.hostname.replace(/^\[|\]$/g, "");
+  const service = config.service;
+  const dnsNames = service
+    ? [`${service}.${operatorNamespace}.svc`, `${service}.${operatorNamespace}.svc.cluster.local`]
+    : host && !isIP(host)
+      ? [host]
+      : [];
+  const clientConfig = service
+    ? { service: { namespace: operatorNamespace, name: service, port: 443, path: "/mutate-pods" } }
+    : { url: config.url as string };
+  const certificates = new ServingCertificateManager({
+    core: clients.core,
+    namespace: operatorNamespace,
+    secretName: `${config.configurationName}-webhook-tls`,
+    dnsNames,
+    ...(host && isIP(host) ? { ipAddresses: [host] } : {}),
+    logger,
+    beforeServing: async (certificate) => {
+      await ensureMutatingWebhookConfiguration(clients.admission, {
+        name: config.configurationName,
+        clientConfig,
+        caBundlePem: certificate.caPem,
+        excludedNamespaces: ["kube-system", operatorNamespace],
+      });
+    },
+  });
+  await certificates.ensure();
+  const server = await startAdmissionServer({
+    host: config.host,
+    port: config.port,
+    tls: certificates.tls,
+    index,
+    logger,
+  });
+  const stopChecks = certificates.startPeriodicCheck(certificateCheckMs, (error) =>
+    logger.warn({ err: (error as Error).message }, "serving certificate check failed"),
+  );
+  logger.info(
+    { port: server.port, configuration: config.configurationName },
+    "pod admission webhook serving",
+  );
+  return {
+    port: server.port,
+    async stop() {
+      stopChecks();
+      await server.close();
+    },
+  };
+}
