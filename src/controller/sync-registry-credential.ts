@@ -15,7 +15,6 @@ import type { OperatorMetrics } from "../metrics/metrics.js";
 import type { Providers } from "../providers/registry.js";
 import { desiredSecret } from "../secrets/desired-secret.js";
 import { buildDockerConfig } from "../secrets/dockerconfig.js";
-import { secretTemplateProblems } from "../secrets/metadata-keys.js";
 import { isOwnedBy, ownerKey, type SecretOwner } from "../secrets/ownership.js";
 import {
   deleteManagedSecret,
@@ -24,15 +23,16 @@ import {
   writeManagedSecret,
 } from "../secrets/secret-writer.js";
 import { reconcileServiceAccounts } from "../serviceaccounts/reconcile-accounts.js";
-import { resolveRefreshPolicy, stableJitter } from "../tokens/refresh-schedule.js";
+import { stableJitter } from "../tokens/refresh-schedule.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import { setCondition } from "./conditions.js";
 import { collectLogins, nextRefresh, reportFailure } from "./credential-logins.js";
 import { writeStatus } from "./credential-status.js";
 import type { EventRecorder } from "./events.js";
 import { hasFinalizer, setFinalizer } from "./finalizer.js";
-import { validateSources } from "./mint-sources.js";
+import { reportNotReady } from "./not-ready.js";
 import { KubeSourceAccess } from "./source-access.js";
+import { checkSpec } from "./spec-checks.js";
 
 export interface SyncDependencies {
   core: CoreV1Api;
@@ -115,43 +115,15 @@ export async function syncRegistryCredential(
   const generation = rc.metadata.generation;
   const previous = rc.status;
   const labels = { kind, namespace, name };
-  const report = async (
-    reason: ReadyReason,
-    message: string,
-    extra: Partial<RegistryCredentialStatus> = {},
-  ) => {
-    const status: RegistryCredentialStatus = {
-      ...previous,
-      ...extra,
-      observedGeneration: generation,
-      secretName,
-      conditions: setCondition(
-        previous?.conditions,
-        { type: "Ready", status: "False", reason, message },
-        generation,
-        now,
-      ),
-    };
-    await writeStatus(deps.objects, ref, previous, status);
-    await deps.events.record(rc, "Warning", reason, message);
-    deps.metrics.credentialReady.set(labels, 0);
-  };
+  const report = (reason: ReadyReason, message: string, extra: Partial<RegistryCredentialStatus> = {}) =>
+    reportNotReady(deps, { object: rc, ref, secretName, labels }, now, reason, message, extra);
 
-  let policy: ReturnType<typeof resolveRefreshPolicy>;
-  try {
-    policy = resolveRefreshPolicy(rc.spec.refresh);
-  } catch (error) {
-    await report(readyReasons.invalidSpec, `spec.refresh: ${(error as Error).message}`);
+  const checked = checkSpec(rc.spec, deps.providers);
+  if ("problem" in checked) {
+    await report(readyReasons.invalidSpec, checked.problem);
     return {};
   }
-  const problems = [
-    ...secretTemplateProblems(rc.spec.secret?.labels, rc.spec.secret?.annotations),
-    ...validateSources(rc.spec.sources ?? [], deps.providers),
-  ];
-  if (problems.length > 0) {
-    await report(readyReasons.invalidSpec, problems.join("; "));
-    return {};
-  }
+  const { policy } = checked;
 
   // The informer holds only labelled Secrets; an unlabelled one of that name would be foreign.
   const cached =

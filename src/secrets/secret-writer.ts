@@ -106,7 +106,7 @@ export async function writeManagedSecret(
 /**
  * Deletes the Secret if, and only if, it is owned by `owner`; the delete is conditioned on the
  * observed uid and resourceVersion so a Secret replaced meanwhile is not deleted. Returns whether
- * it deleted. A Secret already gone counts as deleted.
+ * it deleted (false when it was already gone or is not the owner's).
  */
 export async function deleteManagedSecret(
   core: CoreV1Api,
@@ -114,14 +114,8 @@ export async function deleteManagedSecret(
   name: string,
   owner: SecretOwner,
 ): Promise<boolean> {
-  let current: V1Secret;
-  try {
-    current = await core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (statusCode(error) === 404) return true;
-    throw error;
-  }
-  if (!isOwnedBy(current, owner)) return false;
+  const current = await readSecretIfExists(core, namespace, name);
+  if (!current || !isOwnedBy(current, owner)) return false;
   try {
     await core.deleteNamespacedSecret({
       namespace,
@@ -147,14 +141,8 @@ export async function releaseManagedSecret(
   name: string,
   owner: SecretOwner,
 ): Promise<boolean> {
-  let current: V1Secret;
-  try {
-    current = await core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (statusCode(error) === 404) return false;
-    throw error;
-  }
-  if (!isOwnedBy(current, owner) || !current.metadata) return false;
+  const current = await readSecretIfExists(core, namespace, name);
+  if (!current?.metadata || !isOwnedBy(current, owner)) return false;
   await core.replaceNamespacedSecret({
     namespace,
     name,

@@ -121,7 +121,8 @@ export async function ensureNamespace(
 /**
  * Undoes the plan in a namespace that left the selection (or on deletion): unpatches the
  * ServiceAccounts the owner patched, then deletes the owner's Secret (Delete) or strips its marks
- * (Retain). Secrets and entries of anyone else are never touched. Throws API errors.
+ * (Retain) when the managed-Secret cache holds one there. Secrets and entries of anyone else are
+ * never touched. Throws API errors.
  */
 export async function cleanupNamespace(
   clients: FanOutClients,
@@ -141,6 +142,7 @@ export async function cleanupNamespace(
       false,
     ),
   );
+  if (!clients.secrets.get(secretName, namespace)) return;
   const changed =
     deletionPolicy === "Delete"
       ? await deleteManagedSecret(clients.core, namespace, secretName, owner)

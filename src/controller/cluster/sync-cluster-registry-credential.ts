@@ -23,17 +23,18 @@ import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { Providers } from "../../providers/registry.js";
 import { desiredSecret } from "../../secrets/desired-secret.js";
 import { buildDockerConfig } from "../../secrets/dockerconfig.js";
-import { secretTemplateProblems } from "../../secrets/metadata-keys.js";
-import { annotations, type SecretOwner } from "../../secrets/ownership.js";
-import { resolveRefreshPolicy, stableJitter } from "../../tokens/refresh-schedule.js";
+import { annotations, ownerKey as keyOfOwner, type SecretOwner } from "../../secrets/ownership.js";
+import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
+import { stableJitter } from "../../tokens/refresh-schedule.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import { setCondition } from "../conditions.js";
 import { collectLogins, nextRefresh, reportFailure } from "../credential-logins.js";
 import { writeStatus } from "../credential-status.js";
 import type { EventRecorder } from "../events.js";
 import { hasFinalizer, setFinalizer } from "../finalizer.js";
-import { validateSources } from "../mint-sources.js";
+import { reportNotReady } from "../not-ready.js";
 import { KubeSourceAccess } from "../source-access.js";
+import { checkSpec } from "../spec-checks.js";
 import {
   cleanupNamespace,
   ensureNamespace,
@@ -131,9 +132,14 @@ export async function syncClusterRegistryCredential(
     if (!hasFinalizer(crc.metadata)) return {};
     await deps.podAdmission.remove(owner);
     deps.plans.delete(name);
+    // Only namespaces holding this owner's Secret or a ServiceAccount it patched need cleaning.
+    const patchedBy = keyOfOwner(owner);
     const touched = new Set([
       ...ownedNamespaces(deps.secrets, owner),
-      ...deps.namespaces.list().map((n) => n.metadata?.name as string),
+      ...deps.serviceAccounts
+        .list()
+        .filter((sa) => sa.metadata?.annotations?.[pullSecretAnnotation(secretName)] === patchedBy)
+        .map((sa) => sa.metadata?.namespace as string),
     ]);
     await runPool([...touched], deps.concurrency, (ns) =>
       cleanupNamespace(clients, owner, secretName, deletionPolicy, ns),
@@ -152,43 +158,18 @@ export async function syncClusterRegistryCredential(
   const generation = crc.metadata.generation;
   const previous = crc.status;
   const labels = { kind, namespace: "", name };
-  const report = async (
+  const report = (
     reason: ReadyReason,
     message: string,
     extra: Partial<ClusterRegistryCredentialStatus> = {},
-  ) => {
-    const status: ClusterRegistryCredentialStatus = {
-      ...previous,
-      ...extra,
-      observedGeneration: generation,
-      secretName,
-      conditions: setCondition(
-        previous?.conditions,
-        { type: "Ready", status: "False", reason, message },
-        generation,
-        now,
-      ),
-    };
-    await writeStatus(deps.objects, ref, previous, status);
-    await deps.events.record(crc, "Warning", reason, message);
-    deps.metrics.credentialReady.set(labels, 0);
-  };
+  ) => reportNotReady(deps, { object: crc, ref, secretName, labels }, now, reason, message, extra);
 
-  let policy: ReturnType<typeof resolveRefreshPolicy>;
-  try {
-    policy = resolveRefreshPolicy(crc.spec.refresh);
-  } catch (error) {
-    await report(readyReasons.invalidSpec, `spec.refresh: ${(error as Error).message}`);
+  const checked = checkSpec(crc.spec, deps.providers);
+  if ("problem" in checked) {
+    await report(readyReasons.invalidSpec, checked.problem);
     return {};
   }
-  const problems = [
-    ...secretTemplateProblems(crc.spec.secret?.labels, crc.spec.secret?.annotations),
-    ...validateSources(crc.spec.sources ?? [], deps.providers),
-  ];
-  if (problems.length > 0) {
-    await report(readyReasons.invalidSpec, problems.join("; "));
-    return {};
-  }
+  const { policy } = checked;
 
   const owned = ownedNamespaces(deps.secrets, owner);
   const reference = [...owned].map((ns) => deps.secrets.get(secretName, ns)).find(Boolean);
