@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { LogLevel } from "./logging/logger.js";
+import { parseDuration } from "./util/duration.js";
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; in-cluster configuration when undefined and running in a pod. */
@@ -25,6 +26,21 @@ export interface OperatorConfig {
   webhook?: { host: string; port: number; service?: string; url?: string; configurationName: string };
   /** Google endpoint overrides (for private or test endpoints); Google's own when undefined. */
   google: { stsTokenUrl?: string; iamCredentialsUrl?: string; allowedTokenUris?: string[] };
+  /**
+   * Leader election on a Lease, when set (--leader-elect): only the replica holding the Lease
+   * reconciles. Unset: this process reconciles unconditionally (a single replica).
+   */
+  leaderElection?: LeaderElectionConfig;
+}
+
+export interface LeaderElectionConfig {
+  /** Namespace of the Lease; default the operator's namespace. */
+  namespace: string;
+  /** The Lease's name. */
+  name: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
 }
 
 export const usage = `usage: registry-credential-operator [flags]
@@ -50,6 +66,17 @@ Flags (each also read from the environment variable in brackets):
   --gcp-iamcredentials-url URL           Google IAM Credentials API base [GCP_IAMCREDENTIALS_URL]
   --gcp-token-uris LIST                  token_uri values a service-account key may name
                                          [GCP_TOKEN_URIS]; default https://oauth2.googleapis.com/token
+  --leader-elect                         only the replica holding a Lease reconciles [LEADER_ELECT=true];
+                                         default off (one replica reconciles unconditionally)
+  --leader-election-namespace NS         namespace of the Lease [LEADER_ELECTION_NAMESPACE];
+                                         default the operator namespace
+  --leader-election-id NAME              name of the Lease [LEADER_ELECTION_ID];
+                                         default registry-credential-operator
+  --lease-duration DURATION              how long followers wait before taking over an unrenewed
+                                         Lease [LEASE_DURATION]; default 15s
+  --renew-deadline DURATION              how long the leader retries renewing before it gives up
+                                         leading [RENEW_DEADLINE]; default 10s
+  --retry-period DURATION                wait between acquire/renew attempts [RETRY_PERIOD]; default 2s
   -h, --help                             show this help`;
 
 /** Thrown for a flag or variable with an invalid value; the message names it. */
@@ -106,6 +133,47 @@ function googleEndpoints(sts?: string, iam?: string, tokenUris?: string): Operat
   };
 }
 
+function duration(name: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new ConfigError(`${name}: ${(error as Error).message}`);
+  }
+}
+
+function booleanValue(name: string, text: string): boolean {
+  const normalized = text.trim().toLowerCase();
+  if (["true", "1", "yes"].includes(normalized)) return true;
+  if (["false", "0", "no", ""].includes(normalized)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${text}"`);
+}
+
+function leaderElectionConfig(
+  enabled: boolean,
+  operatorNamespace: string,
+  pick: (flag: string, variable: string) => string | undefined,
+): Pick<OperatorConfig, "leaderElection"> {
+  if (!enabled) return {};
+  const leaseDurationMs = duration("--lease-duration", pick("lease-duration", "LEASE_DURATION") ?? "15s");
+  const renewDeadlineMs = duration("--renew-deadline", pick("renew-deadline", "RENEW_DEADLINE") ?? "10s");
+  const retryPeriodMs = duration("--retry-period", pick("retry-period", "RETRY_PERIOD") ?? "2s");
+  if (retryPeriodMs <= 0) throw new ConfigError("--retry-period must be positive");
+  if (renewDeadlineMs <= retryPeriodMs)
+    throw new ConfigError("--renew-deadline must be longer than --retry-period");
+  if (leaseDurationMs <= renewDeadlineMs)
+    throw new ConfigError("--lease-duration must be longer than --renew-deadline");
+  if (leaseDurationMs < 1000) throw new ConfigError("--lease-duration must be at least 1s");
+  return {
+    leaderElection: {
+      namespace: pick("leader-election-namespace", "LEADER_ELECTION_NAMESPACE") || operatorNamespace,
+      name: pick("leader-election-id", "LEADER_ELECTION_ID") || "registry-credential-operator",
+      leaseDurationMs,
+      renewDeadlineMs,
+      retryPeriodMs,
+    },
+  };
+}
+
 const logLevels: LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** Reads flags, falling back to environment variables, then defaults. Throws ConfigError. */
@@ -131,6 +199,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
         "webhook-configuration": { type: "string" },
         "gcp-iamcredentials-url": { type: "string" },
         "gcp-token-uris": { type: "string" },
+        "leader-elect": { type: "boolean" },
+        "leader-election-namespace": { type: "string" },
+        "leader-election-id": { type: "string" },
+        "lease-duration": { type: "string" },
+        "renew-deadline": { type: "string" },
+        "retry-period": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -149,6 +223,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     throw new ConfigError(`--log-level must be one of ${logLevels.join(", ")}`);
   const watchNamespace = pick("namespace", "WATCH_NAMESPACE");
   const kubeconfig = pick("kubeconfig", "KUBECONFIG");
+  const leaderElect =
+    values["leader-elect"] === true ||
+    (env.LEADER_ELECT !== undefined && booleanValue("LEADER_ELECT", env.LEADER_ELECT));
   return {
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(watchNamespace ? { watchNamespace } : {}),
@@ -178,6 +255,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       pick("gcp-iamcredentials-url", "GCP_IAMCREDENTIALS_URL"),
       pick("gcp-token-uris", "GCP_TOKEN_URIS"),
     ),
+    ...leaderElectionConfig(leaderElect, operatorNamespace, pick),
   };
 }
 

@@ -26,6 +26,13 @@ logger.info({ version: packageJson.version, node: process.version }, "registry-c
 try {
   const operator = await startOperator(config, logger);
   let stopping = false;
+  // A replica that lost its Lease exits (like controller-runtime) and restarts with fresh state
+  // rather than risk reconciling from a stale view; it does not release what it no longer holds.
+  void operator.leaderElection?.lost.then(() => {
+    if (stopping) return;
+    logger.fatal({ identity: operator.leaderElection?.identity }, "leader election lost; exiting");
+    process.exit(1);
+  });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
       if (stopping) process.exit(1);

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import { ApiException, KubeConfig } from "@kubernetes/client-node";
+import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
@@ -9,7 +9,9 @@ import { EventRecorder } from "./controller/events.js";
 import { createInformers, startInformers, stopInformers } from "./controller/informers.js";
 import { WebhookTargets } from "./controller/pod-admission-targets.js";
 import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
-import { createKubeClients } from "./kube/clients.js";
+import { createKubeClients, type KubeClients } from "./kube/clients.js";
+import { LeaseElector } from "./leader/lease-elector.js";
+import { guardWrites } from "./leader/write-guard.js";
 import { OperatorMetrics } from "./metrics/metrics.js";
 import { defaultAwsClientFactories } from "./providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
@@ -29,8 +31,24 @@ export interface RunningOperator {
   webhookPort?: number;
   /** Resolves when no reconcile is queued or running (delayed requeues do not count). */
   idle(): Promise<void>;
-  /** Stops reconciling (waiting for reconciles in flight), the informers and the HTTP server. */
+  /**
+   * Stops reconciling (waiting for reconciles in flight), releases the leader Lease if held, then
+   * stops the webhook, the informers and the HTTP server.
+   */
   stop(): Promise<void>;
+  /** Present when config.leaderElection is set. */
+  leaderElection?: {
+    /** This replica's holderIdentity. */
+    identity: string;
+    /** Whether this replica leads (and so reconciles) right now. */
+    isLeader(): boolean;
+    /**
+     * Resolves if this replica loses the Lease after having led (never after stop()). By then the
+     * controllers refuse writes and are stopping; the caller should exit the process so that it
+     * restarts with fresh state, as controller-runtime does.
+     */
+    lost: Promise<void>;
+  };
 }
 
 export interface OperatorOverrides {
@@ -84,47 +102,78 @@ export async function startOperator(
     bound && typeof bound === "object" ? { host: bound.address, port: bound.port } : config.metricsAddress;
 
   const informers = createInformers(kc, clients, logger, config.watchNamespace);
-  const events = new EventRecorder(clients.core, logger, `${hostname()}-${process.pid}`);
+  // Admission lookups must answer within the webhook timeout: they get a client of their own, not
+  // queued behind reconcile traffic in the shared rate limiter.
+  const admissionLookups = kc.makeApiClient(CoreV1Api);
   const admission = new WebhookTargets(async (name) => {
     const cached = informers.namespaces?.get(name);
     if (cached) return cached;
     // A namespace created a moment ago may not be cached yet; its pods must still be covered.
-    return clients.core.readNamespace({ name }).catch((error: unknown) => {
+    return admissionLookups.readNamespace({ name }).catch((error: unknown) => {
       if (error instanceof ApiException && error.code === 404) return undefined;
       throw error;
     });
   });
   const podAdmission = new PodAdmissionSync(clients.admission, admission, logger);
-  const shared = {
-    clients,
-    providers,
-    cache,
-    events,
-    metrics,
-    logger,
-    podAdmission,
-    concurrency: config.concurrency,
-  };
-  const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [
-    new RegistryCredentialController({
-      ...shared,
-      informers,
-      ambientIdentityAllowed: ambientIdentityPolicy(config),
-    }),
-  ];
-  if (informers.clusterCredentials && informers.namespaces) {
+  const election = config.leaderElection;
+  const elector = election
+    ? new LeaseElector({
+        api: clients.coordination,
+        namespace: election.namespace,
+        name: election.name,
+        leaseDurationMs: election.leaseDurationMs,
+        renewDeadlineMs: election.renewDeadlineMs,
+        retryPeriodMs: election.retryPeriodMs,
+        logger,
+      })
+    : undefined;
+  // Under leader election, the controllers' writes go through clients that refuse to write the
+  // moment this replica's lease is no longer fresh (see guardWrites), whatever the elector loop knows.
+  const controllerClients: KubeClients = elector
+    ? {
+        ...clients,
+        core: guardWrites(clients.core, () => elector.isLeader()),
+        objects: guardWrites(clients.objects, () => elector.isLeader()),
+      }
+    : clients;
+  const eventSource = elector ? elector.identity : `${hostname()}-${process.pid}`;
+  const events = new EventRecorder(controllerClients.core, logger, eventSource);
+  const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [];
+  // Controllers subscribe to the informers when constructed and reconcile from then on, so under
+  // leader election they are only constructed once this replica leads.
+  const createControllers = () => {
+    const shared = {
+      clients: controllerClients,
+      providers,
+      cache,
+      events,
+      metrics,
+      logger,
+      podAdmission,
+      concurrency: config.concurrency,
+    };
     controllers.push(
-      new ClusterRegistryCredentialController({
+      new RegistryCredentialController({
         ...shared,
-        informers: {
-          ...informers,
-          clusterCredentials: informers.clusterCredentials,
-          namespaces: informers.namespaces,
-        },
-        operatorNamespace: config.operatorNamespace,
+        informers,
+        ambientIdentityAllowed: ambientIdentityPolicy(config),
       }),
     );
-  }
+    if (informers.clusterCredentials && informers.namespaces) {
+      controllers.push(
+        new ClusterRegistryCredentialController({
+          ...shared,
+          informers: {
+            ...informers,
+            clusterCredentials: informers.clusterCredentials,
+            namespaces: informers.namespaces,
+          },
+          operatorNamespace: config.operatorNamespace,
+        }),
+      );
+    }
+  };
+  if (!elector) createControllers();
   const prune = setInterval(() => cache.prune(new Date()), pruneIntervalMs);
   prune.unref();
 
@@ -134,7 +183,7 @@ export async function startOperator(
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
     if (config.webhook)
       webhook = await startWebhook(config.webhook, config.operatorNamespace, clients, admission, logger);
-    for (const controller of controllers) controller.start();
+    if (!elector) for (const controller of controllers) controller.start();
   } catch (error) {
     server.close();
     await webhook?.stop();
@@ -143,9 +192,43 @@ export async function startOperator(
   }
   ready = true;
   logger.info(
-    { metrics: `${address.host}:${address.port}`, namespace: config.watchNamespace ?? "(all)" },
-    "operator ready",
+    {
+      metrics: `${address.host}:${address.port}`,
+      namespace: config.watchNamespace ?? "(all)",
+      ...(elector ? { identity: elector.identity, lease: `${election?.namespace}/${election?.name}` } : {}),
+    },
+    elector ? "operator ready; campaigning for leadership" : "operator ready",
   );
+
+  let stopping = false;
+  let leaderElection: RunningOperator["leaderElection"];
+  if (elector) {
+    let lostLeadership = () => {};
+    const lost = new Promise<void>((resolve) => {
+      lostLeadership = resolve;
+    });
+    let led = false;
+    void elector
+      .run({
+        onStartedLeading: () => {
+          led = true;
+          createControllers();
+          for (const controller of controllers) controller.start();
+        },
+        onNewLeader: (holder) => logger.info({ holder: holder || "(none)" }, "observed a new leader"),
+      })
+      .then(async (result) => {
+        if (result !== "lost" || stopping || !led) return;
+        logger.error({ identity: elector.identity }, "lost leadership; stopping controllers");
+        // Writes are already refused (elector.isLeader() is false); stop taking work, then report.
+        await Promise.race([
+          Promise.all(controllers.map((c) => c.stop())),
+          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+        ]);
+        lostLeadership();
+      });
+    leaderElection = { identity: elector.identity, isLeader: () => elector.isLeader(), lost };
+  }
 
   return {
     metrics,
@@ -153,13 +236,17 @@ export async function startOperator(
     ready: () => ready,
     admission,
     ...(webhook ? { webhookPort: webhook.port } : {}),
+    ...(leaderElection ? { leaderElection } : {}),
     async idle() {
       await Promise.all(controllers.map((c) => c.queue.idle()));
     },
     async stop() {
       ready = false;
+      stopping = true;
       clearInterval(prune);
       await Promise.all(controllers.map((c) => c.stop()));
+      // Release only after the controllers' last writes, so the next leader starts from them.
+      await elector?.stop();
       await webhook?.stop();
       await stopInformers(informers);
       await new Promise<void>((resolve) => server.close(() => resolve()));

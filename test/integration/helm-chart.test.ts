@@ -1,0 +1,528 @@
+// The Helm chart as users install it: lint, render, schema, apply to the real control plane, Pod
+// Security `restricted`, least-privilege RBAC proven by running the operator with only the chart's
+// ServiceAccount token, and the runtime image's contents (production dependencies only).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { admissionPolicyName } from "../../src/admission/admission-policy.js";
+import { managedByLabel, managedByValue } from "../../src/secrets/ownership.js";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import { freePort } from "../support/controlplane/ports.js";
+import { crdDirectory } from "../support/crds.js";
+import {
+  awsKeysSecret,
+  ClusterRegistryCredentials,
+  clusterRegistryCredential,
+  dockerConfigOf,
+  ecrWithStaticKeys,
+  RegistryCredentials,
+  readSecret,
+  registryCredential,
+} from "../support/fixtures.js";
+import { testEnvironmentKeys } from "../support/jest/environment.js";
+import {
+  adminKubeConfig,
+  createNamespace,
+  expectStatus,
+  tokenKubeConfig,
+  uniqueName,
+} from "../support/kube.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 240_000;
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+const chartDir = join(repoRoot, "charts/registry-credential-operator");
+const monitoringCrdDir = join(repoRoot, "test/fixtures/prometheus-operator");
+
+function helmBinary(): string {
+  const cacheRoot =
+    process.env.REGCRED_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "registry-credential-operator");
+  const path = join(cacheRoot, "tools", "helm");
+  if (!existsSync(path))
+    throw new Error(`helm not found at ${path}: run scripts/install-tools.sh (bash .ci/run does) first`);
+  return path;
+}
+
+function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 32 * 1024 * 1024 });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const kubeVersion = () => {
+  const version = process.env[testEnvironmentKeys.version];
+  if (!version) throw new Error(`${testEnvironmentKeys.version} is not set (integration global setup)`);
+  return version;
+};
+
+let scratch: string;
+
+function valuesFile(values: unknown): string {
+  const path = join(scratch, `${uniqueName("values")}.json`);
+  writeFileSync(path, JSON.stringify(values));
+  return path;
+}
+
+/** `helm template` at the control plane's version; throws with helm's stderr on failure. */
+function render(release: string, namespace: string, values: unknown = {}): k8s.KubernetesObject[] {
+  const result = helm([
+    "template",
+    release,
+    chartDir,
+    "--namespace",
+    namespace,
+    "--kube-version",
+    kubeVersion(),
+    "--values",
+    valuesFile(values),
+  ]);
+  if (result.status !== 0) throw new Error(`helm template failed: ${result.stderr}`);
+  return k8s.loadAllYaml(result.stdout).filter(Boolean) as k8s.KubernetesObject[];
+}
+
+const ofKind = <T extends k8s.KubernetesObject>(objects: k8s.KubernetesObject[], kind: string) =>
+  objects.filter((o) => o.kind === kind) as T[];
+
+function deploymentOf(objects: k8s.KubernetesObject[]): k8s.V1Deployment {
+  const [deployment] = ofKind<k8s.V1Deployment>(objects, "Deployment");
+  if (!deployment) throw new Error("no Deployment rendered");
+  return deployment;
+}
+
+const argsOf = (objects: k8s.KubernetesObject[]) =>
+  deploymentOf(objects).spec?.template.spec?.containers[0]?.args ?? [];
+
+let kc: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let objectsApi: k8s.KubernetesObjectApi;
+let rbacApi: k8s.RbacAuthorizationV1Api;
+const cleanup: k8s.KubernetesObject[] = [];
+
+async function applyAll(objects: k8s.KubernetesObject[], dryRun?: "All"): Promise<void> {
+  for (const object of objects) {
+    await objectsApi.create(object, undefined, dryRun).catch((error: unknown) => {
+      throw new Error(
+        `creating ${object.kind} ${object.metadata?.name}${dryRun ? " (dry run)" : ""} failed: ${
+          error instanceof k8s.ApiException ? JSON.stringify(error.body) : String(error)
+        }`,
+      );
+    });
+    if (!dryRun && !object.metadata?.namespace) cleanup.push(object);
+  }
+}
+
+async function installCrdFiles(dir: string): Promise<void> {
+  const api = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".yaml"))) {
+    const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(readFileSync(join(dir, file), "utf8"));
+    await api.createCustomResourceDefinition({ body: crd }).catch((error: unknown) => {
+      if (!(error instanceof k8s.ApiException) || error.code !== 409) throw error;
+    });
+    const name = crd.metadata?.name as string;
+    await waitFor(`CRD ${name} Established`, async () => {
+      const current = await api.readCustomResourceDefinition({ name });
+      return !!current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+    });
+  }
+}
+
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), "regcred-helm-"));
+  kc = adminKubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  objectsApi = k8s.KubernetesObjectApi.makeApiClient(kc);
+});
+
+afterAll(async () => {
+  for (const object of cleanup.reverse()) await objectsApi.delete(object).catch(() => {});
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("the chart, statically", () => {
+  it("passes helm lint", () => {
+    const result = helm(["lint", chartDir, "--strict", "--kube-version", kubeVersion()]);
+    expect(`${result.stdout}${result.stderr}`).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect(result.status).toBe(0);
+  });
+
+  it("ships CRDs identical to deploy/crds", () => {
+    const shipped = readdirSync(crdDirectory).sort();
+    expect(readdirSync(join(chartDir, "crds")).sort()).toEqual(shipped);
+    for (const file of shipped)
+      expect(readFileSync(join(chartDir, "crds", file), "utf8")).toBe(
+        readFileSync(join(crdDirectory, file), "utf8"),
+      );
+  });
+
+  it("renders the defaults: 2 replicas, leader election, probes, restricted security context, cluster RBAC", () => {
+    const objects = render("rco", "regcred-system");
+    const deployment = deploymentOf(objects);
+    const pod = deployment.spec?.template.spec as k8s.V1PodSpec;
+    const container = pod.containers[0] as k8s.V1Container;
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        "--operator-namespace=regcred-system",
+        "--leader-elect",
+        "--leader-election-namespace=regcred-system",
+        "--metrics-bind-address=:8080",
+      ]),
+    );
+    expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
+    expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
+    expect(container.resources?.requests).toBeDefined();
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(ofKind(objects, "ClusterRole")).toHaveLength(1);
+    expect(ofKind(objects, "PodDisruptionBudget")).toHaveLength(1);
+    expect(ofKind(objects, "ServiceMonitor")).toHaveLength(0);
+    expect(ofKind(objects, "MutatingWebhookConfiguration")).toHaveLength(0);
+  });
+
+  it("renders the webhook, monitoring and single-namespace value sets", () => {
+    const webhook = render("rco", "regcred-system", { webhook: { enabled: true } });
+    expect(argsOf(webhook)).toEqual(
+      expect.arrayContaining([
+        "--webhook-port=9443",
+        "--webhook-service=rco-registry-credential-operator-webhook",
+        "--webhook-configuration=rco-registry-credential-operator",
+      ]),
+    );
+    expect(ofKind<k8s.V1Service>(webhook, "Service").map((s) => s.metadata?.name)).toContain(
+      "rco-registry-credential-operator-webhook",
+    );
+
+    const monitoring = render("rco", "regcred-system", {
+      monitoring: { enabled: true, alerts: { expiresWithinSeconds: 1800, notReadyFor: "10m" } },
+    });
+    expect(ofKind(monitoring, "ServiceMonitor")).toHaveLength(1);
+    const rules = JSON.stringify(ofKind(monitoring, "PrometheusRule"));
+    expect(rules).toContain("regcred_credential_expiry_timestamp_seconds - time() < 1800");
+    expect(rules).toContain("regcred_credential_ready == 0");
+    expect(rules).toContain("regcred_credential_expired == 1");
+    expect(rules).toContain('"for":"10m"');
+
+    const single = render("rco", "regcred-system", { watchNamespace: "team-a" });
+    expect(argsOf(single)).toContain("--namespace=team-a");
+    expect(ofKind<k8s.V1Role>(single, "Role").map((r) => r.metadata?.namespace)).toContain("team-a");
+    const clusterRoles = ofKind<k8s.V1ClusterRole>(single, "ClusterRole");
+    // Only the cluster-scoped admission objects remain cluster-wide: no Secrets or namespaces.
+    expect(JSON.stringify(clusterRoles)).not.toContain("secrets");
+    expect(JSON.stringify(clusterRoles)).not.toContain("registrycredentials");
+  });
+
+  it("rejects a typo'd key and a wrong type through values.schema.json", () => {
+    const path = valuesFile({ replicaCont: 3, concurrency: "eight" });
+    const result = helm(["template", "rco", chartDir, "--values", path]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/additional propert(y|ies) 'replicaCont' not allowed/);
+    expect(result.stderr).toMatch(/concurrency.*(got string, want integer|expected integer)/s);
+  });
+});
+
+describe("the chart on the control plane", () => {
+  it(
+    "applies server-side dry-run then for real, for every value set, and the pod passes Pod Security restricted",
+    async () => {
+      await installCrdFiles(monitoringCrdDir);
+      const valueSets: Record<string, unknown> = {
+        defaults: {},
+        webhook: { webhook: { enabled: true }, networkPolicy: { enabled: true } },
+        monitoring: { monitoring: { enabled: true } },
+        single: { watchNamespace: "" },
+      };
+      for (const [label, values] of Object.entries(valueSets)) {
+        const namespace = await createNamespace(core, `helm-${label}`, {
+          "pod-security.kubernetes.io/enforce": "restricted",
+        });
+        const withScope =
+          label === "single" ? { watchNamespace: await createNamespace(core, "helm-watched") } : values;
+        const objects = render(uniqueName("rco"), namespace, withScope);
+        await applyAll(objects, "All");
+        await applyAll(objects);
+
+        const template = deploymentOf(objects).spec?.template as k8s.V1PodTemplateSpec;
+        const pod = await core.createNamespacedPod({
+          namespace,
+          body: { metadata: { name: "template", labels: { test: "pod-security" } }, spec: template.spec },
+        });
+        expect(pod.metadata?.name).toBe("template");
+        // The namespace really enforces `restricted`: the same pod without its security context is refused.
+        const container = template.spec?.containers[0] as k8s.V1Container;
+        const { status, message } = await expectStatus(
+          core.createNamespacedPod({
+            namespace,
+            body: {
+              metadata: { name: "insecure" },
+              spec: {
+                ...template.spec,
+                securityContext: {},
+                containers: [{ ...container, securityContext: {} }],
+              },
+            },
+          }),
+        );
+        expect(status).toBe(403);
+        expect(message).toContain("restricted");
+      }
+    },
+    timeout,
+  );
+});
+
+describe("least privilege: the operator runs on the chart's RBAC alone", () => {
+  const keys = { accessKeyId: "AKIAHELMCHARTRBAC001", secretAccessKey: "helm-chart-rbac-secret/0123456789" };
+  let ecr: FakeEcrServer;
+  let releaseNamespace: string;
+  let serviceAccount: string;
+  let clusterRoleName: string;
+  let leaseName: string;
+  let operator: TestOperator | undefined;
+
+  async function operatorWithChartToken(logs: string[]): Promise<TestOperator> {
+    const token = await core.createNamespacedServiceAccountToken({
+      namespace: releaseNamespace,
+      name: serviceAccount,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    return startTestOperator({
+      kc: tokenKubeConfig(kc, token.status?.token as string),
+      aws: { ecrEndpoint: ecr.endpoint },
+      config: {
+        operatorNamespace: releaseNamespace,
+        ambientIdentityNamespaces: [releaseNamespace],
+        // As the chart runs it: leader election on the Lease its Role names, in the release namespace.
+        leaderElection: {
+          namespace: releaseNamespace,
+          name: leaseName,
+          leaseDurationMs: 4000,
+          renewDeadlineMs: 3000,
+          retryPeriodMs: 500,
+        },
+      },
+      logs,
+    });
+  }
+
+  const forbidden = (logs: string[]) => logs.filter((line) => /\b403\b|forbidden/i.test(line));
+
+  beforeAll(async () => {
+    ecr = await new FakeEcrServer("eu-west-1").start();
+    ecr.registerCredentials(keys);
+    releaseNamespace = await createNamespace(core, "helm-rbac");
+    const objects = render(uniqueName("rco"), releaseNamespace);
+    await applyAll(objects);
+    serviceAccount = ofKind(objects, "ServiceAccount")[0]?.metadata?.name as string;
+    clusterRoleName = ofKind(objects, "ClusterRole")[0]?.metadata?.name as string;
+    leaseName = (argsOf(objects).find((a) => a.startsWith("--leader-election-id=")) ?? "").split(
+      "=",
+    )[1] as string;
+    await core.createNamespacedSecret({ namespace: releaseNamespace, body: awsKeysSecret("aws-keys", keys) });
+  }, timeout);
+
+  afterAll(async () => {
+    await operator?.stop();
+    await ecr?.close();
+  });
+
+  it(
+    "makes a RegistryCredential Ready, fans a ClusterRegistryCredential out and patches default, records events, with no 403",
+    async () => {
+      const logs: string[] = [];
+      operator = await operatorWithChartToken(logs);
+
+      const tenant = await createNamespace(core, "helm-rbac-rc");
+      await core.createNamespacedSecret({ namespace: tenant, body: awsKeysSecret("aws-keys", keys) });
+      const credentials = new RegistryCredentials(kc, tenant);
+      await credentials.create(registryCredential("ecr", { sources: [ecrWithStaticKeys("aws-keys")] }));
+      await credentials.waitForReady("ecr", (ready) => ready.status === "True", 60_000);
+      const secret = await readSecret(core, tenant, "ecr");
+      expect(Object.keys(dockerConfigOf(secret as k8s.V1Secret).auths ?? {})).not.toHaveLength(0);
+
+      const team = uniqueName("team");
+      const selected = [
+        await createNamespace(core, "helm-rbac-fan", { team }),
+        await createNamespace(core, "helm-rbac-fan", { team }),
+      ];
+      const clusterCredentials = new ClusterRegistryCredentials(kc);
+      const crcName = uniqueName("helm-crc");
+      await clusterCredentials.create(
+        clusterRegistryCredential(crcName, {
+          sources: [ecrWithStaticKeys("aws-keys")],
+          namespaces: { selector: { matchLabels: { team } } },
+          serviceAccounts: { names: ["default"] },
+          secret: { name: "helm-pull" },
+          podAdmission: { enabled: true }, // a MutatingAdmissionPolicy: the admission rules are exercised too
+        }),
+      );
+      for (const namespace of selected) {
+        await waitFor(`Secret helm-pull in ${namespace} and default patched`, async () => {
+          const pull = await readSecret(core, namespace, "helm-pull");
+          const account = await core.readNamespacedServiceAccount({ namespace, name: "default" });
+          return !!pull && !!account.imagePullSecrets?.some((r) => r.name === "helm-pull");
+        });
+      }
+
+      const crc = await clusterCredentials.get(crcName);
+      const policyName = admissionPolicyName({
+        apiVersion: crc?.apiVersion as string,
+        kind: crc?.kind as string,
+        name: crcName,
+        uid: crc?.metadata.uid as string,
+      });
+      const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+      await waitFor(`the operator's MutatingAdmissionPolicy ${policyName} and its binding`, async () => {
+        const policy = await admission.readMutatingAdmissionPolicy({ name: policyName });
+        const bindings = await admission.listMutatingAdmissionPolicyBinding({
+          labelSelector: `regcred.dev/policy=${policyName}`,
+        });
+        return policy.metadata?.labels?.[managedByLabel] === managedByValue && bindings.items.length > 0;
+      });
+
+      // Events written by this process's operator (other test files run operators of their own).
+      const instance = operator.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
+      expect(operator.leaderElection?.isLeader()).toBe(true);
+      await waitFor("events from the least-privilege operator", async () => {
+        const list = await core.listNamespacedEvent({ namespace: tenant });
+        return list.items.some((e) => e.reportingInstance === instance);
+      });
+
+      await clusterCredentials.delete(crcName);
+      await credentials.delete("ecr");
+      await waitFor("finalizers removed", async () => !(await credentials.get("ecr")));
+      expect(forbidden(logs)).toEqual([]);
+      await operator.stop();
+      operator = undefined;
+    },
+    timeout,
+  );
+
+  it(
+    "fails the same scenario with a 403 once the secrets create verb is removed",
+    async () => {
+      const role = await rbacApi.readClusterRole({ name: clusterRoleName });
+      const withoutCreate = (role.rules ?? []).map((rule) =>
+        rule.resources?.includes("secrets")
+          ? { ...rule, verbs: rule.verbs.filter((v) => v !== "create") }
+          : rule,
+      );
+      await rbacApi.replaceClusterRole({ name: clusterRoleName, body: { ...role, rules: withoutCreate } });
+
+      const logs: string[] = [];
+      operator = await operatorWithChartToken(logs);
+      const tenant = await createNamespace(core, "helm-rbac-denied");
+      await core.createNamespacedSecret({ namespace: tenant, body: awsKeysSecret("aws-keys", keys) });
+      const credentials = new RegistryCredentials(kc, tenant);
+      await credentials.create(registryCredential("ecr", { sources: [ecrWithStaticKeys("aws-keys")] }));
+      await waitFor("a 403 in the operator's logs", async () => forbidden(logs).length > 0, {
+        timeoutMs: 60_000,
+      });
+      expect(forbidden(logs).join("\n")).toMatch(/secrets/);
+      expect(await readSecret(core, tenant, "ecr")).toBeUndefined();
+      const ready = (await credentials.get("ecr"))?.status?.conditions?.find((c) => c.type === "Ready");
+      expect(ready?.status).not.toBe("True");
+
+      await operator.stop();
+      operator = undefined;
+      await credentials.delete("ecr").catch(() => {});
+    },
+    timeout,
+  );
+});
+
+describe("the runtime image's contents", () => {
+  let child: ChildProcess | undefined;
+
+  afterAll(() => {
+    child?.kill("SIGKILL");
+  });
+
+  it(
+    "runs from package.json, package-lock.json, dist and `npm ci --omit=dev` alone, and becomes ready",
+    async () => {
+      const app = join(scratch, "app");
+      const tsc = spawnSync(
+        join(repoRoot, "node_modules/.bin/tsc"),
+        ["-p", join(repoRoot, "tsconfig.build.json"), "--outDir", join(app, "dist")],
+        { encoding: "utf8", cwd: repoRoot },
+      );
+      expect(tsc.stdout + tsc.stderr).toBe("");
+      expect(tsc.status).toBe(0);
+      cpSync(join(repoRoot, "package.json"), join(app, "package.json"));
+      cpSync(join(repoRoot, "package-lock.json"), join(app, "package-lock.json"));
+      const npmCli = process.env.npm_execpath;
+      const [npm, npmArgs] = npmCli?.endsWith(".js") ? [process.execPath, [npmCli]] : ["npm", []];
+      const install = spawnSync(
+        npm,
+        [...npmArgs, "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
+        { cwd: app, encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } },
+      );
+      expect(install.stderr).not.toMatch(/npm error/);
+      expect(install.status).toBe(0);
+      expect(existsSync(join(app, "node_modules/@kubernetes/client-node"))).toBe(true);
+      expect(existsSync(join(app, "node_modules/typescript"))).toBe(false);
+      expect(existsSync(join(app, "node_modules/jest"))).toBe(false);
+
+      const help = spawnSync(process.execPath, ["dist/main.js", "--help"], { cwd: app, encoding: "utf8" });
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain("--metrics-bind-address");
+
+      // The chart's own arguments (single-namespace mode keeps this operator off other tests' objects).
+      const releaseNamespace = await createNamespace(core, "helm-image");
+      const watched = await createNamespace(core, "helm-image-watched");
+      const leaderElectionSupported = help.stdout.includes("--leader-elect");
+      const chartArgs = argsOf(render("rco", releaseNamespace, { watchNamespace: watched })).filter(
+        (arg) =>
+          !arg.startsWith("--metrics-bind-address") &&
+          (leaderElectionSupported ||
+            !/^--(leader-elect|leader-election-|lease-duration|renew-deadline|retry-period)/.test(arg)),
+      );
+      const port = await freePort();
+      const output: string[] = [];
+      child = spawn(
+        process.execPath,
+        [
+          "dist/main.js",
+          ...chartArgs,
+          `--metrics-bind-address=127.0.0.1:${port}`,
+          `--kubeconfig=${process.env[testEnvironmentKeys.kubeconfig]}`,
+        ],
+        { cwd: app, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      child.stdout?.on("data", (chunk) => output.push(String(chunk)));
+      child.stderr?.on("data", (chunk) => output.push(String(chunk)));
+      const exited = new Promise<number | null>((resolve) => child?.on("exit", (code) => resolve(code)));
+      let exitCode: number | null | undefined;
+      void exited.then((code) => {
+        exitCode = code;
+      });
+      await waitFor(
+        "/readyz of the operator started from the production install",
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+        {
+          timeoutMs: 60_000,
+          abort: () => (exitCode !== undefined ? `exited ${exitCode}: ${output.join("")}` : undefined),
+        },
+      );
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      child = undefined;
+      expect(output.join("")).not.toMatch(/forbidden|\b403\b/i);
+    },
+    timeout,
+  );
+});
