@@ -49,6 +49,8 @@ export class RegistryCredentialController {
       (key) => this.process(key),
       options.concurrency,
       (depth) => metrics.queueDepth.set({ queue: "registrycredential" }, depth),
+      undefined,
+      true,
     );
     informers.credentials.on("add", (rc) => this.onCredential(rc));
     informers.credentials.on("update", (rc) => this.onCredential(rc));
@@ -77,6 +79,7 @@ export class RegistryCredentialController {
   /** Reconciles every resource; call once the informers have synced. */
   start(): void {
     for (const rc of this.options.informers.credentials.list()) this.onCredential(rc);
+    this.queue.resume();
     this.options.logger.info(
       { credentials: this.options.informers.credentials.list().length },
       "RegistryCredential controller started",

@@ -2,7 +2,8 @@
  * A work queue in the style of client-go's: keys are coalesced (a key waiting to be processed is
  * queued once however often it is added), a key is never processed by two workers at once (a key
  * added while being processed is processed again afterwards), delayed adds keep the earliest due
- * time, and at most `concurrency` keys are processed at a time.
+ * time, and at most `concurrency` keys are processed at a time. A queue created paused collects
+ * keys but processes none until resume() (controllers resume once their caches have synced).
  */
 export class WorkQueue {
   private readonly ready: string[] = [];
@@ -13,6 +14,7 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private active = 0;
   private stopped = false;
+  private paused: boolean;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -21,7 +23,10 @@ export class WorkQueue {
     private readonly onDepthChange: (depth: number) => void = () => {},
     private readonly onUnhandled: (key: string, error: unknown) => void = (key, error) =>
       console.error(`work queue: processing ${key} threw`, error),
-  ) {}
+    startPaused = false,
+  ) {
+    this.paused = startPaused;
+  }
 
   /** Queues key for processing as soon as a worker is free. */
   add(key: string): void {
@@ -97,8 +102,14 @@ export class WorkQueue {
     await this.idle();
   }
 
+  /** Starts processing queued keys. Call once the informers the process function reads have synced. */
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
   private pump(): void {
-    while (!this.stopped && this.active < this.concurrency && this.ready.length > 0) {
+    while (!this.stopped && !this.paused && this.active < this.concurrency && this.ready.length > 0) {
       const key = this.ready.shift() as string;
       this.queued.delete(key);
       this.processing.add(key);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { PodAdmission } from "../../src/api/v1alpha1.js";
+import type { OperatorConfig } from "../../src/config.js";
 import { deleteMutatingWebhookConfiguration } from "../../src/webhook/webhook-configuration.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { freePort } from "../support/controlplane/ports.js";
@@ -30,6 +31,7 @@ let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let ecr: FakeEcrServer;
 let operator: TestOperator;
+let operatorConfig: Partial<OperatorConfig>;
 let clusterCredentials: ClusterRegistryCredentials;
 let admission: k8s.AdmissionregistrationV1Api;
 
@@ -104,20 +106,17 @@ beforeAll(async () => {
   ecr = await new FakeEcrServer("eu-west-1").start();
   ecr.registerCredentials(keys);
   const webhookPort = await freePort();
-  operator = await startTestOperator({
-    kc,
-    aws: { ecrEndpoint: ecr.endpoint },
-    config: {
-      operatorNamespace,
-      concurrency: 16,
-      webhook: {
-        host: "127.0.0.1",
-        port: webhookPort,
-        url: `https://127.0.0.1:${webhookPort}/mutate-pods`,
-        configurationName: webhookConfiguration,
-      },
+  operatorConfig = {
+    operatorNamespace,
+    concurrency: 16,
+    webhook: {
+      host: "127.0.0.1",
+      port: webhookPort,
+      url: `https://127.0.0.1:${webhookPort}/mutate-pods`,
+      configurationName: webhookConfiguration,
     },
-  });
+  };
+  operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint }, config: operatorConfig });
 }, timeout);
 
 afterAll(async () => {
@@ -236,6 +235,36 @@ describe("ClusterRegistryCredential", () => {
       expect(pullSecretNames(await account(first, "builder"))).toEqual(["someone-elses"]);
       expect(pullSecretNames(await account(first, "late"))).toEqual([]);
       expect((await readSecret(core, second, "registry-pull"))?.data).toEqual(foreign.data);
+    },
+    timeout,
+  );
+
+  it(
+    "after a restart, makes zero provider calls and zero writes while tokens are fresh",
+    async () => {
+      const team = uniqueName("team");
+      await labelledNamespaces(3, { team });
+      const name = uniqueName("crc");
+      await clusterCredentials.create(
+        clusterRegistryCredential(name, {
+          sources: [ecrSource],
+          namespaces: { selector: { matchLabels: { team } } },
+          serviceAccounts: { names: ["default"] },
+          secret: { name: "registry-pull" },
+        }),
+      );
+      await clusterCredentials.waitFor(name, (c) => c.status?.namespaces?.inSync === 3);
+      await operator.idle();
+      await operator.stop();
+      const before = mints();
+      operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint }, config: operatorConfig });
+      // startTestOperator resolves once caches synced and every resource is queued; let it settle.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await operator.idle();
+      expect(mints()).toBe(before);
+      expect(await operator.metric("regcred_secret_writes_total")).toBe(0);
+      expect(await operator.metric("regcred_serviceaccount_patches_total")).toBe(0);
+      await clusterCredentials.delete(name);
     },
     timeout,
   );

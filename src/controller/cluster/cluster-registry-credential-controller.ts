@@ -56,6 +56,8 @@ export class ClusterRegistryCredentialController {
       (key) => this.process(key),
       options.concurrency,
       (depth) => metrics.queueDepth.set({ queue: "clusterregistrycredential" }, depth),
+      undefined,
+      true,
     );
     this.deps = {
       core: clients.core,
@@ -130,6 +132,7 @@ export class ClusterRegistryCredentialController {
   /** Reconciles every resource; call once the informers have synced. */
   start(): void {
     for (const crc of this.credentials.list()) this.queue.add(fullKey(crc.metadata.name as string));
+    this.queue.resume();
     this.options.logger.info(
       { clusterCredentials: this.credentials.list().length },
       "ClusterRegistryCredential controller started",
