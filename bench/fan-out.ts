@@ -8,9 +8,10 @@
 // pull Secret, and the writes of a restart with nothing to change. Results go to
 // docs/benchmarks.md (between generated markers), docs/benchmarks-fanout.svg and
 // bench/results/fan-out.json.
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -45,6 +46,7 @@ import {
 import {
   type BaselineRun,
   type BenchResults,
+  type Contention,
   type Machine,
   type ProcessMemory,
   type RotationRun,
@@ -61,7 +63,8 @@ const usage = `usage: npm run bench -- [--sizes 1000,5000] [--qps 100] [--burst 
 --repeats      forced rotations (and baseline runs) per size
 --pace-ms      interval between the creations of the new namespaces of the latency measurement
 --output       the Markdown report; the plot goes next to it as <name>-fanout.svg
---log-level    the operator's log level (default warn); --keep-logs keeps its log files`;
+--log-level    the operator's log level (default warn); --keep-logs keeps its log files
+Environment: BENCH_OPERATOR_MAIN=path/to/main.js measures another build (default dist/main.js).`;
 
 interface Options {
   sizes: number[];
@@ -208,6 +211,23 @@ async function waitUntil(
     }
     await sleep(50);
   }
+}
+
+/**
+ * The 1-minute load average, and how many kube-apiservers other than this run's are running on the
+ * machine (other people's test runs compete for the same CPUs).
+ */
+function contention(ownDir: string): Contention {
+  let foreign = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (cmdline.includes("kube-apiserver\0") && !cmdline.includes(ownDir)) foreign++;
+    } catch {
+      // the process exited
+    }
+  }
+  return { load1: Math.round((loadavg()[0] ?? 0) * 100) / 100, foreignApiservers: foreign };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -419,6 +439,7 @@ class SizeRun {
     return {
       peakRss: operator.peakRssBytes(),
       peakAnon: Math.max(operator.peakAnonBytes, operator.memory().anon),
+      peakSockets: operator.peakSockets,
       ready,
     };
   }
@@ -532,7 +553,10 @@ class SizeRun {
       Buffer.from(this.baselineTemplate.data?.[".dockerconfigjson"] ?? "", "base64").toString("utf8"),
     );
     const client = createKubeClients(this.kc, { qps: options.qps, burst: options.burst }).core;
-    log(`N=${n}: baseline ${run}/${options.repeats}: bare client replaces ${n} Secrets`);
+    const load = contention(this.cp.dir);
+    log(
+      `N=${n}: baseline ${run}/${options.repeats}: bare client replaces ${n} Secrets (load ${load.load1}, other apiservers ${load.foreignApiservers})`,
+    );
     const t0 = performance.now();
     let putsDone = 0;
     const writes = runPool(this.names, options.concurrency, async (namespace) => {
@@ -558,7 +582,11 @@ class SizeRun {
     );
     const putsMs = await writes;
     const { lastAt } = SizeRun.changed(this.baselineSecrets, this.names, old);
-    const result = { convergenceSeconds: seconds(lastAt - t0), putsSeconds: seconds(putsMs) };
+    const result = {
+      convergenceSeconds: seconds(lastAt - t0),
+      putsSeconds: seconds(putsMs),
+      contention: maxContention(load, contention(this.cp.dir)),
+    };
     log(
       `N=${n}: baseline ${run}: all ${n} Secrets seen updated after ${result.convergenceSeconds} s ` +
         `(PUTs returned after ${result.putsSeconds} s)`,
@@ -579,7 +607,10 @@ class SizeRun {
     const apiBefore = await this.apiserverWrites();
     const old = new Map(this.names.map((ns) => [ns, this.secrets.entries.get(ns)?.value]));
     this.rotations++;
-    log(`N=${n}: rotation ${run}/${options.repeats}: updating the keys Secret`);
+    const load = contention(this.cp.dir);
+    log(
+      `N=${n}: rotation ${run}/${options.repeats}: updating the keys Secret (load ${load.load1}, other apiservers ${load.foreignApiservers})`,
+    );
     let t0 = performance.now();
     await this.core.patchNamespacedSecret(
       {
@@ -632,6 +663,7 @@ class SizeRun {
     subtractOwn(api, "PATCH clusterregistrycredentials 200", benchWrites - 1);
     const result: RotationRun = {
       trigger,
+      contention: maxContention(load, contention(this.cp.dir)),
       convergenceSeconds,
       distinctTokens: values.size,
       providerCalls: delta.providerCalls,
@@ -670,6 +702,7 @@ class SizeRun {
     this.accounts.onChange((ns, entry) => {
       if (entry?.value.lists && createdAt.has(ns) && !accountAt.has(ns)) accountAt.set(ns, entry.at);
     });
+    const load = contention(this.cp.dir);
     log(`N=${n}: creating ${count} new namespaces, one every ${options.paceMs} ms`);
     const t0 = performance.now();
     for (const [i, name] of names.entries()) {
@@ -700,6 +733,7 @@ class SizeRun {
       p50Ms: Math.round(percentile(latencies, 50)),
       p99Ms: Math.round(percentile(latencies, 99)),
       maxMs: Math.round(latencies[latencies.length - 1] as number),
+      contention: maxContention(load, contention(this.cp.dir)),
     };
     log(`N=${n}: new namespaces: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms`);
     return result;
@@ -763,8 +797,26 @@ function subtractOwn(writes: ApiserverWrites, key: string, count: number): void 
   else writes.set(key, left);
 }
 
+function maxContention(a: Contention, b: Contention): Contention {
+  return {
+    load1: Math.max(a.load1, b.load1),
+    foreignApiservers: Math.max(a.foreignApiservers, b.foreignApiservers),
+  };
+}
+
 const relevantResource = (resource: string) =>
   /^(secrets|serviceaccounts|clusterregistrycredentials|events)(\/|$)/.test(resource);
+
+/** The commit the operator was built from, and whether src/ had uncommitted changes. */
+function operatorSource(): string {
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repoRoot, encoding: "utf8" }).trim();
+    const commit = git("rev-parse", "--short", "HEAD");
+    return git("status", "--porcelain", "--", "src") ? `${commit} + uncommitted changes in src/` : commit;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
+}
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -776,6 +828,7 @@ async function main(): Promise<void> {
     kernel: release(),
     kubernetes: "",
     date: new Date().toISOString(),
+    operatorSource: operatorSource(),
   };
   log(
     `fan-out benchmark: sizes ${options.sizes.join(", ")}; qps ${options.qps}, burst ${options.burst}, ` +

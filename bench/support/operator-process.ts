@@ -1,5 +1,5 @@
 // The operator under test, run as its own process (node dist/main.js) so its memory is its own.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../test/support/controlplane/ports.js";
@@ -33,6 +33,8 @@ export class OperatorProcess {
   readyMemory: MemorySample | undefined;
   /** Largest anonymous RSS seen by a 200 ms sampler (VmHWM has no anonymous-only counterpart). */
   peakAnonBytes = 0;
+  /** Most sockets the process held open at once (sampled every 200 ms from /proc/PID/fd). */
+  peakSockets = 0;
   private sampler: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -43,6 +45,7 @@ export class OperatorProcess {
     this.sampler = setInterval(() => {
       try {
         this.peakAnonBytes = Math.max(this.peakAnonBytes, this.memory().anon);
+        this.peakSockets = Math.max(this.peakSockets, this.openSockets());
       } catch {
         // the process has exited
       }
@@ -114,6 +117,19 @@ export class OperatorProcess {
   /** Peak resident set size so far (VmHWM), in bytes. */
   peakRssBytes(): number {
     return procStatusKb(this.pid, "VmHWM") * 1024;
+  }
+
+  /** Sockets (TCP connections, listeners) the process holds open now. */
+  openSockets(): number {
+    let sockets = 0;
+    for (const fd of readdirSync(`/proc/${this.pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${this.pid}/fd/${fd}`).startsWith("socket:")) sockets++;
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return sockets;
   }
 
   memory(): MemorySample {

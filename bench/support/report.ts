@@ -10,6 +10,8 @@ export interface Machine {
   kernel: string;
   kubernetes: string;
   date: string;
+  /** The commit dist/ was built from (and whether src/ had uncommitted changes). */
+  operatorSource: string;
 }
 
 /** Writes seen by the apiserver (apiserver_request_total), the bench's own writes subtracted. */
@@ -22,8 +24,17 @@ export interface ApiserverWriteCounts {
   detail: string;
 }
 
+/** What else ran on the machine during a measurement (the worse of its start and end). */
+export interface Contention {
+  /** 1-minute load average. */
+  load1: number;
+  /** kube-apiservers on the machine other than the benchmark's own (other test runs). */
+  foreignApiservers: number;
+}
+
 export interface RotationRun {
   trigger: string;
+  contention: Contention;
   convergenceSeconds: number;
   /** Distinct .dockerconfigjson contents among the rewritten Secrets (1 = one mint everywhere). */
   distinctTokens: number;
@@ -40,6 +51,7 @@ export interface BaselineRun {
   convergenceSeconds: number;
   /** Until the last PUT returned. */
   putsSeconds: number;
+  contention: Contention;
 }
 
 export interface SizeResult {
@@ -51,7 +63,14 @@ export interface SizeResult {
   keysSecretAloneRotates: boolean;
   rotations: RotationRun[];
   baselines: BaselineRun[];
-  newNamespaces: { count: number; paceMs: number; p50Ms: number; p99Ms: number; maxMs: number };
+  newNamespaces: {
+    count: number;
+    paceMs: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    contention: Contention;
+  };
   resync: {
     readySeconds: number;
     settledSeconds: number;
@@ -76,6 +95,8 @@ export interface ProcessMemory {
   peakAnon: number;
   /** Right after /readyz first answered 200: caches synced, nothing reconciled yet. */
   ready: { rss: number; anon: number; file: number };
+  /** Most sockets open at once (a 200 ms sampler over /proc/PID/fd). */
+  peakSockets: number;
 }
 
 export interface BenchResults {
@@ -115,9 +136,9 @@ export function summarize(size: SizeResult) {
   const baseline = median(size.baselines.map((b) => b.convergenceSeconds));
   const peakRssMB = Math.max(size.memory.first.peakRss, size.memory.restarted.peakRss) / 1e6;
   const r = size.resync;
+  // As the apiserver saw them (every mutating request, failed ones included); the operator's own
+  // counters are in the details.
   const resyncWrites =
-    r.secretWrites +
-    r.serviceAccountPatches +
     r.apiserver.secretWrites +
     r.apiserver.serviceAccountWrites +
     r.apiserver.credentialWrites +
@@ -140,6 +161,8 @@ export function summarize(size: SizeResult) {
 const verdict = (pass: boolean) => (pass ? "✅ pass" : "❌ **miss**");
 const fmt = (value: number, digits = 1) => value.toFixed(digits);
 const list = (values: readonly number[]) => [...new Set(values)].join(" / ");
+const load = (c: Contention) =>
+  `load ${c.load1}${c.foreignApiservers > 0 ? `, **${c.foreignApiservers} other kube-apiserver(s) running**` : ""}`;
 
 const beginMarker = "<!-- bench:fan-out:begin -->";
 const endMarker = "<!-- bench:fan-out:end -->";
@@ -158,7 +181,7 @@ function section(results: BenchResults, svgName: string): string {
   lines.push(
     `Measured ${m.date.slice(0, 10)} (${m.date}) on ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, ` +
       `Node ${m.node}, Kubernetes ${m.kubernetes} (etcd, kube-apiserver and kube-controller-manager of the test control plane, ` +
-      `on the same machine as the operator and the bench). Operator and baseline both ran with client qps ${s.qps}, ` +
+      `on the same machine as the operator and the bench); operator built from ${m.operatorSource}. Operator and baseline both ran with client qps ${s.qps}, ` +
       `burst ${s.burst}, concurrency ${s.concurrency}. ${s.repeats} forced rotation(s) and ${s.repeats} baseline run(s) per N ` +
       `(medians shown); whole run ${fmt(results.durationSeconds / 60)} min.`,
   );
@@ -237,19 +260,19 @@ function section(results: BenchResults, svgName: string): string {
         `- Rotation ${i + 1}: ${run.convergenceSeconds} s until the bench's watch saw all ${size.n} Secrets with the new token ` +
           `(${run.distinctTokens} distinct content); operator metrics: ${run.providerCalls} provider call(s) (fake ECR: ` +
           `${run.fakeEcrCalls}), ${run.secretUpdates} Secret updates, ${run.secretCreates} creates, ${run.serviceAccountPatches} ` +
-          `ServiceAccount patches; apiserver, the bench's own writes subtracted: ${run.apiserver.detail}.`,
+          `ServiceAccount patches; apiserver, the bench's own writes subtracted: ${run.apiserver.detail} (${load(run.contention)}).`,
       );
     }
     for (const [i, run] of size.baselines.entries()) {
       lines.push(
         `- Baseline ${i + 1}: ${run.convergenceSeconds} s until the watch saw all ${size.n} Secrets updated ` +
-          `(last PUT returned after ${run.putsSeconds} s).`,
+          `(last PUT returned after ${run.putsSeconds} s; ${load(run.contention)}).`,
       );
     }
     const nn = size.newNamespaces;
     lines.push(
       `- New namespaces: ${nn.count}, one every ${nn.paceMs} ms, after the N-namespace setup; creation → Secret present and ` +
-        `\`default\` lists it: p50 ${nn.p50Ms} ms, p99 ${nn.p99Ms} ms, max ${nn.maxMs} ms.`,
+        `\`default\` lists it: p50 ${nn.p50Ms} ms, p99 ${nn.p99Ms} ms, max ${nn.maxMs} ms (${load(nn.contention)}).`,
     );
     lines.push(
       `- Restart with nothing changed: ready (caches synced) after ${r.readySeconds} s, settled after ${r.settledSeconds} s ` +
@@ -260,7 +283,7 @@ function section(results: BenchResults, svgName: string): string {
     const mem = (label: string, p: ProcessMemory) =>
       `${label}: peak RSS (VmHWM) ${fmt(p.peakRss / 1e6)} MB, peak anonymous RSS ${fmt(p.peakAnon / 1e6)} MB; ` +
       `right after start (caches synced, nothing reconciled) ${fmt(p.ready.rss / 1e6)} MB ` +
-      `(${fmt(p.ready.anon / 1e6)} MB anonymous, ${fmt(p.ready.file / 1e6)} MB file-backed)`;
+      `(${fmt(p.ready.anon / 1e6)} MB anonymous, ${fmt(p.ready.file / 1e6)} MB file-backed); at most ${p.peakSockets} sockets open at once`;
     lines.push(
       `- Operator memory. ${mem("First process (setup, rotations, new namespaces)", size.memory.first)}. ` +
         `${mem("Restarted process", size.memory.restarted)}.`,
@@ -399,7 +422,13 @@ function panel(
     );
     for (const p of s.points) {
       out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3.5" fill="${s.color}"/>`);
-      const dy = index === 0 ? -8 : 16;
+      // The higher of the points at this x is labelled above, the others below.
+      const highest = Math.max(...series.flatMap((o) => o.points.filter((q) => q.x === p.x).map((q) => q.y)));
+      const dy =
+        p.y >= highest &&
+        (index === 0 || series.length === 1 || p.y > (series[0]?.points.find((q) => q.x === p.x)?.y ?? 0))
+          ? -8
+          : 16;
       out.push(
         `<text x="${px(p.x)}" y="${py(p.y) + dy}" text-anchor="middle" font-size="11" fill="${s.color}">${xmlText(p.label)}</text>`,
       );

@@ -8,6 +8,7 @@ import {
   ServerConfiguration,
 } from "@kubernetes/client-node";
 import { TokenBucket } from "./rate-limiter.js";
+import { shareConnections } from "./shared-connections.js";
 
 export interface ClientLimits {
   /** Sustained requests per second to the apiserver, across all clients. */
@@ -23,8 +24,12 @@ export interface KubeClients {
   admission: AdmissionregistrationV1Api;
 }
 
-/** API clients for the current context that share one client-side rate limit, like client-go's QPS/burst. */
+/**
+ * API clients for the current context that share one client-side rate limit, like client-go's
+ * QPS/burst, and one connection pool (see shareConnections).
+ */
 export function createKubeClients(kc: KubeConfig, limits: ClientLimits): KubeClients {
+  shareConnections(kc);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("the kubeconfig has no current cluster");
   const bucket = new TokenBucket(limits.qps, limits.burst);
