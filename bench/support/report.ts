@@ -476,6 +476,7 @@ export function svg(results: BenchResults): string {
   const m = results.machine;
   const caption = `qps ${s.qps}, burst ${s.burst}, concurrency ${s.concurrency} · ${m.nproc} CPUs, ${m.memoryGiB} GiB · Node ${m.node} · Kubernetes ${m.kubernetes} · ${m.date.slice(0, 10)}`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="290" viewBox="0 0 800 290" font-family="sans-serif" font-size="12">
+<title>Fan-out benchmark: rotation time (operator and baseline) and operator peak RSS against N</title>
 <rect width="800" height="290" fill="#fff"/>
 ${left}
 ${right}
