@@ -1,0 +1,46 @@
+// The README's demo command, in its short, non-interactive form: a fresh control plane, the local
+// ECR with 60-second tokens, the operator and the example resources, for 45 seconds.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "@jest/globals";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+function runDemo(seconds: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "demo/main.ts", "--duration", String(seconds)],
+      {
+        cwd: repoRoot,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("npm run demo -- --duration 45", () => {
+  it("shows every credential Ready, a refresh before expiry, and a new namespace's first pod admitted with the pull Secret", async () => {
+    const { code, stdout, stderr } = await runDemo(45);
+    expect({ code, tail: stderr.split("\n").slice(-5).join("\n") }).toEqual({
+      code: 0,
+      tail: expect.any(String),
+    });
+    expect(stdout).toMatch(/ClusterRegistryCredential\/ecr-all-teams\s+True\s+3\/3/);
+    expect(stdout).toMatch(/RegistryCredential\/team-a\/team-a-only\s+True\s+1\/1/);
+    expect(stdout).toContain("pod team-c/web was admitted with imagePullSecrets: ecr-pull");
+    expect(stderr).toContain("every credential Ready, tokens refreshed before expiry");
+    // The demo's table shows names, counts and times only.
+    expect(stdout).not.toMatch(/[A-Za-z0-9+/=]{40,}/);
+  }, 180_000);
+});
