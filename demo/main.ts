@@ -10,6 +10,8 @@ import { startOperator } from "../src/operator.js";
 import { defaultAwsClientFactories } from "../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "../src/providers/gar/provider.js";
 import { FakeEcrServer } from "../test/fakes/ecr/fake-ecr-server.js";
+import { startFakeGoogleCloud } from "../test/fakes/google/google-cloud.js";
+import { makeServiceAccountKey } from "../test/fakes/google/service-account-key.js";
 import { startControlPlane } from "../test/support/controlplane/controlplane.js";
 import { onTerminationSignal } from "../test/support/controlplane/processes.js";
 import { installCrds } from "../test/support/crds.js";
@@ -36,6 +38,10 @@ if (values.kubeconfig) cluster.writeKubeconfig(values.kubeconfig);
 const ecr = await new FakeEcrServer("eu-west-1").start();
 ecr.registerCredentials(keys).setTokenLifetime(60_000);
 say(`local ECR at ${ecr.endpoint} issues tokens that expire after 60 s`);
+const google = await startFakeGoogleCloud({ tokenLifetimeSeconds: 60 });
+const gcpKey = makeServiceAccountKey({ tokenUri: google.oauth.tokenUrl });
+google.oauth.registerKey(gcpKey.clientEmail, gcpKey.publicKey);
+say(`local Google token endpoint at ${google.oauth.tokenUrl} issues access tokens that expire after 60 s`);
 
 const kc = new k8s.KubeConfig();
 kc.loadFromFile(cluster.kubeconfigPath);
@@ -48,6 +54,10 @@ for (const name of ["regcred-system", "team-a", "team-b"]) {
 }
 await core.createNamespacedSecret({ namespace: "regcred-system", body: awsKeysSecret("ecr-keys", keys) });
 await core.createNamespacedSecret({ namespace: "team-a", body: awsKeysSecret("ecr-keys", keys) });
+await core.createNamespacedSecret({
+  namespace: "team-b",
+  body: { metadata: { name: "gcp-key" }, stringData: { "credentials.json": gcpKey.text } },
+});
 
 const logs: string[] = [];
 const operator = await startOperator(
@@ -59,7 +69,7 @@ const operator = await startOperator(
     concurrency: 8,
     kubeApiQps: 50,
     kubeApiBurst: 100,
-    google: {},
+    google: google.endpoints,
   },
   createLogger({ level: "info", destination: { write: (line: string) => logs.push(line) } }),
   {
@@ -67,7 +77,7 @@ const operator = await startOperator(
     processMetrics: false,
     providers: {
       aws: defaultAwsClientFactories({ ecrEndpoint: ecr.endpoint }),
-      google: defaultGoogleClientFactories(),
+      google: defaultGoogleClientFactories(google.endpoints),
     },
   },
 );
@@ -76,6 +86,7 @@ say(`operator running; metrics at http://127.0.0.1:${operator.address.port}/metr
 const stop = async () => {
   await operator.stop();
   await ecr.close();
+  await google.close();
   await cluster.stop();
 };
 onTerminationSignal(async () => {
@@ -105,8 +116,16 @@ await new ClusterRegistryCredentials(kc).create(
 await new RegistryCredentials(kc, "team-a").create(
   registryCredential("team-a-only", { sources: [{ ecr: ecrSource }], refresh }),
 );
+await new RegistryCredentials(kc, "team-b").create(
+  registryCredential("artifact-registry", {
+    sources: [
+      { gar: { registries: ["europe-west1-docker.pkg.dev"], auth: { secretRef: { name: "gcp-key" } } } },
+    ],
+    refresh,
+  }),
+);
 say(
-  "applied ClusterRegistryCredential ecr-all-teams (namespaces with a team label) and RegistryCredential team-a/team-a-only",
+  "applied ClusterRegistryCredential ecr-all-teams (namespaces with a team label), RegistryCredential team-a/team-a-only (ECR) and team-b/artifact-registry (Artifact Registry)",
 );
 
 // The apiserver loads a new admission policy within a second or two; wait until it injects.
@@ -183,7 +202,13 @@ for (;;) {
       refreshes.set(id, (refreshes.get(id) ?? 0) + 1);
     if (last) lastRefresh.set(id, last);
   }
-  frame = renderTable({ now: new Date(), credentials, refreshes, mints: ecr.calls, ...(pod ? { pod } : {}) });
+  frame = renderTable({
+    now: new Date(),
+    credentials,
+    refreshes,
+    mints: ecr.calls + google.oauth.calls,
+    ...(pod ? { pod } : {}),
+  });
   if (interactive) process.stdout.write(`\x1b[2J\x1b[H${frame.join("\n")}\n\nPress Ctrl-C to stop.\n`);
   if (durationMs !== undefined && Date.now() - started >= durationMs) break;
   await new Promise((resolve) => setTimeout(resolve, 1000));

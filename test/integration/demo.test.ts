@@ -38,6 +38,7 @@ describe("npm run demo -- --duration 45", () => {
     });
     expect(stdout).toMatch(/ClusterRegistryCredential\/ecr-all-teams\s+True\s+3\/3/);
     expect(stdout).toMatch(/RegistryCredential\/team-a\/team-a-only\s+True\s+1\/1/);
+    expect(stdout).toMatch(/RegistryCredential\/team-b\/artifact-registry\s+True\s+1\/1/);
     expect(stdout).toContain("pod team-c/web was admitted with imagePullSecrets: ecr-pull");
     expect(stderr).toContain("every credential Ready, tokens refreshed before expiry");
     // The demo's table shows names, counts and times only.
