@@ -1,0 +1,212 @@
+import type { V1Namespace, V1Pod, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
+import type { ClusterRegistryCredential, RegistryCredential } from "../api/v1alpha1.js";
+import { isTargeted } from "../controller/cluster/namespace-selection.js";
+import { parseDockerConfig } from "../secrets/dockerconfig.js";
+import { annotations, managedByLabel, managedByValue } from "../secrets/ownership.js";
+import { hasPullSecret } from "../serviceaccounts/pull-secret-patch.js";
+import { selectsServiceAccount } from "../serviceaccounts/selection.js";
+import { formatDuration } from "../util/duration.js";
+import { authKeyCovers, isCloudRegistryHost, registryHostOf } from "./hosts.js";
+
+export type AuditRule =
+  | "uncovered-image"
+  | "expired-pull-secret"
+  | "service-account-missing-secret"
+  | "secret-expiring";
+
+/** One problem, with the object it is about and a suggested fix. Never holds token values. */
+export interface Finding {
+  rule: AuditRule;
+  namespace: string;
+  object: string;
+  message: string;
+  fix: string;
+}
+
+export interface AuditInput {
+  pods: V1Pod[];
+  secrets: V1Secret[];
+  serviceAccounts: V1ServiceAccount[];
+  registryCredentials: RegistryCredential[];
+  clusterRegistryCredentials: ClusterRegistryCredential[];
+  namespaces: V1Namespace[];
+  now: Date;
+  expiringWithinMs: number;
+}
+
+const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/** Hosts a pull Secret grants: the auths keys of .dockerconfigjson (or legacy .dockercfg). */
+export function secretRegistryKeys(secret: V1Secret): string[] {
+  const data = secret.data ?? {};
+  const json = data[".dockerconfigjson"];
+  if (json) return Object.keys(parseDockerConfig(Buffer.from(json, "base64").toString("utf8"))?.auths ?? {});
+  const legacy = data[".dockercfg"];
+  if (legacy) {
+    try {
+      return Object.keys(JSON.parse(Buffer.from(legacy, "base64").toString("utf8")) as object);
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+export function isManaged(secret: V1Secret): boolean {
+  return secret.metadata?.labels?.[managedByLabel] === managedByValue;
+}
+
+/** The managed Secret's expires-at in ms, or undefined when unmanaged or unparsable. */
+export function managedExpiry(secret: V1Secret): number | undefined {
+  if (!isManaged(secret)) return undefined;
+  const value = secret.metadata?.annotations?.[annotations.expiresAt];
+  const at = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function podImages(pod: V1Pod): string[] {
+  const spec = pod.spec;
+  return [
+    ...(spec?.initContainers ?? []),
+    ...(spec?.containers ?? []),
+    ...(spec?.ephemeralContainers ?? []),
+  ].flatMap((container) => (container.image ? [container.image] : []));
+}
+
+function ownerHint(secret: V1Secret): string {
+  const owner = secret.metadata?.annotations?.[annotations.owner];
+  return owner ? ` (owned by ${owner})` : "";
+}
+
+/** Rule 1: cloud-registry images that no referenced pull Secret covers, or only expired ones do. */
+export function auditPods(input: AuditInput): Finding[] {
+  const secrets = new Map(
+    input.secrets.map((s) => [key(s.metadata?.namespace ?? "", s.metadata?.name ?? ""), s]),
+  );
+  const findings: Finding[] = [];
+  for (const pod of input.pods) {
+    const namespace = pod.metadata?.namespace ?? "";
+    const object = `Pod/${pod.metadata?.name ?? ""}`;
+    const refs = (pod.spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : []));
+    const referenced = refs.flatMap((name) => {
+      const secret = secrets.get(key(namespace, name));
+      return secret ? [secret] : [];
+    });
+    const missing = refs.filter((name) => !secrets.has(key(namespace, name)));
+    const hosts = [...new Set(podImages(pod).map(registryHostOf).filter(isCloudRegistryHost))].sort();
+    for (const host of hosts) {
+      const covering = referenced.filter((secret) =>
+        secretRegistryKeys(secret).some((k) => authKeyCovers(k, host)),
+      );
+      if (covering.length === 0) {
+        findings.push({
+          rule: "uncovered-image",
+          namespace,
+          object,
+          message: `images from ${host} but no pull Secret of the pod covers that host${
+            missing.length ? ` (referenced Secrets not found: ${missing.join(", ")})` : ""
+          }`,
+          fix: `create a RegistryCredential in namespace ${namespace} with a source for ${host} and select the pod's ServiceAccount "${
+            pod.spec?.serviceAccountName ?? "default"
+          }" in spec.serviceAccounts (or add its Secret to the pod's imagePullSecrets), then recreate the pod`,
+        });
+        continue;
+      }
+      const live = covering.filter((secret) => {
+        const expiry = managedExpiry(secret);
+        return expiry === undefined || expiry > input.now.getTime();
+      });
+      if (live.length === 0) {
+        const names = covering.map((s) => `${s.metadata?.name}${ownerHint(s)}`).join(", ");
+        const at = covering.map((s) => s.metadata?.annotations?.[annotations.expiresAt]).join(", ");
+        findings.push({
+          rule: "expired-pull-secret",
+          namespace,
+          object,
+          message: `pulls from ${host} with Secret ${names}, which expired at ${at}`,
+          fix: `check the owning credential with "regcred status -n ${namespace}" (is the operator running, is the provider failing?); the operator renews the Secret once the credential is Ready again`,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** The Secret name a credential writes. */
+function secretNameOf(credential: RegistryCredential | ClusterRegistryCredential): string {
+  return credential.status?.secretName ?? credential.spec.secret?.name ?? credential.metadata.name ?? "";
+}
+
+/** Rule 2: ServiceAccounts a credential selects that lack its Secret in imagePullSecrets. */
+export function auditServiceAccounts(input: AuditInput): Finding[] {
+  const targets: {
+    owner: string;
+    namespace: string;
+    secretName: string;
+    credential: RegistryCredential | ClusterRegistryCredential;
+  }[] = [];
+  for (const rc of input.registryCredentials) {
+    if (!rc.spec.serviceAccounts) continue;
+    targets.push({
+      owner: `RegistryCredential/${rc.metadata.namespace}/${rc.metadata.name}`,
+      namespace: rc.metadata.namespace ?? "",
+      secretName: secretNameOf(rc),
+      credential: rc,
+    });
+  }
+  for (const crc of input.clusterRegistryCredentials) {
+    if (!crc.spec.serviceAccounts) continue;
+    for (const ns of input.namespaces) {
+      if (!isTargeted(crc.spec.namespaces, ns)) continue;
+      targets.push({
+        owner: `ClusterRegistryCredential/${crc.metadata.name}`,
+        namespace: ns.metadata?.name ?? "",
+        secretName: secretNameOf(crc),
+        credential: crc,
+      });
+    }
+  }
+  const findings: Finding[] = [];
+  for (const target of targets) {
+    for (const account of input.serviceAccounts) {
+      if (account.metadata?.namespace !== target.namespace) continue;
+      if (!selectsServiceAccount(target.credential.spec.serviceAccounts, account)) continue;
+      if (hasPullSecret(account, target.secretName)) continue;
+      findings.push({
+        rule: "service-account-missing-secret",
+        namespace: target.namespace,
+        object: `ServiceAccount/${account.metadata?.name ?? ""}`,
+        message: `selected by ${target.owner} but imagePullSecrets lacks Secret "${target.secretName}"`,
+        fix: `check "regcred status" for ${target.owner} (Ready? RBAC to patch ServiceAccounts?); or add it by hand: kubectl -n ${target.namespace} patch serviceaccount ${account.metadata?.name} --type json -p '[{"op":"add","path":"/imagePullSecrets/-","value":{"name":"${target.secretName}"}}]'`,
+      });
+    }
+  }
+  return findings;
+}
+
+/** Rule 3: managed Secrets that expired or expire within the threshold. */
+export function auditExpiringSecrets(input: AuditInput): Finding[] {
+  const findings: Finding[] = [];
+  const now = input.now.getTime();
+  for (const secret of input.secrets) {
+    const expiry = managedExpiry(secret);
+    if (expiry === undefined || expiry - now > input.expiringWithinMs) continue;
+    const at = secret.metadata?.annotations?.[annotations.expiresAt];
+    const owner = secret.metadata?.annotations?.[annotations.owner] ?? "its credential";
+    findings.push({
+      rule: "secret-expiring",
+      namespace: secret.metadata?.namespace ?? "",
+      object: `Secret/${secret.metadata?.name ?? ""}`,
+      message:
+        expiry <= now
+          ? `expired at ${at} (${formatDuration(now - expiry)} ago)`
+          : `expires at ${at} (in ${formatDuration(expiry - now)}), within ${formatDuration(input.expiringWithinMs)}`,
+      fix: `check ${owner} with "regcred status" (Ready condition, nextRefreshTime) and the operator's logs; a Ready credential renews its Secret before expiry`,
+    });
+  }
+  return findings;
+}
+
+export function audit(input: AuditInput): Finding[] {
+  return [...auditPods(input), ...auditServiceAccounts(input), ...auditExpiringSecrets(input)];
+}

@@ -1,0 +1,139 @@
+import { existsSync, readFileSync } from "node:fs";
+import { loadAllYaml } from "@kubernetes/client-node";
+import {
+  apiVersion,
+  type ClusterRegistryCredential,
+  clusterRegistryCredentialNames,
+  type RegistryCredential,
+  registryCredentialNames,
+} from "../api/v1alpha1.js";
+import { defaultAwsClientFactories } from "../providers/ecr/provider.js";
+import { defaultGoogleClientFactories } from "../providers/gar/provider.js";
+import { bindSource, createProviders } from "../providers/registry.js";
+import { outputFormat, stringOption } from "./args.js";
+import type { Command } from "./command.js";
+import { CliError, UsageError } from "./errors.js";
+import { exitCodes } from "./io.js";
+import { contextNamespace } from "./kubeconfig.js";
+import {
+  callerAccountPlaceholder,
+  type PlannedSource,
+  plannedSource,
+  renderMaskedDockerConfig,
+} from "./render-plan.js";
+import { ClusterReader } from "./resources.js";
+
+type Credential = RegistryCredential | ClusterRegistryCredential;
+
+/** Spec problems as the controller reports them; the providers are built but never called. */
+export function specProblems(credential: Credential): string[] {
+  const providers = createProviders({
+    aws: defaultAwsClientFactories(),
+    google: defaultGoogleClientFactories(),
+  });
+  const sources = credential.spec?.sources ?? [];
+  if (sources.length === 0) return ["spec.sources: at least one source is required"];
+  return sources.flatMap((source, index) => {
+    const bound = bindSource(source, providers);
+    if (!bound) return [`spec.sources[${index}]: set exactly one provider block (ecr or gar)`];
+    return bound.validate().map((problem) => `spec.sources[${index}].${bound.name}: ${problem}`);
+  });
+}
+
+function credentialsInFile(path: string): Credential[] {
+  let documents: unknown[];
+  try {
+    documents = loadAllYaml(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new CliError(`cannot read "${path}": ${(error as Error).message}`);
+  }
+  const credentials = documents.filter(
+    (doc): doc is Credential =>
+      !!doc &&
+      typeof doc === "object" &&
+      (doc as Credential).apiVersion === apiVersion &&
+      ((doc as Credential).kind === registryCredentialNames.kind ||
+        (doc as Credential).kind === clusterRegistryCredentialNames.kind),
+  );
+  if (credentials.length === 0) {
+    throw new CliError(`"${path}" holds no ${apiVersion} RegistryCredential or ClusterRegistryCredential`);
+  }
+  return credentials;
+}
+
+export interface Rendered {
+  kind: string;
+  namespace?: string;
+  name: string;
+  secretName: string;
+  sources: PlannedSource[];
+  dockerconfigjson: unknown;
+}
+
+export function renderCredential(credential: Credential): Rendered {
+  const problems = specProblems(credential);
+  const name = credential.metadata?.name ?? "";
+  if (problems.length > 0) {
+    throw new CliError(`${credential.kind} ${name} is invalid:\n  ${problems.join("\n  ")}`);
+  }
+  const sources = credential.spec.sources.flatMap((source, index) => plannedSource(source, index) ?? []);
+  return {
+    kind: credential.kind,
+    ...(credential.metadata?.namespace ? { namespace: credential.metadata.namespace } : {}),
+    name,
+    secretName: credential.spec.secret?.name ?? name,
+    sources,
+    dockerconfigjson: JSON.parse(renderMaskedDockerConfig(sources)),
+  };
+}
+
+export function formatRendered(rendered: Rendered): string {
+  const id = rendered.namespace ? `${rendered.namespace}/${rendered.name}` : rendered.name;
+  const lines = [`${rendered.kind} ${id} would write Secret "${rendered.secretName}" with hosts:`];
+  for (const source of rendered.sources) {
+    for (const host of source.hosts) {
+      const note = host.includes(callerAccountPlaceholder) ? "  (account known only after a mint)" : "";
+      lines.push(`  spec.sources[${source.index}] ${source.provider}: ${host}${note}`);
+    }
+  }
+  lines.push(".dockerconfigjson (token values masked):", JSON.stringify(rendered.dockerconfigjson, null, 2));
+  return lines.join("\n");
+}
+
+export const renderCommand: Command = {
+  name: "render",
+  summary: "show the dockerconfigjson a credential would produce (values masked); writes nothing",
+  help: `Usage: regcred render FILE [-o table|json]
+       regcred render [-n NS] NAME [-o table|json]
+
+Validates the spec of a RegistryCredential or ClusterRegistryCredential from a YAML file, or of an
+existing RegistryCredential, and prints the registry hosts and the .dockerconfigjson it would write
+with every token value masked. Makes no cloud calls and writes nothing. ECR hosts use
+"<caller account>" when spec.sources[].ecr.registryIds is absent.
+
+Options:
+  -n, --namespace NS        namespace of NAME (default: the context's namespace)
+  -o, --output FORMAT       table (default) or json`,
+  options: { namespace: { value: true, short: "n" }, output: { value: true, short: "o" } },
+  async run(args, context) {
+    const format = outputFormat(args);
+    if (args.positionals.length !== 1) throw new UsageError("render needs exactly one FILE or NAME");
+    const target = args.positionals[0] as string;
+    let credentials: Credential[];
+    if (existsSync(target) || /\.ya?ml$/.test(target) || target.includes("/")) {
+      if (!existsSync(target)) throw new CliError(`file "${target}" does not exist`);
+      credentials = credentialsInFile(target);
+    } else {
+      const kc = context.kubeConfig();
+      const namespace = stringOption(args, "namespace") ?? contextNamespace(kc);
+      credentials = [await new ClusterReader(kc).registryCredential(namespace, target)];
+    }
+    const rendered = credentials.map(renderCredential);
+    context.io.stdout.write(
+      format === "json"
+        ? `${JSON.stringify(rendered.length === 1 ? rendered[0] : { items: rendered }, null, 2)}\n`
+        : `${rendered.map(formatRendered).join("\n\n")}\n`,
+    );
+    return exitCodes.ok;
+  },
+};
