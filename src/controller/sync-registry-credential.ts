@@ -25,12 +25,10 @@ import {
 import { reconcileServiceAccounts } from "../serviceaccounts/reconcile-accounts.js";
 import { stableJitter } from "../tokens/refresh-schedule.js";
 import type { TokenCache } from "../tokens/token-cache.js";
-import { setCondition } from "./conditions.js";
 import { collectLogins, nextRefresh, reportFailure } from "./credential-logins.js";
-import { writeStatus } from "./credential-status.js";
 import type { EventRecorder } from "./events.js";
 import { hasFinalizer, setFinalizer } from "./finalizer.js";
-import { reportNotReady } from "./not-ready.js";
+import { reportNotReady, reportReady } from "./readiness.js";
 import { KubeSourceAccess } from "./source-access.js";
 import { checkSpec } from "./spec-checks.js";
 
@@ -112,7 +110,7 @@ export async function syncRegistryCredential(
   }
 
   const now = deps.now();
-  const generation = rc.metadata.generation;
+  const _generation = rc.metadata.generation;
   const previous = rc.status;
   const labels = { kind, namespace, name };
   const report = (reason: ReadyReason, message: string, extra: Partial<RegistryCredentialStatus> = {}) =>
@@ -233,25 +231,18 @@ export async function syncRegistryCredential(
   const message = `Secret ${namespace}/${secretName} holds ${hosts.length} registry login(s) (${hosts.join(", ")})${
     logins.expiresAt ? `, valid until ${logins.expiresAt.toISOString()}` : ""
   }; next refresh at ${next.toISOString()}`;
-  const status: RegistryCredentialStatus = {
-    observedGeneration: generation,
-    secretName,
-    sources: logins.sources,
-    ...(logins.expiresAt ? { expiresAt: logins.expiresAt.toISOString() } : {}),
-    lastRefreshTime: logins.refreshedAt.toISOString(),
-    nextRefreshTime: next.toISOString(),
-    conditions: setCondition(
-      previous?.conditions,
-      { type: "Ready", status: "True", reason: readyReasons.tokenRefreshed, message },
-      generation,
-      now,
-    ),
-  };
-  const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
-  await writeStatus(deps.objects, ref, previous, status);
-  if (logins.minted || becameReady)
-    await deps.events.record(rc, "Normal", readyReasons.tokenRefreshed, message);
-  deps.metrics.credentialReady.set(labels, 1);
-  deps.metrics.credentialExpired.set(labels, 0);
+  await reportReady(
+    deps,
+    { object: rc, ref, secretName, labels },
+    now,
+    {
+      sources: logins.sources,
+      ...(logins.expiresAt ? { expiresAt: logins.expiresAt.toISOString() } : {}),
+      lastRefreshTime: logins.refreshedAt.toISOString(),
+      nextRefreshTime: next.toISOString(),
+    },
+    message,
+    logins.minted,
+  );
   return { requeueAfterMs: Math.max(1000, next.getTime() - now.getTime()) };
 }

@@ -27,12 +27,10 @@ import { annotations, ownerKey as keyOfOwner, type SecretOwner } from "../../sec
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { stableJitter } from "../../tokens/refresh-schedule.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
-import { setCondition } from "../conditions.js";
 import { collectLogins, nextRefresh, reportFailure } from "../credential-logins.js";
-import { writeStatus } from "../credential-status.js";
 import type { EventRecorder } from "../events.js";
 import { hasFinalizer, setFinalizer } from "../finalizer.js";
-import { reportNotReady } from "../not-ready.js";
+import { reportNotReady, reportReady } from "../readiness.js";
 import { KubeSourceAccess } from "../source-access.js";
 import { checkSpec } from "../spec-checks.js";
 import {
@@ -283,25 +281,20 @@ export async function syncClusterRegistryCredential(
   const message = `Secret ${secretName} (${hosts.join(", ")}) is current in ${counts.inSync} of ${counts.targeted} namespaces${failedNote}${
     logins.expiresAt ? `; logins valid until ${logins.expiresAt.toISOString()}` : ""
   }; next refresh at ${next.toISOString()}`;
-  const status: ClusterRegistryCredentialStatus = {
-    observedGeneration: generation,
-    secretName,
-    sources: logins.sources,
-    ...fanOutStatus,
-    ...(logins.expiresAt ? { expiresAt: logins.expiresAt.toISOString() } : {}),
-    lastRefreshTime: logins.refreshedAt.toISOString(),
-    nextRefreshTime: next.toISOString(),
-    conditions: setCondition(
-      previous?.conditions,
-      { type: "Ready", status: "True", reason: readyReasons.tokenRefreshed, message },
-      generation,
-      now,
-    ),
-  };
-  const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
-  await writeStatus(deps.objects, ref, previous, status);
-  if (logins.minted || becameReady)
-    await deps.events.record(crc, "Normal", readyReasons.tokenRefreshed, message);
+  await reportReady(
+    deps,
+    { object: crc, ref, secretName, labels },
+    now,
+    {
+      sources: logins.sources,
+      ...fanOutStatus,
+      ...(logins.expiresAt ? { expiresAt: logins.expiresAt.toISOString() } : {}),
+      lastRefreshTime: logins.refreshedAt.toISOString(),
+      nextRefreshTime: next.toISOString(),
+    },
+    message,
+    logins.minted,
+  );
   if (counts.failed > 0) {
     const first = failedNamespaces[0] as NamespaceFailure;
     await deps.events.record(
@@ -311,8 +304,6 @@ export async function syncClusterRegistryCredential(
       `${counts.failed} namespace(s) failed; first: ${first.namespace}: ${first.message}`,
     );
   }
-  deps.metrics.credentialReady.set(labels, 1);
-  deps.metrics.credentialExpired.set(labels, 0);
   const untilRefresh = Math.max(1000, next.getTime() - now.getTime());
   return { requeueAfterMs: counts.failed > 0 ? Math.min(untilRefresh, conflictRecheckMs) : untilRefresh };
 }

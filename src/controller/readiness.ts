@@ -1,5 +1,5 @@
 import type { CustomObjectsApi } from "@kubernetes/client-node";
-import type { ReadyReason, RegistryCredentialStatus } from "../api/v1alpha1.js";
+import { type ReadyReason, type RegistryCredentialStatus, readyReasons } from "../api/v1alpha1.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
 import { setCondition } from "./conditions.js";
 import { writeStatus } from "./credential-status.js";
@@ -43,4 +43,39 @@ export async function reportNotReady<S extends RegistryCredentialStatus>(
   await writeStatus(deps.objects, target.ref, previous, status);
   await deps.events.record(target.object, "Warning", reason, message);
   deps.metrics.credentialReady.set(target.labels, 0);
+}
+
+/**
+ * Reports Ready=True after a successful refresh: the status is replaced by `status` plus the Ready
+ * condition (lastTransitionTime kept when it was already True), written only if it changed; a
+ * Normal event when tokens were minted or the resource just became ready; ready and expired metrics.
+ * Throws ApiException when the status cannot be written.
+ */
+export async function reportReady<S extends RegistryCredentialStatus>(
+  deps: { objects: CustomObjectsApi; events: EventRecorder; metrics: OperatorMetrics },
+  target: NotReadyTarget<S>,
+  now: Date,
+  status: Omit<S, "conditions" | "observedGeneration" | "secretName">,
+  message: string,
+  minted: boolean,
+): Promise<void> {
+  const previous = target.object.status;
+  const generation = target.object.metadata.generation;
+  const next = {
+    ...status,
+    observedGeneration: generation,
+    secretName: target.secretName,
+    conditions: setCondition(
+      previous?.conditions,
+      { type: "Ready", status: "True", reason: readyReasons.tokenRefreshed, message },
+      generation,
+      now,
+    ),
+  } as S;
+  const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
+  await writeStatus(deps.objects, target.ref, previous, next);
+  if (minted || becameReady)
+    await deps.events.record(target.object, "Normal", readyReasons.tokenRefreshed, message);
+  deps.metrics.credentialReady.set(target.labels, 1);
+  deps.metrics.credentialExpired.set(target.labels, 0);
 }
