@@ -9,8 +9,8 @@ import { annotations } from "../secrets/ownership.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import type { EventRecorder } from "./events.js";
 import type { Informers } from "./informers.js";
-import { retryDelayMs } from "./retry-delay.js";
-import { syncRegistryCredential } from "./sync-registry-credential.js";
+import { runSync } from "./run-sync.js";
+import { type SyncDependencies, syncRegistryCredential } from "./sync-registry-credential.js";
 import { WorkQueue } from "./work-queue.js";
 
 export interface ControllerOptions {
@@ -43,8 +43,26 @@ export class RegistryCredentialController {
   readonly queue: WorkQueue;
   private readonly seen = new Map<string, string>();
 
+  private readonly deps: SyncDependencies;
+
   constructor(private readonly options: ControllerOptions) {
-    const { informers, metrics } = options;
+    const { clients, informers, metrics, logger } = options;
+    this.deps = {
+      core: clients.core,
+      objects: clients.objects,
+      credentials: informers.credentials,
+      secrets: informers.secrets,
+      serviceAccounts: informers.serviceAccounts,
+      providers: options.providers,
+      cache: options.cache,
+      events: options.events,
+      metrics,
+      logger,
+      podAdmission: options.podAdmission,
+      ambientIdentityAllowed: options.ambientIdentityAllowed,
+      now: () => new Date(),
+      random: Math.random,
+    };
     this.queue = new WorkQueue(
       (key) => this.process(key),
       options.concurrency,
@@ -101,40 +119,13 @@ export class RegistryCredentialController {
 
   private async process(key: string): Promise<void> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { clients, informers, metrics, logger } = this.options;
-    const timer = metrics.reconcileDuration.startTimer({ kind: registryCredentialNames.kind });
-    try {
-      const outcome = await syncRegistryCredential(
-        {
-          core: clients.core,
-          objects: clients.objects,
-          credentials: informers.credentials,
-          secrets: informers.secrets,
-          serviceAccounts: informers.serviceAccounts,
-          providers: this.options.providers,
-          cache: this.options.cache,
-          events: this.options.events,
-          metrics,
-          logger,
-          podAdmission: this.options.podAdmission,
-          ambientIdentityAllowed: this.options.ambientIdentityAllowed,
-          now: () => new Date(),
-          random: Math.random,
-        },
-        namespace,
-        name,
-        this.queue.failureCount(key) + 1,
-      );
-      if (outcome.failed) this.queue.recordFailure(key);
-      else this.queue.forget(key);
-      if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
-      timer({ result: outcome.failed ? "failed" : "success" });
-    } catch (error) {
-      const failures = this.queue.recordFailure(key);
-      const delay = retryDelayMs(failures, undefined, Math.random());
-      logger.error({ key, err: (error as Error).message, retryInMs: delay }, "reconcile failed");
-      this.queue.addAfter(key, delay);
-      timer({ result: "error" });
-    }
+    const timer = this.options.metrics.reconcileDuration.startTimer({ kind: registryCredentialNames.kind });
+    await runSync(
+      this.queue,
+      key,
+      this.options.logger,
+      (result) => timer({ result }),
+      (failures) => syncRegistryCredential(this.deps, namespace, name, failures),
+    );
   }
 }

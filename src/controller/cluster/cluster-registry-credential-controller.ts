@@ -10,7 +10,7 @@ import { annotations } from "../../secrets/ownership.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { EventRecorder } from "../events.js";
 import type { Informers } from "../informers.js";
-import { retryDelayMs } from "../retry-delay.js";
+import { runSync } from "../run-sync.js";
 import { WorkQueue } from "../work-queue.js";
 import type { FanOutPlan, NamespaceResult } from "./fan-out.js";
 import {
@@ -149,29 +149,24 @@ export class ClusterRegistryCredentialController {
 
   private async process(key: string): Promise<void> {
     const [type, name, namespace] = key.split("/") as [string, string, string | undefined];
-    const { metrics, logger } = this.options;
-    const timer = metrics.reconcileDuration.startTimer({ kind: clusterRegistryCredentialNames.kind });
-    try {
-      if (type === "ns" && namespace) {
-        if (await syncClusterNamespace(this.deps, name, namespace)) {
-          this.queue.addAfter(fullKey(name), statusDebounceMs);
-        } else {
-          this.queue.add(fullKey(name));
+    const timer = this.options.metrics.reconcileDuration.startTimer({
+      kind: clusterRegistryCredentialNames.kind,
+    });
+    await runSync(
+      this.queue,
+      key,
+      this.options.logger,
+      (result) => timer({ result }),
+      async (failures) => {
+        if (type === "ns" && namespace) {
+          // A namespace-level sync needs the resource's plan; without one, run the full sync first.
+          if (await syncClusterNamespace(this.deps, name, namespace))
+            this.queue.addAfter(fullKey(name), statusDebounceMs);
+          else this.queue.add(fullKey(name));
+          return {};
         }
-        timer({ result: "success" });
-        return;
-      }
-      const outcome = await syncClusterRegistryCredential(this.deps, name, this.queue.failureCount(key) + 1);
-      if (outcome.failed) this.queue.recordFailure(key);
-      else this.queue.forget(key);
-      if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
-      timer({ result: outcome.failed ? "failed" : "success" });
-    } catch (error) {
-      const failures = this.queue.recordFailure(key);
-      const delay = retryDelayMs(failures, undefined, Math.random());
-      logger.error({ key, err: (error as Error).message, retryInMs: delay }, "reconcile failed");
-      this.queue.addAfter(key, delay);
-      timer({ result: "error" });
-    }
+        return syncClusterRegistryCredential(this.deps, name, failures);
+      },
+    );
   }
 }
