@@ -22,6 +22,8 @@ export type BaseIdentity =
       name: string;
       uid: string;
       resourceVersion: string;
+      /** The data keys the credentials were read from (they select different credentials). */
+      keys: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
       credentials: AwsCredentials;
     }
   | {
@@ -67,16 +69,22 @@ async function secretIdentity(ref: AwsSecretReference, access: SourceAccess): Pr
     );
   }
   const secretAccessKey = requiredValue(secret, where, ref.secretAccessKeyKey ?? defaultKeys.secretAccessKey);
+  const sessionTokenKey = ref.sessionTokenKey ?? defaultKeys.sessionToken;
   const sessionToken =
     ref.sessionTokenKey === undefined
-      ? optionalValue(secret, where, defaultKeys.sessionToken)
-      : requiredValue(secret, where, ref.sessionTokenKey).value;
+      ? optionalValue(secret, where, sessionTokenKey)
+      : requiredValue(secret, where, sessionTokenKey).value;
   return {
     kind: "secret",
     namespace: access.namespace,
     name: ref.name,
     uid: secret.uid,
     resourceVersion: secret.resourceVersion,
+    keys: {
+      accessKeyId: accessKeyId.key,
+      secretAccessKey: secretAccessKey.key,
+      ...(sessionToken === undefined ? {} : { sessionToken: sessionTokenKey }),
+    },
     credentials: {
       accessKeyId: accessKeyId.value,
       secretAccessKey: secretAccessKey.value,

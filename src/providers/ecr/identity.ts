@@ -5,9 +5,9 @@ import { defaultSessionName } from "./sts.js";
 
 /**
  * The identity of a resolved ECR source, e.g.
- * "ecr|eu-west-1|default|secret:tenant-a/aws@<uid>:<resourceVersion>|assume=arn:...|session=...".
+ * "ecr|eu-west-1|default|secret:tenant-a/aws@<uid>:<resourceVersion>|keys=<data keys>|assume=arn:...|session=...".
  * Equal exactly when region, registries, credential source (including the Secret's content
- * version) and role chain are equal. Holds no key material: an ExternalId appears only as a digest.
+ * version and which of its keys are read) and role chain are equal. Holds no key material: an ExternalId appears only as a digest.
  */
 export function identityOf(spec: EcrSource, base: BaseIdentity): string {
   const registries = spec.registryIds?.length ? [...new Set(spec.registryIds)].sort().join(",") : "default";
@@ -25,8 +25,11 @@ function credentialPart(base: BaseIdentity): string {
   switch (base.kind) {
     case "ambient":
       return "ambient";
-    case "secret":
-      return `secret:${base.namespace}/${base.name}@${base.uid}:${base.resourceVersion}`;
+    case "secret": {
+      const { accessKeyId, secretAccessKey, sessionToken } = base.keys;
+      const keys = [accessKeyId, secretAccessKey, ...(sessionToken ? [sessionToken] : [])].join(",");
+      return `secret:${base.namespace}/${base.name}@${base.uid}:${base.resourceVersion}|keys=${keys}`;
+    }
     case "serviceAccount":
       return `sa:${base.namespace}/${base.name}@${base.uid}|role=${base.roleArn}|aud=${base.audience}`;
   }

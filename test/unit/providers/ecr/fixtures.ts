@@ -15,7 +15,10 @@ export function ecrSpec(overrides: Partial<EcrSource> = {}): EcrSource {
   return { region, ...overrides };
 }
 
-/** Access in namespace tenant-a holding Secret "aws-keys" with default key names, and no ServiceAccounts. */
+/**
+ * Access in namespace tenant-a holding Secret "aws-keys" with default key names (and a second set of
+ * keys under PROD_* names), and no ServiceAccounts.
+ */
 export function accessWithKeys(
   options: { ambientIdentityAllowed?: boolean; issueToken?: (name: string, audience: string) => string } = {},
 ): FakeSourceAccess {
@@ -26,6 +29,9 @@ export function accessWithKeys(
   ).putSecret("aws-keys", {
     AWS_ACCESS_KEY_ID: staticKeys.accessKeyId,
     AWS_SECRET_ACCESS_KEY: staticKeys.secretAccessKey,
+    PROD_ACCESS_KEY_ID: "AKIATESTSTATICPROD01",
+    PROD_SECRET_ACCESS_KEY: "prod/secret+access/key/for/unit/tests/0002",
+    PROD_SESSION_TOKEN: "prod-session-token-for-unit-tests",
   });
 }
 

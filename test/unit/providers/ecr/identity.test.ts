@@ -19,7 +19,7 @@ describe("ECR source identity", () => {
     const access = accessWithKeys();
     const secret = access.secrets.get("aws-keys");
     expect(await identityOf(ecrSpec({ auth: { secretRef: { name: "aws-keys" } } }), access)).toBe(
-      `ecr|eu-west-1|default|secret:tenant-a/aws-keys@${secret?.uid}:${secret?.resourceVersion}`,
+      `ecr|eu-west-1|default|secret:tenant-a/aws-keys@${secret?.uid}:${secret?.resourceVersion}|keys=AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY`,
     );
     expect(
       await identityOf(
@@ -63,6 +63,21 @@ describe("ECR source identity", () => {
       "the external ID",
       ecrSpec({ assumeRole: { roleArn: role, externalId: "one-id" } }),
       ecrSpec({ assumeRole: { roleArn: role, externalId: "another-id" } }),
+    ],
+    [
+      "the access key ID key of the Secret",
+      ecrSpec({ auth: { secretRef: { name: "aws-keys" } } }),
+      ecrSpec({ auth: { secretRef: { name: "aws-keys", accessKeyIdKey: "PROD_ACCESS_KEY_ID" } } }),
+    ],
+    [
+      "the secret access key key of the Secret",
+      ecrSpec({ auth: { secretRef: { name: "aws-keys" } } }),
+      ecrSpec({ auth: { secretRef: { name: "aws-keys", secretAccessKeyKey: "PROD_SECRET_ACCESS_KEY" } } }),
+    ],
+    [
+      "the session token key of the Secret",
+      ecrSpec({ auth: { secretRef: { name: "aws-keys" } } }),
+      ecrSpec({ auth: { secretRef: { name: "aws-keys", sessionTokenKey: "PROD_SESSION_TOKEN" } } }),
     ],
     [
       "the session name",
