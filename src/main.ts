@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, parseConfig, usage } from "./config.js";
 import { createLogger } from "./logging/logger.js";
 import { startOperator } from "./operator.js";
+import { errorText } from "./util/error-text.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -45,12 +46,12 @@ try {
           process.exit(0);
         })
         .catch((error: Error) => {
-          logger.error({ err: error.message }, "shutdown failed");
+          logger.error({ err: errorText(error) }, "shutdown failed");
           process.exit(1);
         });
     });
   }
 } catch (error) {
-  logger.fatal({ err: (error as Error).message }, "operator failed to start");
+  logger.fatal({ err: errorText(error) }, "operator failed to start");
   process.exit(1);
 }

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { PodAdmission } from "../api/v1alpha1.js";
 import type { PodAdmissionTargets } from "../controller/pod-admission-targets.js";
 import { managedByLabel, managedByValue, ownerKey, type SecretOwner } from "../secrets/ownership.js";
+import { errorText } from "../util/error-text.js";
 import { admissionPolicyName, deleteAdmissionPolicy, ensureAdmissionPolicy } from "./admission-policy.js";
 
 /**
@@ -28,7 +29,7 @@ export class PodAdmissionSync {
       for (const policy of list.items) this.policies.add(policy.metadata?.name as string);
     } catch (error) {
       this.logger.info(
-        { err: (error as Error).message },
+        { err: errorText(error) },
         "MutatingAdmissionPolicy API unavailable; only the webhook can inject",
       );
     }
@@ -55,7 +56,7 @@ export class PodAdmissionSync {
         await ensureAdmissionPolicy(this.api, owner, secretName, selectors);
         this.policies.add(admissionPolicyName(owner));
       } catch (error) {
-        return `pod admission through a MutatingAdmissionPolicy failed (it needs Kubernetes 1.36 or later; use mechanism: Webhook otherwise): ${(error as Error).message.split("\n")[0]}`;
+        return `pod admission through a MutatingAdmissionPolicy failed (it needs Kubernetes 1.36 or later; use mechanism: Webhook otherwise): ${errorText(error)}`;
       }
       return undefined;
     }

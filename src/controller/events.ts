@@ -1,5 +1,7 @@
 import type { CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { errorText } from "../util/error-text.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface EventTarget {
   apiVersion: string;
@@ -27,7 +29,9 @@ export class EventRecorder {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void> {
+  /** Records an event; `message` is redacted and cut to 1,024 characters. Never throws. */
+  async record(target: EventTarget, type: EventType, reason: string, text: string): Promise<void> {
+    const message = redactSecrets(text).slice(0, 1024);
     const key = `${target.metadata.uid}|${type}|${reason}|${message}`;
     const now = this.now();
     const last = this.recent.get(key);
@@ -52,7 +56,7 @@ export class EventRecorder {
           },
           type,
           reason,
-          message: message.slice(0, 1024),
+          message,
           source: { component },
           reportingComponent: component,
           reportingInstance: this.instance,
@@ -62,7 +66,7 @@ export class EventRecorder {
         },
       });
     } catch (error) {
-      this.logger.warn({ err: (error as Error).message, reason }, "recording an event failed");
+      this.logger.warn({ err: errorText(error), reason }, "recording an event failed");
     }
   }
 

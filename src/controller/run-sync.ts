@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { errorText } from "../util/error-text.js";
 import { retryDelayMs } from "./retry-delay.js";
 import type { WorkQueue } from "./work-queue.js";
 
@@ -29,7 +30,7 @@ export async function runSync(
     observe(outcome.failed ? "failed" : "success");
   } catch (error) {
     const delay = retryDelayMs(queue.recordFailure(key), undefined, Math.random());
-    logger.error({ key, err: (error as Error).message, retryInMs: delay }, "reconcile failed");
+    logger.error({ key, err: errorText(error), retryInMs: delay }, "reconcile failed");
     queue.addAfter(key, delay);
     observe("error");
   }

@@ -7,6 +7,7 @@ import {
   makeInformer,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { errorText } from "../util/error-text.js";
 
 export type InformerEvent = "add" | "update" | "delete";
 
@@ -45,10 +46,7 @@ export function startableInformer<T extends KubernetesObject>(
   });
   informer.on("error", (error: unknown) => {
     if (stopped) return;
-    logger.warn(
-      { path, err: error instanceof Error ? error.message : String(error), retryInMs: delay },
-      "watch failed; restarting",
-    );
+    logger.warn({ path, err: errorText(error), retryInMs: delay }, "watch failed; restarting");
     timer = setTimeout(() => {
       timer = undefined;
       if (!stopped) void informer.start().catch(() => {});

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { ApiException, type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
+import { errorText } from "../util/error-text.js";
 import { type Clock, systemClock } from "./clock.js";
 
 /** The three Lease calls the elector makes: the seam unit tests fake. */
@@ -186,7 +187,7 @@ export class LeaseElector {
     try {
       callbacks.onStartedLeading(leadership.signal);
     } catch (error) {
-      this.options.logger?.warn({ err: (error as Error).message }, "onStartedLeading threw");
+      this.options.logger?.warn({ err: errorText(error) }, "onStartedLeading threw");
     }
 
     // Renew.
@@ -217,7 +218,7 @@ export class LeaseElector {
     try {
       callbacks.onStoppedLeading?.();
     } catch (error) {
-      this.options.logger?.warn({ err: (error as Error).message }, "onStoppedLeading threw");
+      this.options.logger?.warn({ err: errorText(error) }, "onStoppedLeading threw");
     }
     return result;
   }
@@ -247,10 +248,7 @@ export class LeaseElector {
       current = await this.api.readNamespacedLease({ namespace, name });
     } catch (error) {
       if (statusOf(error) !== 404) {
-        this.options.logger?.warn(
-          { err: (error as Error).message, lease: this.leaseName() },
-          "reading lease failed",
-        );
+        this.options.logger?.warn({ err: errorText(error), lease: this.leaseName() }, "reading lease failed");
         return false;
       }
       try {
@@ -266,7 +264,7 @@ export class LeaseElector {
         return this.acquired(created, started, callbacks);
       } catch (createError) {
         this.options.logger?.debug(
-          { err: (createError as Error).message, lease: this.leaseName() },
+          { err: errorText(createError), lease: this.leaseName() },
           "creating lease failed",
         );
         return false;
@@ -299,7 +297,7 @@ export class LeaseElector {
       return this.acquired(updated, started, callbacks);
     } catch (error) {
       this.options.logger?.debug(
-        { err: (error as Error).message, status: statusOf(error), lease: this.leaseName() },
+        { err: errorText(error), status: statusOf(error), lease: this.leaseName() },
         ours ? "renewing lease failed" : "taking over lease failed",
       );
       return false;
@@ -359,7 +357,7 @@ export class LeaseElector {
       this.options.logger?.info({ identity: this.identity, lease: this.leaseName() }, "released lease");
     } catch (error) {
       this.options.logger?.warn(
-        { err: (error as Error).message, status: statusOf(error), lease: this.leaseName() },
+        { err: errorText(error), status: statusOf(error), lease: this.leaseName() },
         "releasing lease failed",
       );
     }

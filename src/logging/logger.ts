@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from "pino";
+import { redactSecrets } from "../util/redact.js";
 
 /**
  * Field names whose values are credentials. Any log field with one of these names, at the top
@@ -38,7 +39,22 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** Creates the operator's JSON logger, with credential fields redacted. */
+/** `value` with every string in it (to a few levels deep) passed through redactSecrets. */
+function redactStrings(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactSecrets(value);
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, depth + 1));
+  if (value instanceof Error) return redactSecrets(value.message);
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, redactStrings(item, depth + 1)]),
+  );
+}
+
+/**
+ * Creates the operator's JSON logger. Credential fields are censored by name, and every string
+ * logged (the message and each field's text, which may quote remote error text) goes through
+ * redactSecrets, so no token-shaped value reaches a log line.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
@@ -46,7 +62,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? "info",
       redact: { paths: redactPaths(), censor: "[REDACTED]" },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => redactStrings(object) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === "string" ? redactSecrets(arg) : arg)) as never,
+          );
+        },
+      },
     },
     options.destination,
   );

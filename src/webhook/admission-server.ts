@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
+import { errorText } from "../util/error-text.js";
 import { reviewPodAdmission } from "./admission-review.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { RotatingSecureContext, type TlsMaterial } from "./rotating-secure-context.js";
@@ -47,7 +48,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const contexts = new RotatingSecureContext(options.tls, (error) =>
     logger.error(
-      { err: errorMessage(error) },
+      { err: errorText(error) },
       "cannot load the webhook serving certificate; serving the previous one",
     ),
   );
@@ -95,7 +96,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     readBody(req, maxBodyBytes).then(
       (body) => {
         respond(res, body).catch((error: Error) => {
-          logger.error({ err: error.message }, "answering an admission request failed");
+          logger.error({ err: errorText(error) }, "answering an admission request failed");
           if (!res.headersSent) res.writeHead(500).end();
         });
       },
@@ -105,7 +106,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
           res.writeHead(413, { connection: "close", "content-type": "text/plain" });
           res.end("request body too large\n", () => req.socket.destroy());
         } else {
-          logger.warn({ err: errorMessage(error) }, "reading the admission request failed");
+          logger.warn({ err: errorText(error) }, "reading the admission request failed");
           req.socket.destroy();
         }
       },
@@ -139,8 +140,8 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       resolve();
     });
   });
-  server.on("error", (error) => logger.error({ err: errorMessage(error) }, "admission server error"));
-  server.on("tlsClientError", (error) => logger.debug({ err: errorMessage(error) }, "TLS handshake failed"));
+  server.on("error", (error) => logger.error({ err: errorText(error) }, "admission server error"));
+  server.on("tlsClientError", (error) => logger.debug({ err: errorText(error) }, "TLS handshake failed"));
   const { port } = server.address() as AddressInfo;
   logger.info({ host: options.host, port }, "admission webhook listening");
 
@@ -180,8 +181,4 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.once("end", () => resolve(Buffer.concat(chunks)));
     req.once("error", reject);
   });
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,6 +2,7 @@ import { isIP } from "node:net";
 import type { AdmissionregistrationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { OperatorConfig } from "../config.js";
+import { errorText } from "../util/error-text.js";
 import { startAdmissionServer } from "./admission-server.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { ServingCertificateManager } from "./serving-certificate.js";
@@ -63,7 +64,7 @@ export async function startWebhook(
     logger,
   });
   const stopChecks = certificates.startPeriodicCheck(certificateCheckMs, (error) =>
-    logger.warn({ err: (error as Error).message }, "serving certificate check failed"),
+    logger.warn({ err: errorText(error) }, "serving certificate check failed"),
   );
   logger.info(
     { port: server.port, configuration: config.configurationName },

@@ -10,6 +10,7 @@ import {
 } from "../../secrets/secret-writer.js";
 import { ensurePullSecret, pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { type AccountsOutcome, reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
+import { errorText } from "../../util/error-text.js";
 
 /** What a ClusterRegistryCredential writes into each namespace, fixed by its last full sync. */
 export interface FanOutPlan {
@@ -72,15 +73,6 @@ async function precreateDefaultAccount(
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = typeof error.body === "string" ? error.body : JSON.stringify(error.body);
-    const message = /"message":"([^"]*)"/.exec(body)?.[1];
-    return `HTTP ${error.code}${message ? `: ${message}` : ""}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Makes one target namespace hold the plan's Secret and patches its selected ServiceAccounts.
  * Never throws: a conflict or API failure is returned as that namespace's result, so one namespace
@@ -114,7 +106,7 @@ export async function ensureNamespace(
     countPatches(clients.metrics, accounts);
     return { ok: true };
   } catch (error) {
-    return { ok: false, reason: "WriteFailed", message: describe(error) };
+    return { ok: false, reason: "WriteFailed", message: errorText(error) };
   }
 }
 

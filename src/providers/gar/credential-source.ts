@@ -1,12 +1,12 @@
 // Resolves a gar source's auth block to something that mints a Google access token on demand.
 import type { GarSource } from "../../api/v1alpha1.js";
+import { describeError } from "../../util/error-text.js";
 import { CredentialError } from "../errors.js";
 import type { SourceAccess } from "../provider.js";
 import type { AccessToken } from "./access-token.js";
 import { defaultCredentialsKey, readCredentialsJson } from "./credentials-json.js";
 import { assertExternalAccountAllowed, parseExternalAccount } from "./external-account.js";
 import type { GoogleClientFactories } from "./factories.js";
-import { describeError } from "./google-errors.js";
 import type { CredentialOrigin } from "./identity.js";
 import { jwtBearerGrant } from "./jwt-bearer.js";
 import { parseServiceAccountKey } from "./service-account-key.js";

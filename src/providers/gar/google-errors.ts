@@ -1,4 +1,5 @@
 // Turns Google's error answers into CredentialErrors users can act on.
+import { describeError } from "../../util/error-text.js";
 import { CredentialError } from "../errors.js";
 
 /** A fetch-compatible function; the provider's own calls to Google go through it. */
@@ -50,25 +51,6 @@ export function googleFailure(what: string, error: unknown): CredentialError {
   if (typeof status === "number")
     return new CredentialError("ProviderError", `${what} failed with HTTP ${status}: ${message}`);
   return new CredentialError("ProviderError", `${what} failed: ${message}`);
-}
-
-function messageOf(value: unknown): string | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const { message } = value as { message?: unknown };
-  return typeof message === "string" ? message : undefined;
-}
-
-/**
- * An error's message followed by its causes' messages, e.g. "fetch failed (connect ECONNREFUSED
- * ...)". Duck-typed, so errors from another realm (Node's built-in fetch under a test VM) work too.
- */
-export function describeError(error: unknown, depth = 0): string {
-  const message = messageOf(error);
-  if (message === undefined) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  return depth < 3 && messageOf(cause) !== undefined
-    ? `${message} (${describeError(cause, depth + 1)})`
-    : message;
 }
 
 const requestTimeoutMs = 30_000;
