@@ -63,6 +63,7 @@ const logs: string[] = [];
 const operator = await startOperator(
   {
     operatorNamespace: "regcred-system",
+    operatorKeySecret: "registry-credential-operator-key",
     ambientIdentityNamespaces: ["regcred-system"],
     metricsAddress: { host: "127.0.0.1", port: 0 },
     logLevel: "info",

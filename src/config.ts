@@ -10,6 +10,11 @@ export interface OperatorConfig {
   /** The namespace the operator runs in. */
   operatorNamespace: string;
   /**
+   * The Secret in the operator namespace holding the operator key (created when missing), which
+   * keys the login digests in status and the signatures on managed Secrets.
+   */
+  operatorKeySecret: string;
+  /**
    * Namespaces whose RegistryCredentials may use the operator's own ambient cloud identity:
    * "*" for all, else a list. Default: the operator's namespace only.
    */
@@ -49,6 +54,9 @@ Flags (each also read from the environment variable in brackets):
   --kubeconfig PATH                      kubeconfig to use [KUBECONFIG]; in-cluster config when unset
   --namespace NS                         watch only this namespace [WATCH_NAMESPACE]; default all
   --operator-namespace NS                namespace the operator runs in [POD_NAMESPACE]; default "default"
+  --operator-key-secret NAME             Secret in the operator namespace holding the key of login digests
+                                         and Secret signatures, created when missing [OPERATOR_KEY_SECRET];
+                                         default registry-credential-operator-key
   --ambient-identity-namespaces LIST     namespaces whose RegistryCredentials may use the operator's own
                                          cloud identity: "*" or a comma-separated list
                                          [AMBIENT_IDENTITY_NAMESPACES]; default: the operator namespace
@@ -186,6 +194,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
         kubeconfig: { type: "string" },
         namespace: { type: "string" },
         "operator-namespace": { type: "string" },
+        "operator-key-secret": { type: "string" },
         "ambient-identity-namespaces": { type: "string" },
         "metrics-bind-address": { type: "string" },
         "log-level": { type: "string" },
@@ -230,6 +239,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(watchNamespace ? { watchNamespace } : {}),
     operatorNamespace,
+    operatorKeySecret:
+      pick("operator-key-secret", "OPERATOR_KEY_SECRET") || "registry-credential-operator-key",
     ambientIdentityNamespaces:
       ambient === undefined
         ? [operatorNamespace]

@@ -16,6 +16,7 @@ import { OperatorMetrics } from "./metrics/metrics.js";
 import { defaultAwsClientFactories } from "./providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
 import { createProviders, type ProviderDependencies } from "./providers/registry.js";
+import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
 import { type RunningWebhook, startWebhook } from "./webhook/start-webhook.js";
@@ -139,10 +140,13 @@ export async function startOperator(
   const eventSource = elector ? elector.identity : `${hostname()}-${process.pid}`;
   const events = new EventRecorder(controllerClients.core, logger, eventSource);
   const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [];
+  let key: OperatorKey | undefined;
   // Controllers subscribe to the informers when constructed and reconcile from then on, so under
   // leader election they are only constructed once this replica leads.
   const createControllers = () => {
+    if (!key) throw new Error("the operator key is loaded before any controller is created");
     const shared = {
+      key,
       clients: controllerClients,
       providers,
       cache,
@@ -173,17 +177,23 @@ export async function startOperator(
       );
     }
   };
-  if (!elector) createControllers();
   const prune = setInterval(() => cache.prune(new Date()), pruneIntervalMs);
   prune.unref();
 
   let webhook: RunningWebhook | undefined;
   try {
-    await Promise.all([startInformers(informers), podAdmission.init()]);
+    [key] = await Promise.all([
+      loadOperatorKey(clients.core, config.operatorNamespace, config.operatorKeySecret, logger),
+      startInformers(informers),
+      podAdmission.init(),
+    ]);
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
     if (config.webhook)
       webhook = await startWebhook(config.webhook, config.operatorNamespace, clients, admission, logger);
-    if (!elector) for (const controller of controllers) controller.start();
+    if (!elector) {
+      createControllers();
+      for (const controller of controllers) controller.start();
+    }
   } catch (error) {
     server.close();
     await webhook?.stop();

@@ -191,6 +191,8 @@ export interface SourceStatus {
   refreshedAt?: string;
   /** Opaque, non-secret identity of the credentials used (no key material). */
   identity?: string;
+  /** HMAC of the logins as written, keyed by the operator's key (see recover-tokens.ts). */
+  loginDigest?: string;
 }
 
 export interface RegistryCredentialStatus {

@@ -1,15 +1,8 @@
 import type { CustomObjectsApi } from "@kubernetes/client-node";
 import type { RegistryCredentialStatus } from "../api/v1alpha1.js";
+import { canonicalJson } from "../util/canonical-json.js";
 import { redactSecrets } from "../util/redact.js";
 import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-}
 
 type Status = Record<string, unknown>;
 
@@ -18,7 +11,7 @@ export function sameStatus<S extends RegistryCredentialStatus>(current: S | unde
   const a = current as Status | undefined;
   const b = next as Status;
   const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b)]);
-  return [...keys].every((key) => canonical(a?.[key] ?? null) === canonical(b[key] ?? null));
+  return [...keys].every((key) => canonicalJson(a?.[key] ?? null) === canonicalJson(b[key] ?? null));
 }
 
 /** The status with every human-readable message (conditions, namespace failures) redacted. */

@@ -6,6 +6,7 @@ import type { KubeClients } from "../kube/clients.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
 import type { Providers } from "../providers/registry.js";
 import { annotations } from "../secrets/ownership.js";
+import type { OperatorKey } from "../security/operator-key.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import type { EventRecorder } from "./events.js";
 import type { Informers } from "./informers.js";
@@ -22,6 +23,7 @@ export interface ControllerOptions {
   metrics: OperatorMetrics;
   logger: Logger;
   podAdmission: PodAdmissionSync;
+  key: OperatorKey;
   concurrency: number;
   ambientIdentityAllowed: (namespace: string) => boolean;
 }
@@ -59,6 +61,7 @@ export class RegistryCredentialController {
       metrics,
       logger,
       podAdmission: options.podAdmission,
+      key: options.key,
       ambientIdentityAllowed: options.ambientIdentityAllowed,
       now: () => new Date(),
       random: Math.random,

@@ -22,6 +22,8 @@ import {
   releaseManagedSecret,
   writeManagedSecret,
 } from "../secrets/secret-writer.js";
+import { secretSignature } from "../secrets/signature.js";
+import type { OperatorKey } from "../security/operator-key.js";
 import { reconcileServiceAccounts } from "../serviceaccounts/reconcile-accounts.js";
 import { stableJitter } from "../tokens/refresh-schedule.js";
 import type { TokenCache } from "../tokens/token-cache.js";
@@ -44,6 +46,8 @@ export interface SyncDependencies {
   metrics: OperatorMetrics;
   logger: Logger;
   podAdmission: PodAdmissionSync;
+  /** Keys login digests and Secret signatures. */
+  key: OperatorKey;
   /** Whether RegistryCredentials in this namespace may use the operator's ambient cloud identity. */
   ambientIdentityAllowed: (namespace: string) => boolean;
   now: () => Date;
@@ -93,9 +97,9 @@ export async function syncRegistryCredential(
     await deps.podAdmission.remove(owner);
     await reconcileServiceAccounts(deps.core, accounts(), undefined, secretName, ownerKey(owner), false);
     if ((rc.spec.deletionPolicy ?? "Delete") === "Delete") {
-      if (await deleteManagedSecret(deps.core, namespace, secretName, owner))
+      if (await deleteManagedSecret(deps.core, namespace, secretName, owner, deps.key))
         deps.metrics.secretWrites.inc({ operation: "delete" });
-    } else if (await releaseManagedSecret(deps.core, namespace, secretName, owner)) {
+    } else if (await releaseManagedSecret(deps.core, namespace, secretName, owner, deps.key)) {
       deps.metrics.secretWrites.inc({ operation: "release" });
     }
     await setFinalizer(deps.objects, ref, rc.metadata, false);
@@ -146,9 +150,11 @@ export async function syncRegistryCredential(
       jitter,
       metrics: deps.metrics,
       now: deps.now,
+      key: deps.key,
+      ownerUid: owner.uid,
     },
     previous?.sources,
-    cached,
+    cached ? [cached] : [],
   );
   for (const r of logins.results) {
     if (r.minted && !r.minted.cached) deps.metrics.refreshes.inc({ provider: r.provider, result: "success" });
@@ -167,6 +173,7 @@ export async function syncRegistryCredential(
         dockerConfigJson: buildDockerConfig(logins.logins),
         ...(logins.expiresAt ? { expiresAt: logins.expiresAt } : {}),
         refreshedAt: logins.refreshedAt,
+        signature: secretSignature(deps.key, owner, namespace, secretName),
         extraLabels: rc.spec.secret?.labels ?? {},
         extraAnnotations: rc.spec.secret?.annotations ?? {},
         ownerReference: (rc.spec.deletionPolicy ?? "Delete") === "Delete",
@@ -211,7 +218,7 @@ export async function syncRegistryCredential(
   if (logins.failed.length > 0) {
     const failure = reportFailure(logins, {
       target: `Secret ${namespace}/${secretName}`,
-      written: !!written,
+      exists: !!written,
       ...(writtenExpiry ? { writtenExpiry } : {}),
       now,
       failures,

@@ -19,6 +19,8 @@ export interface DesiredSecretInput {
   /** Earliest expiry of the logins in dockerConfigJson, when known. */
   expiresAt?: Date;
   refreshedAt: Date;
+  /** The operator's signature for this owner, namespace and name (secretSignature). */
+  signature: string;
   extraLabels?: Record<string, string>;
   extraAnnotations?: Record<string, string>;
   /** Set a controller ownerReference so the garbage collector deletes the Secret with its owner. */
@@ -40,6 +42,7 @@ export function desiredSecret(input: DesiredSecretInput): V1Secret {
         [annotations.owner]: ownerKey(input.owner),
         [annotations.ownerUid]: input.owner.uid,
         [annotations.refreshedAt]: input.refreshedAt.toISOString(),
+        [annotations.signature]: input.signature,
         ...(input.expiresAt ? { [annotations.expiresAt]: input.expiresAt.toISOString() } : {}),
       },
       ...(input.ownerReference &&

@@ -10,6 +10,8 @@ export const annotations = {
   ownerUid: "regcred.dev/owner-uid",
   expiresAt: "regcred.dev/expires-at",
   refreshedAt: "regcred.dev/refreshed-at",
+  /** A keyed digest proving the operator wrote this Secret at this name for this owner (signature.ts). */
+  signature: "regcred.dev/signature",
 } as const;
 
 /** The resource a managed Secret belongs to. */

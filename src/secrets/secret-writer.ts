@@ -1,5 +1,7 @@
 import { ApiException, type CoreV1Api, type V1OwnerReference, type V1Secret } from "@kubernetes/client-node";
+import type { OperatorKey } from "../security/operator-key.js";
 import { annotations, isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
+import { isSignedFor } from "./signature.js";
 
 export type WriteOutcome =
   | { kind: "created" | "updated" | "unchanged"; secret: V1Secret }
@@ -104,18 +106,20 @@ export async function writeManagedSecret(
 }
 
 /**
- * Deletes the Secret if, and only if, it is owned by `owner`; the delete is conditioned on the
- * observed uid and resourceVersion so a Secret replaced meanwhile is not deleted. Returns whether
- * it deleted (false when it was already gone or is not the owner's).
+ * Deletes the Secret if, and only if, it is owned by `owner` and carries the operator's signature
+ * for it there (marks alone can be forged); the delete is conditioned on the observed uid and
+ * resourceVersion so a Secret replaced meanwhile is not deleted. Returns whether it deleted (false
+ * when it was already gone or is not provably the owner's).
  */
 export async function deleteManagedSecret(
   core: CoreV1Api,
   namespace: string,
   name: string,
   owner: SecretOwner,
+  key: OperatorKey,
 ): Promise<boolean> {
   const current = await readSecretIfExists(core, namespace, name);
-  if (!current || !isOwnedBy(current, owner)) return false;
+  if (!current || !isOwnedBy(current, owner) || !isSignedFor(current, owner, key)) return false;
   try {
     await core.deleteNamespacedSecret({
       namespace,
@@ -132,17 +136,18 @@ export async function deleteManagedSecret(
 
 /**
  * Removes this operator's marks (label, annotations, ownerReference) from the Secret if it is owned
- * by `owner`, leaving its data in place (the Retain deletion policy). Returns whether it changed
- * anything; a Secret already gone or owned by someone else is left alone.
+ * by `owner` and signed for it, leaving its data in place (the Retain deletion policy). Returns
+ * whether it changed anything; a Secret already gone, owned by someone else or unsigned is left alone.
  */
 export async function releaseManagedSecret(
   core: CoreV1Api,
   namespace: string,
   name: string,
   owner: SecretOwner,
+  key: OperatorKey,
 ): Promise<boolean> {
   const current = await readSecretIfExists(core, namespace, name);
-  if (!current?.metadata || !isOwnedBy(current, owner)) return false;
+  if (!current?.metadata || !isOwnedBy(current, owner) || !isSignedFor(current, owner, key)) return false;
   await core.replaceNamespacedSecret({
     namespace,
     name,

@@ -43,6 +43,11 @@ export class TokenCache {
     return { ...(await pending), cached: false };
   }
 
+  /** The tokens last minted (or seeded) for identity, fresh or not; undefined when there are none. */
+  peek(identity: string): MintedTokens | undefined {
+    return this.entries.get(identity);
+  }
+
   /** Seeds an entry recovered from a written Secret (after a restart), unless one is already cached. */
   seed(identity: string, minted: MintedTokens): void {
     if (!this.entries.has(identity)) this.entries.set(identity, minted);

@@ -43,7 +43,7 @@ const shortWord = /^(?:[a-z]+[0-9]*|[A-Z]+[0-9]*s?|[A-Z][a-z]+|[0-9]+[a-z]*|[a-z
  * Whether one piece of a run (between separators) reads as a word, a name or a number rather than
  * key material: short words; lower-case words; numbers up to 19 digits; upper-case codes shorter
  * than 16 letters (ECONNREFUSED, UNAUTHENTICATED); lower-case labels of words and short numbers
- * (northeast1, sha256); camelCase and PascalCase compounds of real-sized words, mostly lower case
+ * (northeast1, sha256) and the generated suffixes of Kubernetes names (7d9f8b6c5d, x2k4q); camelCase and PascalCase compounds of real-sized words, mostly lower case
  * (GetAuthorizationToken, workloadIdentityPools). Random base64 of 20 characters or more, and
  * upper-case-and-digit key IDs, almost never pass.
  */
@@ -53,7 +53,10 @@ function wordlike(piece: string): boolean {
   if (/^[0-9]+$/.test(piece)) return piece.length <= 19;
   if (/^[A-Z]+$/.test(piece)) return piece.length < 16;
   if (/^[a-z0-9]+$/.test(piece))
-    return label.test(piece) || /^[a-z]{1,2}[0-9]{1,2}[a-z]{2,}[0-9]?$/.test(piece);
+    return (
+      piece.length <= 10 ||
+      (label.test(piece) && (piece.match(/[a-z]+/g) ?? []).every((run) => /[aeiouy]/.test(run)))
+    );
   return (
     compound.test(piece) &&
     averageLength(piece, compoundWords) >= 4 &&

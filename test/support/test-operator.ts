@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import type { KubeConfig } from "@kubernetes/client-node";
+import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { OperatorConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { type RunningOperator, startOperator } from "../../src/operator.js";
@@ -37,6 +37,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
   });
   const config: OperatorConfig = {
     operatorNamespace: "regcred-system",
+    operatorKeySecret: "registry-credential-operator-key",
     ambientIdentityNamespaces: ["regcred-system"],
     metricsAddress: { host: "127.0.0.1", port: 0 },
     logLevel: "debug",
@@ -46,6 +47,8 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     google: {},
     ...options.config,
   };
+  // In a cluster the operator runs in its namespace, so it exists; here it may not yet.
+  await ensureNamespace(options.kc, config.operatorNamespace);
   const operator = await startOperator(config, createLogger({ level: config.logLevel, destination: sink }), {
     kubeConfig: options.kc,
     processMetrics: false,
@@ -66,4 +69,13 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
         .reduce((sum, v) => sum + v.value, 0);
     },
   };
+}
+
+async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name } } })
+    .catch((error: unknown) => {
+      if (!(error instanceof ApiException && (error.code === 409 || error.code === 403))) throw error;
+    });
 }

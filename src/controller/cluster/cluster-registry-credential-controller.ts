@@ -7,6 +7,7 @@ import type { Informer } from "../../kube/informer.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { Providers } from "../../providers/registry.js";
 import { annotations } from "../../secrets/ownership.js";
+import type { OperatorKey } from "../../security/operator-key.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { EventRecorder } from "../events.js";
 import type { Informers } from "../informers.js";
@@ -28,6 +29,7 @@ export interface ClusterControllerOptions {
   metrics: OperatorMetrics;
   logger: Logger;
   podAdmission: PodAdmissionSync;
+  key: OperatorKey;
   operatorNamespace: string;
   concurrency: number;
 }
@@ -72,6 +74,7 @@ export class ClusterRegistryCredentialController {
       metrics,
       logger: options.logger,
       podAdmission: options.podAdmission,
+      key: options.key,
       operatorNamespace: options.operatorNamespace,
       concurrency: options.concurrency,
       plans: new Map<string, FanOutPlan>(),

@@ -8,6 +8,7 @@ import {
   releaseManagedSecret,
   writeManagedSecret,
 } from "../../secrets/secret-writer.js";
+import type { OperatorKey } from "../../security/operator-key.js";
 import { ensurePullSecret, pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { type AccountsOutcome, reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
 import { errorText } from "../../util/error-text.js";
@@ -29,6 +30,7 @@ export interface FanOutClients {
   secrets: Informer<V1Secret>;
   serviceAccounts: Informer<V1ServiceAccount>;
   metrics: OperatorMetrics;
+  key: OperatorKey;
 }
 
 export type NamespaceResult = { ok: true } | { ok: false; reason: string; message: string };
@@ -137,8 +139,8 @@ export async function cleanupNamespace(
   if (!clients.secrets.get(secretName, namespace)) return;
   const changed =
     deletionPolicy === "Delete"
-      ? await deleteManagedSecret(clients.core, namespace, secretName, owner)
-      : await releaseManagedSecret(clients.core, namespace, secretName, owner);
+      ? await deleteManagedSecret(clients.core, namespace, secretName, owner, clients.key)
+      : await releaseManagedSecret(clients.core, namespace, secretName, owner, clients.key);
   if (changed)
     clients.metrics.secretWrites.inc({ operation: deletionPolicy === "Delete" ? "delete" : "release" });
 }

@@ -24,6 +24,8 @@ import type { Providers } from "../../providers/registry.js";
 import { desiredSecret } from "../../secrets/desired-secret.js";
 import { buildDockerConfig } from "../../secrets/dockerconfig.js";
 import { annotations, ownerKey as keyOfOwner, type SecretOwner } from "../../secrets/ownership.js";
+import { secretSignature } from "../../secrets/signature.js";
+import type { OperatorKey } from "../../security/operator-key.js";
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { stableJitter } from "../../tokens/refresh-schedule.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
@@ -36,6 +38,7 @@ import { checkSpec } from "../spec-checks.js";
 import {
   cleanupNamespace,
   ensureNamespace,
+  type FanOutClients,
   type FanOutPlan,
   type NamespaceResult,
   runPool,
@@ -55,6 +58,8 @@ export interface ClusterSyncDependencies {
   metrics: OperatorMetrics;
   logger: Logger;
   podAdmission: PodAdmissionSync;
+  /** Keys login digests and Secret signatures. */
+  key: OperatorKey;
   /** Where auth references without a namespace resolve. */
   operatorNamespace: string;
   /** Namespaces written in parallel. */
@@ -85,6 +90,16 @@ function ownerOf(crc: ClusterRegistryCredential): SecretOwner {
 function referenceNamespace(source: CredentialSource, fallback: string): string {
   const auth = source.ecr?.auth ?? source.gar?.auth;
   return auth?.secretRef?.namespace ?? auth?.serviceAccountRef?.namespace ?? fallback;
+}
+
+function fanOutClients(deps: ClusterSyncDependencies): FanOutClients {
+  return {
+    core: deps.core,
+    secrets: deps.secrets,
+    serviceAccounts: deps.serviceAccounts,
+    metrics: deps.metrics,
+    key: deps.key,
+  };
 }
 
 /** Namespaces where a Secret owned by this resource exists (from the managed-Secret cache). */
@@ -119,12 +134,7 @@ export async function syncClusterRegistryCredential(
   const ref = { plural: clusterRegistryCredentialNames.plural, name };
   const secretName = crc.spec.secret?.name ?? name;
   const deletionPolicy = crc.spec.deletionPolicy ?? "Delete";
-  const clients = {
-    core: deps.core,
-    secrets: deps.secrets,
-    serviceAccounts: deps.serviceAccounts,
-    metrics: deps.metrics,
-  };
+  const clients = fanOutClients(deps);
 
   if (crc.metadata.deletionTimestamp) {
     if (!hasFinalizer(crc.metadata)) return {};
@@ -170,7 +180,15 @@ export async function syncClusterRegistryCredential(
   const { policy } = checked;
 
   const owned = ownedNamespaces(deps.secrets, owner);
-  const reference = [...owned].map((ns) => deps.secrets.get(secretName, ns)).find(Boolean);
+  const targets = deps.namespaces
+    .list()
+    .filter((ns) => isTargeted(crc.spec.namespaces, ns))
+    .map((ns) => ns.metadata?.name as string)
+    .sort();
+  // Only copies in namespaces this resource selects may supply logins, the operator's own first.
+  const references = [...new Set([deps.operatorNamespace, ...targets])]
+    .filter((ns) => owned.has(ns) && targets.includes(ns))
+    .flatMap((ns) => deps.secrets.get(secretName, ns) ?? []);
   const jitter = stableJitter(owner.uid);
   const logins = await collectLogins(
     crc.spec.sources,
@@ -184,20 +202,17 @@ export async function syncClusterRegistryCredential(
       jitter,
       metrics: deps.metrics,
       now: deps.now,
+      key: deps.key,
+      ownerUid: owner.uid,
     },
     previous?.sources,
-    reference,
+    references,
   );
   for (const r of logins.results) {
     if (r.minted && !r.minted.cached) deps.metrics.refreshes.inc({ provider: r.provider, result: "success" });
     if (r.error) deps.metrics.refreshes.inc({ provider: r.provider, result: r.error.reason });
   }
 
-  const targets = deps.namespaces
-    .list()
-    .filter((ns) => isTargeted(crc.spec.namespaces, ns))
-    .map((ns) => ns.metadata?.name as string)
-    .sort();
   let results = deps.results.get(name) ?? new Map<string, NamespaceResult>();
 
   if (logins.complete) {
@@ -217,6 +232,7 @@ export async function syncClusterRegistryCredential(
           dockerConfigJson,
           ...(logins.expiresAt ? { expiresAt: logins.expiresAt } : {}),
           refreshedAt: logins.refreshedAt,
+          signature: secretSignature(deps.key, owner, namespace, secretName),
           extraLabels: crc.spec.secret?.labels ?? {},
           extraAnnotations: crc.spec.secret?.annotations ?? {},
           ownerReference: deletionPolicy === "Delete",
@@ -259,7 +275,7 @@ export async function syncClusterRegistryCredential(
   if (logins.failed.length > 0) {
     const failure = reportFailure(logins, {
       target: `the Secrets ${secretName}`,
-      written: owned.size > 0,
+      exists: owned.size > 0,
       ...(writtenExpiry ? { writtenExpiry } : {}),
       now,
       failures,
@@ -323,12 +339,7 @@ export async function syncClusterNamespace(
   if (!crc || !plan || plan.uid !== crc.metadata.uid || plan.generation !== (crc.metadata.generation ?? 0))
     return false;
   if (crc.metadata.deletionTimestamp) return false;
-  const clients = {
-    core: deps.core,
-    secrets: deps.secrets,
-    serviceAccounts: deps.serviceAccounts,
-    metrics: deps.metrics,
-  };
+  const clients = fanOutClients(deps);
   const ns = deps.namespaces.get(namespace);
   const results = deps.results.get(name) ?? new Map<string, NamespaceResult>();
   deps.results.set(name, results);

@@ -22,6 +22,7 @@ describe("parseConfig", () => {
   it("applies the defaults when given no flags and no environment", () => {
     expect(config()).toEqual({
       operatorNamespace: "default",
+      operatorKeySecret: "registry-credential-operator-key",
       ambientIdentityNamespaces: ["default"],
       metricsAddress: { host: "0.0.0.0", port: 8080 },
       logLevel: "info",

@@ -33,6 +33,7 @@ function input(overrides: Partial<DesiredSecretInput> = {}): DesiredSecretInput 
     dockerConfigJson,
     refreshedAt,
     expiresAt,
+    signature: "signature-of-the-operator",
     ownerReference: true,
     ...overrides,
   };
@@ -52,6 +53,7 @@ describe("desiredSecret", () => {
           "regcred.dev/owner": "RegistryCredential/team-a/pull",
           "regcred.dev/owner-uid": "owner-uid-1",
           "regcred.dev/refreshed-at": "2030-01-01T00:00:00.000Z",
+          "regcred.dev/signature": "signature-of-the-operator",
           "regcred.dev/expires-at": "2030-01-01T12:00:00.000Z",
         },
         ownerReferences: [
@@ -121,6 +123,7 @@ describe("desiredSecret", () => {
       [annotations.owner]: "RegistryCredential/team-a/pull",
       [annotations.ownerUid]: "owner-uid-1",
       [annotations.refreshedAt]: refreshedAt.toISOString(),
+      [annotations.signature]: "signature-of-the-operator",
       [annotations.expiresAt]: expiresAt.toISOString(),
     });
   });

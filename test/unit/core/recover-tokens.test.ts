@@ -1,10 +1,16 @@
 import { describe, expect, it } from "@jest/globals";
 import type { V1Secret } from "@kubernetes/client-node";
-import type { SourceStatus } from "../../../src/api/v1alpha1.js";
-import { identityFingerprint, recoverSourceTokens } from "../../../src/controller/recover-tokens.js";
+import type { CredentialSource, SourceStatus } from "../../../src/api/v1alpha1.js";
+import {
+  identityFingerprint,
+  type LoginBinding,
+  loginDigest,
+  recoverSourceTokens,
+} from "../../../src/controller/recover-tokens.js";
 import type { RegistryToken } from "../../../src/providers/provider.js";
 import { dockerConfigKey } from "../../../src/secrets/desired-secret.js";
 import { buildDockerConfig } from "../../../src/secrets/dockerconfig.js";
+import { OperatorKey } from "../../../src/security/operator-key.js";
 
 const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 const otherEcrHost = "210987654321.dkr.ecr.eu-west-1.amazonaws.com";
@@ -30,21 +36,46 @@ function secretWithDocument(document: string | undefined): V1Secret {
 
 const written = secretWithDocument(buildDockerConfig(logins));
 
-function ecrStatus(overrides: Partial<SourceStatus> = {}): SourceStatus {
-  return {
+const key = OperatorKey.ephemeral();
+const ecrSource: CredentialSource = {
+  ecr: { region: "eu-west-1", registryIds: ["123456789012", "210987654321"] },
+};
+const garSource: CredentialSource = { gar: { registries: [garHost] } };
+const binding = (source: CredentialSource = ecrSource): LoginBinding => ({ ownerUid: "owner-uid-1", source });
+
+/** The status entry the operator wrote when it minted `tokens` for source 0 (ECR) or 1 (GAR). */
+function statusFor(
+  tokens: readonly RegistryToken[],
+  overrides: Partial<SourceStatus> = {},
+  source: CredentialSource = ecrSource,
+): SourceStatus {
+  const entry: SourceStatus = {
     index: 0,
     provider: "ecr",
-    hosts: [ecrHost, otherEcrHost],
+    hosts: tokens.map((t) => t.host),
     refreshedAt,
     expiresAt,
     identity: identityFingerprint("ecr|eu-west-1|keys"),
     ...overrides,
   };
+  return { ...entry, loginDigest: loginDigest(key, binding(source), entry, tokens) };
+}
+
+const ecrLogins = logins.slice(0, 2);
+const ecrStatus = (overrides: Partial<SourceStatus> = {}) => statusFor(ecrLogins, overrides);
+const recover = (secret: V1Secret | undefined, status: SourceStatus | undefined, source = ecrSource) =>
+  recoverSourceTokens(secret, status, key, binding(source));
+
+/** The written Secret with one host's entry replaced, as a tenant could edit it. */
+function tampered(host: string, entry: unknown): V1Secret {
+  const config = JSON.parse(buildDockerConfig(logins)) as { auths: Record<string, unknown> };
+  config.auths[host] = entry;
+  return secretWithDocument(JSON.stringify(config));
 }
 
 describe("recoverSourceTokens", () => {
   it("recovers the logins of exactly the source's hosts, with its mint time and expiry", () => {
-    expect(recoverSourceTokens(written, ecrStatus())).toEqual({
+    expect(recover(written, ecrStatus())).toEqual({
       mintedAt: new Date(refreshedAt),
       tokens: [
         { host: ecrHost, username: "AWS", password: "fake-ecr-password-1", expiresAt: new Date(expiresAt) },
@@ -59,15 +90,13 @@ describe("recoverSourceTokens", () => {
   });
 
   it("recovers a second source from the same Secret", () => {
-    const recovered = recoverSourceTokens(
-      written,
-      ecrStatus({ index: 1, provider: "gar", hosts: [garHost] }),
-    );
+    const status = statusFor([logins[2] as RegistryToken], { index: 1, provider: "gar" }, garSource);
+    const recovered = recover(written, status, garSource);
     expect(recovered?.tokens.map((t) => [t.host, t.username])).toEqual([[garHost, "oauth2accesstoken"]]);
   });
 
   it("leaves expiresAt out when the status has no expiry", () => {
-    const recovered = recoverSourceTokens(written, ecrStatus({ expiresAt: undefined }));
+    const recovered = recover(written, ecrStatus({ expiresAt: undefined }));
     expect(recovered?.tokens).toHaveLength(2);
     for (const token of recovered?.tokens ?? []) expect(token).not.toHaveProperty("expiresAt");
   });
@@ -76,9 +105,14 @@ describe("recoverSourceTokens", () => {
     ["there is no Secret", undefined, ecrStatus()],
     ["there is no status entry", written, undefined],
     ["the Secret has no data", secretWithDocument(undefined), ecrStatus()],
-    ["the Secret lacks one of the source's hosts", written, ecrStatus({ hosts: [ecrHost, "gcr.io"] })],
+    [
+      "the Secret lacks one of the source's hosts",
+      written,
+      statusFor([...ecrLogins, { host: "gcr.io", username: "u", password: "p" }]),
+    ],
     ["the status lists no hosts", written, ecrStatus({ hosts: [] })],
     ["the status has no refreshedAt", written, ecrStatus({ refreshedAt: undefined })],
+    ["the status has no digest", written, { ...ecrStatus(), loginDigest: undefined }],
     ["the Secret holds text that is not JSON", secretWithDocument("garbage{"), ecrStatus()],
     ["the Secret holds JSON without auths", secretWithDocument('{"other": {}}'), ecrStatus()],
     [
@@ -91,9 +125,68 @@ describe("recoverSourceTokens", () => {
       secretWithDocument(JSON.stringify({ auths: { [ecrHost]: "x", [otherEcrHost]: 1 } })),
       ecrStatus(),
     ],
-    ["the host is an inherited property name", written, ecrStatus({ hosts: ["constructor"] })],
+    [
+      "the host is an inherited property name",
+      written,
+      statusFor([{ host: "constructor", username: "u", password: "p" }]),
+    ],
+    [
+      "someone else chose the password",
+      tampered(ecrHost, { username: "AWS", password: "TENANT-CHOSEN" }),
+      ecrStatus(),
+    ],
+    [
+      "someone else chose the user name",
+      tampered(ecrHost, { username: "admin", password: "fake-ecr-password-1" }),
+      ecrStatus(),
+    ],
+    [
+      "the password is not a string",
+      tampered(ecrHost, { username: "AWS", password: { nested: true } }),
+      ecrStatus(),
+    ],
+    [
+      "the user name is not a string",
+      tampered(ecrHost, { username: 7, password: "fake-ecr-password-1" }),
+      ecrStatus(),
+    ],
+    [
+      "the status was written for another mint time",
+      written,
+      { ...ecrStatus(), refreshedAt: "2030-01-01T00:00:01.000Z" },
+    ],
+    [
+      "the status was written for another identity",
+      written,
+      { ...ecrStatus(), identity: identityFingerprint("other") },
+    ],
+    [
+      "the digest was made with another key",
+      written,
+      {
+        ...ecrStatus(),
+        loginDigest: loginDigest(OperatorKey.ephemeral(), binding(), ecrStatus(), ecrLogins),
+      },
+    ],
   ])("returns undefined when %s", (_name, secret, status) => {
-    expect(recoverSourceTokens(secret, status)).toBeUndefined();
+    expect(recover(secret, status)).toBeUndefined();
+  });
+
+  it.each<[string, LoginBinding]>([
+    ["another resource", { ownerUid: "owner-uid-2", source: ecrSource }],
+    [
+      "a source whose spec changed since",
+      binding({ ecr: { region: "eu-west-1", registryIds: ["123456789012"] } }),
+    ],
+  ])("returns undefined for %s", (_name, other) => {
+    expect(recoverSourceTokens(written, ecrStatus(), key, other)).toBeUndefined();
+  });
+
+  it("does not depend on the order of keys in the source's spec", () => {
+    const reordered: CredentialSource = {
+      ecr: { registryIds: ["123456789012", "210987654321"], region: "eu-west-1" },
+    };
+    expect(recover(written, ecrStatus(), reordered)).toBeDefined();
   });
 });
 

@@ -10,6 +10,7 @@ import { runSync } from "../../../src/controller/run-sync.js";
 import { WorkQueue } from "../../../src/controller/work-queue.js";
 import { createLogger } from "../../../src/logging/logger.js";
 import { OperatorMetrics } from "../../../src/metrics/metrics.js";
+import { OperatorKey } from "../../../src/security/operator-key.js";
 import { errorText } from "../../../src/util/error-text.js";
 
 /** A credential value as a webhook or cloud might quote it back. */
@@ -125,6 +126,7 @@ const channels: [string, () => Promise<string>][] = [
         secrets: { get: () => undefined, list: () => [] } as never,
         serviceAccounts: { get: () => undefined, list: () => [] } as never,
         metrics: new OperatorMetrics({ processMetrics: false }),
+        key: OperatorKey.ephemeral(),
       };
       const plan = {
         uid: "crc-1",

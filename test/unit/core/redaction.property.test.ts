@@ -115,13 +115,47 @@ const debuggable: Record<string, fc.Arbitrary<string>> = {
     .map(([account, service, r, suffix]) => `${account}.${service}.${r}${suffix}`),
   "an Artifact Registry or Container Registry host": fc.oneof(
     fc
-      .tuple(
-        fc.constantFrom("europe", "us", "asia", "australia", "northamerica"),
-        word,
-        fc.integer({ min: 1, max: 12 }),
+      .constantFrom(
+        ...["us", "europe", "asia"],
+        ...[1, 2, 3, 4, 5, 6, 8, 9, 10, 12].map((n) => `europe-west${n}`),
+        ...[
+          "europe-north1",
+          "europe-central2",
+          "europe-southwest1",
+          "northamerica-northeast1",
+          "northamerica-northeast2",
+        ],
+        ...[
+          "southamerica-east1",
+          "southamerica-west1",
+          "us-central1",
+          "us-east1",
+          "us-east4",
+          "us-east5",
+          "us-south1",
+        ],
+        ...[
+          "us-west1",
+          "us-west2",
+          "us-west3",
+          "us-west4",
+          "asia-east1",
+          "asia-east2",
+          "asia-northeast1",
+          "asia-northeast2",
+        ],
+        ...[
+          "asia-northeast3",
+          "asia-south1",
+          "asia-south2",
+          "asia-southeast1",
+          "asia-southeast2",
+          "australia-southeast1",
+        ],
+        ...["australia-southeast2", "me-central1", "me-central2", "me-west1", "africa-south1"],
       )
-      .map(([continent, area, n]) => `${continent}-${area}${n}-docker.pkg.dev`),
-    fc.constantFrom("gcr.io", "eu.gcr.io", "us-docker.pkg.dev", "public.ecr.aws"),
+      .map((location) => `${location}-docker.pkg.dev`),
+    fc.constantFrom("gcr.io", "eu.gcr.io", "us.gcr.io", "asia.gcr.io", "public.ecr.aws"),
   ),
   "a DNS name": fc
     .tuple(
@@ -156,6 +190,16 @@ const debuggable: Record<string, fc.Arbitrary<string>> = {
     )
     .map(([account, role, session]) => `arn:aws:sts::${account}:assumed-role/${role}/${session}`),
   "a request ID": fc.uuid(),
+  "a Kubernetes object with a generated name": fc
+    .tuple(
+      fc.array(word, { minLength: 1, maxLength: 3 }),
+      fc.array(charsOf("0123456789abcdefghijklmnopqrstuvwxyz", 5), { maxLength: 1 }),
+      fc.integer({ min: 5, max: 10 }).chain((n) => charsOf("0123456789abcdef", n)),
+    )
+    .map(
+      ([words, pod, hash]) =>
+        `Secret ${words.join("-")}-${hash}${pod.map((p) => `-${p}`).join("")}/pull-secret`,
+    ),
   "an AWS error code": fc.oneof(
     fc.constantFrom(
       "AccessDeniedException",

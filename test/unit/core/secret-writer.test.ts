@@ -20,6 +20,7 @@ function desired(overrides: Partial<DesiredSecretInput> = {}): V1Secret {
     name: "pull",
     dockerConfigJson: '{"auths":{"gcr.io":{"username":"u","password":"fake-1","auth":"x"}}}',
     refreshedAt: new Date("2030-01-01T00:00:00.000Z"),
+    signature: "signature-of-the-operator",
     expiresAt: new Date("2030-01-01T12:00:00.000Z"),
     extraLabels: { team: "a" },
     ownerReference: true,

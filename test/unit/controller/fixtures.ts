@@ -1,0 +1,87 @@
+// Builders for sync unit tests: credential resources, and fake ECR answers that remember what they issued.
+import type {
+  ClusterRegistryCredential,
+  ClusterRegistryCredentialSpec,
+  RegistryCredential,
+  RegistryCredentialSpec,
+} from "../../../src/api/v1alpha1.js";
+import { awsError, FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
+
+export function registryCredential(
+  namespace: string,
+  name: string,
+  spec: Partial<RegistryCredentialSpec> = {},
+): RegistryCredential {
+  return {
+    apiVersion: "regcred.dev/v1alpha1",
+    kind: "RegistryCredential",
+    metadata: { name, namespace },
+    spec: { sources: [{ ecr: { region: "eu-west-1" } }], ...spec },
+  };
+}
+
+export function clusterCredential(
+  name: string,
+  spec: Partial<ClusterRegistryCredentialSpec> = {},
+): ClusterRegistryCredential {
+  return {
+    apiVersion: "regcred.dev/v1alpha1",
+    kind: "ClusterRegistryCredential",
+    metadata: { name },
+    spec: {
+      sources: [{ ecr: { region: "eu-west-1" } }],
+      namespaces: { selector: { matchLabels: { team: "yes" } } },
+      ...spec,
+    },
+  };
+}
+
+export const ecrHost = (region: string, account = "111122223333") =>
+  `${account}.dkr.ecr.${region}.amazonaws.com`;
+
+/**
+ * Fake AWS clients whose ECR answers per region: a fresh password each call (recorded in `issued`),
+ * valid for `lifetimeMs` from `now()`, or the error `failing(region)` names.
+ */
+export function fakeEcr(options: { now?: () => Date; lifetimeMs?: number } = {}) {
+  const aws = new FakeAwsClients();
+  const issued: string[] = [];
+  const state = { failing: new Set<string>() };
+  aws.ecrAnswer = (input, client) => {
+    if (state.failing.has(client.region))
+      throw awsError("ServiceUnavailableException", `ECR in ${client.region} is unavailable`, 503);
+    const now = options.now?.() ?? new Date();
+    return {
+      $metadata: {},
+      authorizationData: (input.registryIds ?? ["111122223333"]).map((account) => {
+        const password = `ecr-password-${client.region}-${issued.length + 1}`;
+        issued.push(password);
+        return {
+          authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
+          expiresAt: new Date(now.getTime() + (options.lifetimeMs ?? 12 * 3600_000)),
+          proxyEndpoint: `https://${ecrHost(client.region, account)}`,
+        };
+      }),
+    };
+  };
+  return {
+    aws,
+    issued,
+    fail: (region: string) => state.failing.add(region),
+    recover: (region: string) => state.failing.delete(region),
+    get mints() {
+      return aws.sentFor("GetAuthorizationToken").length;
+    },
+  };
+}
+
+/** A clock tests move by hand. */
+export function manualClock(start = new Date()) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}

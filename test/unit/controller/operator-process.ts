@@ -1,0 +1,140 @@
+// One operator process over a FakeCluster: its own token cache, metrics and maps, the real providers
+// on fake SDK clients, and the sync dependencies of both kinds built the way the controllers build them.
+import { pino } from "pino";
+import { PodAdmissionSync } from "../../../src/admission/pod-admission.js";
+import type { ClusterRegistryCredential, RegistryCredential } from "../../../src/api/v1alpha1.js";
+import {
+  type ClusterSyncDependencies,
+  syncClusterRegistryCredential,
+} from "../../../src/controller/cluster/sync-cluster-registry-credential.js";
+import { EventRecorder } from "../../../src/controller/events.js";
+import { WebhookTargets } from "../../../src/controller/pod-admission-targets.js";
+import {
+  type SyncDependencies,
+  syncRegistryCredential,
+} from "../../../src/controller/sync-registry-credential.js";
+import { OperatorMetrics } from "../../../src/metrics/metrics.js";
+import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
+import { createProviders, type Providers } from "../../../src/providers/registry.js";
+import { OperatorKey } from "../../../src/security/operator-key.js";
+import { TokenCache } from "../../../src/tokens/token-cache.js";
+import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
+import type { FakeCluster } from "./fake-cluster.js";
+
+export const silent = pino({ level: "silent" });
+export const operatorNamespace = "regcred-system";
+
+/** The key in the operator's key Secret: the same for every process of one cluster, as a Secret is. */
+const keys = new WeakMap<FakeCluster, OperatorKey>();
+export function operatorKeyOf(cluster: FakeCluster): OperatorKey {
+  let key = keys.get(cluster);
+  if (!key) {
+    key = OperatorKey.ephemeral();
+    keys.set(cluster, key);
+  }
+  return key;
+}
+
+const noGoogle: GoogleClientFactories = {
+  endpoints: { stsTokenUrl: "https://sts.test", iamCredentialsUrl: "https://iam.test", allowedTokenUris: [] },
+  fetch: async () => {
+    throw new Error("this test reaches no Google endpoint");
+  },
+  ambientClient: async () => {
+    throw new Error("this test reaches no Google endpoint");
+  },
+  externalAccountClient: () => {
+    throw new Error("this test reaches no Google endpoint");
+  },
+};
+
+export interface ProcessOptions {
+  aws?: FakeAwsClients;
+  google?: GoogleClientFactories;
+  /** The process's clock; default the real one. */
+  now?: () => Date;
+  /** Namespaces whose RegistryCredentials may use ambient identity; default the operator namespace. */
+  ambientIdentityAllowed?: (namespace: string) => boolean;
+}
+
+/** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
+export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = {}) {
+  const aws = options.aws ?? new FakeAwsClients();
+  const providers: Providers = createProviders({ aws: aws.factories(), google: options.google ?? noGoogle });
+  const cache = new TokenCache(options.now);
+  const metrics = new OperatorMetrics({ processMetrics: false });
+  const core = cluster.core();
+  const objects = cluster.objects();
+  const admission = cluster.admission();
+  const events = new EventRecorder(core, silent, "test", options.now);
+  const targets = new WebhookTargets(async (name) => cluster.namespaceInformer.get(name));
+  const podAdmission = new PodAdmissionSync(admission, targets, silent);
+  const key = operatorKeyOf(cluster);
+  const now = options.now ?? (() => new Date());
+  const plans = new Map();
+  const results = new Map();
+  const rcDeps = (): SyncDependencies => ({
+    core,
+    objects,
+    credentials: cluster.rcInformer,
+    secrets: cluster.secretInformer,
+    serviceAccounts: cluster.accountInformer,
+    providers,
+    cache,
+    events,
+    metrics,
+    logger: silent,
+    podAdmission,
+    key,
+    ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
+    now,
+    random: () => 0.5,
+  });
+  const clusterDeps = (): ClusterSyncDependencies => ({
+    core,
+    objects,
+    clusterCredentials: cluster.crcInformer,
+    namespaces: cluster.namespaceInformer,
+    secrets: cluster.secretInformer,
+    serviceAccounts: cluster.accountInformer,
+    providers,
+    cache,
+    events,
+    metrics,
+    logger: silent,
+    podAdmission,
+    key,
+    operatorNamespace,
+    concurrency: 4,
+    plans,
+    results,
+    now,
+    random: () => 0.5,
+  });
+  return {
+    aws,
+    cache,
+    metrics,
+    targets,
+    podAdmission,
+    rcDeps,
+    clusterDeps,
+    /** Syncs a RegistryCredential until it has a finalizer, then once more; resolves the last outcome. */
+    async syncRegistryCredential(namespace: string, name: string, failures = 1) {
+      const first = await syncRegistryCredential(rcDeps(), namespace, name, failures);
+      const rc = cluster.rcInformer.get(name, namespace) as RegistryCredential | undefined;
+      return rc && !rc.metadata.deletionTimestamp && first.requeueAfterMs === undefined && !first.failed
+        ? syncRegistryCredential(rcDeps(), namespace, name, failures)
+        : first;
+    },
+    async syncClusterCredential(name: string, failures = 1) {
+      const first = await syncClusterRegistryCredential(clusterDeps(), name, failures);
+      const crc = cluster.crcInformer.get(name) as ClusterRegistryCredential | undefined;
+      return crc && !crc.metadata.deletionTimestamp && first.requeueAfterMs === undefined && !first.failed
+        ? syncClusterRegistryCredential(clusterDeps(), name, failures)
+        : first;
+    },
+  };
+}
+
+export type OperatorProcess = ReturnType<typeof operatorProcess>;
