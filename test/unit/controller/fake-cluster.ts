@@ -272,9 +272,9 @@ export class FakeCluster {
     name: string,
   ): void {
     const store = kind === "RegistryCredential" ? this.registryCredentials : this.clusterCredentials;
-    const informer = (
-      kind === "RegistryCredential" ? this.rcInformer : this.crcInformer
-    ) as FakeInformer<Obj>;
+    const informer = (kind === "RegistryCredential"
+      ? this.rcInformer
+      : this.crcInformer) as unknown as FakeInformer<Obj>;
     const current = store.get(namespace, name);
     if (!current) return;
     store.delete(namespace, name);
@@ -483,9 +483,9 @@ export class FakeCluster {
       const store = (
         kind === "RegistryCredential" ? this.registryCredentials : this.clusterCredentials
       ) as Store<Obj & { status?: Record<string, unknown> }>;
-      const informer = (
-        kind === "RegistryCredential" ? this.rcInformer : this.crcInformer
-      ) as FakeInformer<Obj>;
+      const informer = (kind === "RegistryCredential"
+        ? this.rcInformer
+        : this.crcInformer) as unknown as FakeInformer<Obj>;
       const current = store.get(namespace, name);
       if (!current) throw notFound(`${kind} "${name}"`);
       const next = structuredClone(current);
