@@ -184,6 +184,10 @@ export async function syncRegistryCredential(
       await report(readyReasons.secretConflict, outcome.message);
       return { requeueAfterMs: conflictRecheckMs };
     }
+    if (outcome.kind === "rejected") {
+      await report(readyReasons.invalidSpec, `${outcome.message}; check spec.secret`);
+      return { requeueAfterMs: conflictRecheckMs };
+    }
     if (outcome.kind !== "unchanged") {
       deps.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
       deps.logger.info(

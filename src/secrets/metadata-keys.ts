@@ -15,6 +15,14 @@ export function metadataKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The most the extra annotations of spec.secret may add up to (keys and values, in bytes). The
+ * apiserver refuses a Secret whose annotations exceed 256 KiB; this leaves room for the operator's
+ * own and for annotations others add. The CRD's bounds (32 values of 4 KiB) keep within it; this
+ * check covers an older CRD still installed.
+ */
+export const maxExtraAnnotationBytes = 160 * 1024;
+
 /** Problems with the extra labels and annotations of spec.secret, each naming the field. */
 export function secretTemplateProblems(
   labels: Record<string, string> = {},
@@ -31,5 +39,13 @@ export function secretTemplateProblems(
     const problem = metadataKeyProblem(key);
     if (problem) problems.push(`spec.secret.annotations: ${problem}`);
   }
+  const bytes = Object.entries(annotations).reduce(
+    (sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value),
+    0,
+  );
+  if (bytes > maxExtraAnnotationBytes)
+    problems.push(
+      `spec.secret.annotations: ${Math.ceil(bytes / 1024)} KiB in all is more than the ${maxExtraAnnotationBytes / 1024} KiB the operator allows (the apiserver refuses a Secret whose annotations exceed 256 KiB)`,
+    );
   return problems;
 }

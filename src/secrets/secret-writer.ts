@@ -1,11 +1,15 @@
 import { ApiException, type CoreV1Api, type V1OwnerReference, type V1Secret } from "@kubernetes/client-node";
 import type { OperatorKey } from "../security/operator-key.js";
 import { annotations, isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
+import { errorText } from "../util/error-text.js";
 import { isSignedFor } from "./signature.js";
 
 export type WriteOutcome =
   | { kind: "created" | "updated" | "unchanged"; secret: V1Secret }
-  | { kind: "conflict"; message: string };
+  /** The name is taken by a Secret of someone else; nothing was written. */
+  | { kind: "conflict"; message: string }
+  /** The apiserver refused the Secret as invalid (422), e.g. annotations over its size limit. */
+  | { kind: "rejected"; message: string };
 
 function statusCode(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
@@ -67,9 +71,26 @@ function conflictMessage(secret: V1Secret, owner: SecretOwner): string {
  * - A Secret that exists but is not owned by `owner` is never modified: the outcome is "conflict".
  * - Updates carry the observed resourceVersion, so a concurrent change makes the write fail (409)
  *   instead of overwriting it; that error is thrown for the caller to retry.
- * Throws ApiException for API failures other than the AlreadyExists race it resolves itself.
+ * - A Secret the apiserver refuses as invalid (422) is the outcome "rejected", with its message:
+ *   retrying cannot help until the spec changes.
+ * Throws ApiException for other API failures, except the AlreadyExists race it resolves itself.
  */
 export async function writeManagedSecret(
+  core: CoreV1Api,
+  cached: V1Secret | undefined,
+  desired: V1Secret,
+  owner: SecretOwner,
+): Promise<WriteOutcome> {
+  try {
+    return await write(core, cached, desired, owner);
+  } catch (error) {
+    if (statusCode(error) !== 422) throw error;
+    const where = `${desired.metadata?.namespace}/${desired.metadata?.name}`;
+    return { kind: "rejected", message: `the apiserver refused Secret ${where} as invalid: ${errorText(error)}` };
+  }
+}
+
+async function write(
   core: CoreV1Api,
   cached: V1Secret | undefined,
   desired: V1Secret,

@@ -11,7 +11,13 @@ import {
   registryCredentialNames,
   version,
 } from "../../src/api/v1alpha1.js";
-import { ecrWithStaticKeys, RegistryCredentials, registryCredential } from "../support/fixtures.js";
+import {
+  ClusterRegistryCredentials,
+  clusterRegistryCredential,
+  ecrWithStaticKeys,
+  RegistryCredentials,
+  registryCredential,
+} from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace, expectStatus, uniqueName } from "../support/kube.js";
 
 const timeout = 60_000;
@@ -249,6 +255,18 @@ describe("the RegistryCredential CRD rejects", () => {
       ["spec.secret.name", "should match"],
     ],
     [
+      "more than 32 extra annotations for the Secret",
+      withSource(ecr(), {
+        secret: { annotations: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`note-${i}`, "x"])) },
+      }),
+      ["spec.secret.annotations", "must have at most 32 items"],
+    ],
+    [
+      "an extra annotation value over 4 KiB",
+      withSource(ecr(), { secret: { annotations: { note: "x".repeat(4097) } } }),
+      ["spec.secret.annotations.note", "4096"],
+    ],
+    [
       "a secret name longer than 253 characters",
       withSource(ecr(), { secret: { name: `${"a".repeat(63)}.`.repeat(4).concat("b".repeat(10)) } }),
       ["spec.secret.name", "253"],
@@ -382,6 +400,87 @@ describe("the RegistryCredential CRD accepts", () => {
       );
       expect(created.spec.deletionPolicy).toBe("Delete");
       expect((await credentials.get(name))?.spec.deletionPolicy).toBe("Delete");
+    },
+    timeout,
+  );
+});
+
+describe("the Secret's name is fixed once a credential is created", () => {
+  const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+  const patchRc = (name: string, spec: unknown) =>
+    objects.patchNamespacedCustomObject(
+      { group, version, namespace, plural: registryCredentialNames.plural, name, body: { spec } },
+      mergePatch,
+    );
+  const immutable = "spec.secret.name cannot be changed once set";
+
+  it.each<[string, RegistryCredentialSpec, unknown]>([
+    [
+      "renaming spec.secret.name",
+      withSource(ecr(), { secret: { name: "old-pull" } }) as RegistryCredentialSpec,
+      { secret: { name: "new-pull" } },
+    ],
+    [
+      "setting spec.secret.name where the resource's name was used",
+      withSource(ecr()) as RegistryCredentialSpec,
+      { secret: { name: "new-pull" } },
+    ],
+    [
+      "removing spec.secret.name",
+      withSource(ecr(), { secret: { name: "old-pull" } }) as RegistryCredentialSpec,
+      { secret: { name: null } },
+    ],
+  ])(
+    "rejects %s on a RegistryCredential",
+    async (_name, spec, patch) => {
+      const name = uniqueName("rename");
+      await create(spec, name);
+      const { status, message } = await expectStatus(patchRc(name, patch));
+      expect(status).toBe(422);
+      expect(message).toContain(immutable);
+    },
+    timeout,
+  );
+
+  it(
+    "accepts other changes to spec.secret and the rest of the spec",
+    async () => {
+      const name = uniqueName("rename");
+      await create(withSource(ecr(), { secret: { name: "pull" } }), name);
+      await patchRc(name, { secret: { name: "pull", labels: { team: "a" } }, deletionPolicy: "Retain" });
+      const current = (await objects.getNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: registryCredentialNames.plural,
+        name,
+      })) as RegistryCredential;
+      expect(current.spec.secret).toEqual({ name: "pull", labels: { team: "a" } });
+    },
+    timeout,
+  );
+
+  it(
+    "rejects renaming spec.secret.name on a ClusterRegistryCredential",
+    async () => {
+      const credentials = new ClusterRegistryCredentials(kc);
+      const name = uniqueName("rename");
+      await credentials.create(
+        clusterRegistryCredential(name, {
+          sources: [ecrWithStaticKeys("keys")],
+          namespaces: { names: ["nowhere"] },
+          secret: { name: "old-pull" },
+        }),
+      );
+      try {
+        const { status, message } = await expectStatus(
+          credentials.patchSpec(name, { secret: { name: "new-pull" } }),
+        );
+        expect(status).toBe(422);
+        expect(message).toContain(immutable);
+      } finally {
+        await credentials.delete(name);
+      }
     },
     timeout,
   );

@@ -49,7 +49,7 @@ function selectsDefaultByName(selection: ServiceAccountSelection | undefined): b
  * Creates the namespace's `default` ServiceAccount already listing the Secret, when it does not
  * exist yet. The controller manager creates `default` a moment after the namespace; creating it
  * first means no pod can be admitted under an unpatched `default`. Losing that race is harmless:
- * the account it created is patched like any other.
+ * the account it created is patched like any other. Call only once the Secret is the owner's.
  */
 async function precreateDefaultAccount(
   clients: FanOutClients,
@@ -76,9 +76,11 @@ async function precreateDefaultAccount(
 }
 
 /**
- * Makes one target namespace hold the plan's Secret and patches its selected ServiceAccounts.
- * Never throws: a conflict or API failure is returned as that namespace's result, so one namespace
- * cannot stop the others.
+ * Makes one target namespace hold the plan's Secret, then patches its selected ServiceAccounts
+ * (creating `default` when it is selected by name and missing). ServiceAccounts are touched only
+ * once the Secret of that name is this owner's, so none is ever pointed at someone else's Secret.
+ * Never throws: a conflict or API failure is returned as that namespace's result (reason
+ * InvalidSpec when the apiserver rejects the Secret as invalid), so one namespace cannot stop the others.
  */
 export async function ensureNamespace(
   clients: FanOutClients,
@@ -86,7 +88,6 @@ export async function ensureNamespace(
   namespace: string,
 ): Promise<NamespaceResult> {
   try {
-    if (selectsDefaultByName(plan.accounts)) await precreateDefaultAccount(clients, namespace, plan);
     const outcome = await writeManagedSecret(
       clients.core,
       clients.secrets.get(plan.secretName, namespace),
@@ -94,9 +95,11 @@ export async function ensureNamespace(
       plan.owner,
     );
     if (outcome.kind === "conflict") return { ok: false, reason: "SecretConflict", message: outcome.message };
+    if (outcome.kind === "rejected") return { ok: false, reason: "InvalidSpec", message: outcome.message };
     if (outcome.kind !== "unchanged") {
       clients.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
     }
+    if (selectsDefaultByName(plan.accounts)) await precreateDefaultAccount(clients, namespace, plan);
     const accounts = await reconcileServiceAccounts(
       clients.core,
       clients.serviceAccounts.list(namespace),

@@ -272,6 +272,17 @@ export async function syncClusterRegistryCredential(
   const writtenExpiry = logins.expiresAt ?? (previous?.expiresAt ? new Date(previous.expiresAt) : undefined);
   if (writtenExpiry) deps.metrics.credentialExpiry.set(labels, writtenExpiry.getTime() / 1000);
 
+  // The apiserver refusing the Secret as invalid is the spec's fault in every namespace alike.
+  const rejected = failedNamespaces.filter((f) => f.reason === readyReasons.invalidSpec);
+  if (rejected.length > 0) {
+    await report(
+      readyReasons.invalidSpec,
+      `${(rejected[0] as NamespaceFailure).message} (in ${rejected.length} of ${counts.targeted} namespaces); check spec.secret`,
+      { ...fanOutStatus, sources: logins.sources },
+    );
+    return { requeueAfterMs: conflictRecheckMs };
+  }
+
   if (logins.failed.length > 0) {
     const failure = reportFailure(logins, {
       target: `the Secrets ${secretName}`,
