@@ -7,6 +7,8 @@ import type { OperatorMetrics } from "../metrics/metrics.js";
 import type { Providers } from "../providers/registry.js";
 import { annotations } from "../secrets/ownership.js";
 import type { OperatorKey } from "../security/operator-key.js";
+import { addedByOperator } from "../serviceaccounts/pull-secret-patch.js";
+import { selectsServiceAccount } from "../serviceaccounts/selection.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import type { EventRecorder } from "./events.js";
 import type { Informers } from "./informers.js";
@@ -38,8 +40,9 @@ const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /**
  * Wiring for RegistryCredentials: informer events → work queue → sync function. Reacts to its
- * resources, to the Secrets it wrote, and to ServiceAccounts appearing in namespaces whose
- * resources patch them. Owns no reconcile logic of its own.
+ * resources (at once), and to the Secrets it wrote and the ServiceAccounts it selects or patched
+ * (at once, unless the resource is backing off after a failure: then its retry stands). Owns no
+ * reconcile logic of its own.
  */
 export class RegistryCredentialController {
   readonly queue: WorkQueue;
@@ -80,17 +83,24 @@ export class RegistryCredentialController {
       this.seen.delete(key);
       this.queue.add(key);
     });
+    // Its own Secret changed or went away: only when the annotations name this resource and its uid.
     const onSecret = (secret: V1Secret) => {
       const owner = secret.metadata?.annotations?.[annotations.owner];
-      const match = owner && /^RegistryCredential\/([^/]+)\/([^/]+)$/.exec(owner);
-      if (match) this.queue.add(keyOf(match[1] as string, match[2] as string));
+      const [, namespace, name] = (owner && /^RegistryCredential\/([^/]+)\/([^/]+)$/.exec(owner)) || [];
+      if (!namespace || !name || namespace !== secret.metadata?.namespace) return;
+      const rc = informers.credentials.get(name, namespace);
+      if (rc && rc.metadata.uid === secret.metadata?.annotations?.[annotations.ownerUid])
+        this.queue.touch(keyOf(namespace, name));
     };
     informers.secrets.on("update", onSecret);
     informers.secrets.on("delete", onSecret);
+    // A ServiceAccount the resource selects, or one it patched before (which may have left the selection).
     const onAccount = (account: V1ServiceAccount) => {
       const namespace = account.metadata?.namespace as string;
       for (const rc of informers.credentials.list(namespace)) {
-        if (rc.spec.serviceAccounts) this.queue.add(keyOf(namespace, rc.metadata.name as string));
+        const secretName = rc.spec.secret?.name ?? (rc.metadata.name as string);
+        if (selectsServiceAccount(rc.spec.serviceAccounts, account) || addedByOperator(account, secretName))
+          this.queue.touch(keyOf(namespace, rc.metadata.name as string));
       }
     };
     informers.serviceAccounts.on("add", onAccount);

@@ -10,6 +10,7 @@ export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
+  private readonly touchedWhileProcessing = new Set<string>();
   private readonly timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   private readonly failures = new Map<string, number>();
   private active = 0;
@@ -45,6 +46,27 @@ export class WorkQueue {
     this.ready.push(key);
     this.onDepthChange(this.depth);
     this.pump();
+  }
+
+  /**
+   * Queues key now, unless the key is backing off: while its last run failed, the retry that run
+   * scheduled stands. For events about other objects (a ServiceAccount, a namespace) that make a
+   * sync worth running but must not run a failing one, and its cloud calls, early.
+   */
+  touch(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.touchedWhileProcessing.add(key);
+      return;
+    }
+    if (this.failureCount(key) > 0) return;
+    this.add(key);
+  }
+
+  /** addAfter, unless the key is backing off (see touch). */
+  touchAfter(key: string, delayMs: number): void {
+    if (this.failureCount(key) > 0) return;
+    this.addAfter(key, delayMs);
   }
 
   /** Queues key after delayMs; an earlier pending due time for the key wins. */
@@ -99,6 +121,7 @@ export class WorkQueue {
     this.timers.clear();
     this.ready.length = 0;
     this.queued.clear();
+    this.touchedWhileProcessing.clear();
     await this.idle();
   }
 
@@ -129,6 +152,8 @@ export class WorkQueue {
       this.processing.delete(key);
       this.active--;
       if (this.dirtyWhileProcessing.delete(key)) this.add(key);
+      else if (this.touchedWhileProcessing.delete(key)) this.touch(key);
+      this.touchedWhileProcessing.delete(key);
       this.pump();
       if (this.active === 0 && this.ready.length === 0) {
         for (const resolve of this.idleWaiters.splice(0)) resolve();

@@ -1,7 +1,7 @@
 import { ApiException, type CoreV1Api, type V1OwnerReference, type V1Secret } from "@kubernetes/client-node";
 import type { OperatorKey } from "../security/operator-key.js";
-import { annotations, isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
 import { errorText } from "../util/error-text.js";
+import { annotations, isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
 import { isSignedFor } from "./signature.js";
 
 export type WriteOutcome =
@@ -86,7 +86,10 @@ export async function writeManagedSecret(
   } catch (error) {
     if (statusCode(error) !== 422) throw error;
     const where = `${desired.metadata?.namespace}/${desired.metadata?.name}`;
-    return { kind: "rejected", message: `the apiserver refused Secret ${where} as invalid: ${errorText(error)}` };
+    return {
+      kind: "rejected",
+      message: `the apiserver refused Secret ${where} as invalid: ${errorText(error)}`,
+    };
   }
 }
 

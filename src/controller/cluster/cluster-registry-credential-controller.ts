@@ -6,14 +6,17 @@ import type { KubeClients } from "../../kube/clients.js";
 import type { Informer } from "../../kube/informer.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { Providers } from "../../providers/registry.js";
-import { annotations } from "../../secrets/ownership.js";
+import { annotations, ownerKey, type SecretOwner } from "../../secrets/ownership.js";
 import type { OperatorKey } from "../../security/operator-key.js";
+import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
+import { selectsServiceAccount } from "../../serviceaccounts/selection.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { EventRecorder } from "../events.js";
 import type { Informers } from "../informers.js";
 import { runSync } from "../run-sync.js";
 import { WorkQueue } from "../work-queue.js";
 import type { FanOutPlan, NamespaceResult } from "./fan-out.js";
+import { isTargeted } from "./namespace-selection.js";
 import {
   type ClusterSyncDependencies,
   syncClusterNamespace,
@@ -34,6 +37,10 @@ export interface ClusterControllerOptions {
   concurrency: number;
 }
 
+/** "ClusterRegistryCredential/<name>", as ServiceAccount patch annotations name their owner. */
+const ownerKeyOf = (crc: ClusterRegistryCredential) =>
+  ownerKey({ kind: clusterRegistryCredentialNames.kind, name: crc.metadata.name } as SecretOwner);
+
 /** How long namespace-level changes wait before the resource's status is recounted. */
 const statusDebounceMs = 1000;
 const fullKey = (name: string) => `full/${name}`;
@@ -43,7 +50,9 @@ const namespaceKey = (name: string, namespace: string) => `ns/${name}/${namespac
  * Wiring for ClusterRegistryCredentials. Two kinds of work share one queue: a full sync per resource
  * (mint, fan out to every namespace, clean up, status) and a namespace-level sync per (resource,
  * namespace), so a new namespace or ServiceAccount is handled at once, even while a full rotation
- * across thousands of namespaces is under way.
+ * across thousands of namespaces is under way. Only namespaces, ServiceAccounts and Secrets the
+ * resource selects or wrote queue work for it, and none of them runs a failing full sync (and its
+ * cloud calls) before its backoff ends.
  */
 export class ClusterRegistryCredentialController {
   readonly queue: WorkQueue;
@@ -103,30 +112,49 @@ export class ClusterRegistryCredentialController {
       this.queue.add(fullKey(crc.metadata.name as string));
     });
 
+    // A namespace matters to a resource when the resource selects it, or it holds what the resource
+    // wrote there (it may just have left the selection).
     const onNamespace = (ns: V1Namespace) => {
-      for (const crc of this.credentials.list())
-        this.touchNamespace(crc.metadata.name as string, ns.metadata?.name as string);
+      const namespace = ns.metadata?.name as string;
+      for (const crc of this.credentials.list()) {
+        if (isTargeted(crc.spec.namespaces, ns) || this.holdsWork(crc, namespace))
+          this.touchNamespace(crc.metadata.name as string, namespace);
+      }
     };
     informers.namespaces.on("add", onNamespace);
     informers.namespaces.on("update", onNamespace);
     informers.namespaces.on("delete", (ns) => {
+      const namespace = ns.metadata?.name as string;
       for (const crc of this.credentials.list()) {
-        this.deps.results.get(crc.metadata.name as string)?.delete(ns.metadata?.name as string);
-        this.queue.addAfter(fullKey(crc.metadata.name as string), statusDebounceMs);
+        const name = crc.metadata.name as string;
+        if (this.deps.results.get(name)?.delete(namespace))
+          this.queue.touchAfter(fullKey(name), statusDebounceMs);
       }
     });
+    // A ServiceAccount matters when its namespace is selected and the resource selects the account,
+    // or patched it before (the account may just have left the selection).
     const onAccount = (account: V1ServiceAccount) => {
+      const namespace = account.metadata?.namespace as string;
+      const ns = informers.namespaces.get(namespace);
       for (const crc of this.credentials.list()) {
-        if (crc.spec.serviceAccounts)
-          this.touchNamespace(crc.metadata.name as string, account.metadata?.namespace as string);
+        const secretName = crc.spec.secret?.name ?? (crc.metadata.name as string);
+        const selected =
+          !!ns &&
+          isTargeted(crc.spec.namespaces, ns) &&
+          selectsServiceAccount(crc.spec.serviceAccounts, account);
+        const patched = account.metadata?.annotations?.[pullSecretAnnotation(secretName)] === ownerKeyOf(crc);
+        if (selected || patched) this.touchNamespace(crc.metadata.name as string, namespace);
       }
     };
     informers.serviceAccounts.on("add", onAccount);
     informers.serviceAccounts.on("update", onAccount);
+    // One of its Secrets changed or went away: only when the annotations name this resource and its uid.
     const onSecret = (secret: V1Secret) => {
       const owner = secret.metadata?.annotations?.[annotations.owner];
-      const match = owner && /^ClusterRegistryCredential\/([^/]+)$/.exec(owner);
-      if (match) this.touchNamespace(match[1] as string, secret.metadata?.namespace as string);
+      const [, name] = (owner && /^ClusterRegistryCredential\/([^/]+)$/.exec(owner)) || [];
+      const crc = name ? this.credentials.get(name) : undefined;
+      if (name && crc && crc.metadata.uid === secret.metadata?.annotations?.[annotations.ownerUid])
+        this.touchNamespace(name, secret.metadata?.namespace as string);
     };
     informers.secrets.on("update", onSecret);
     informers.secrets.on("delete", onSecret);
@@ -150,6 +178,16 @@ export class ClusterRegistryCredentialController {
     this.queue.add(namespaceKey(name, namespace));
   }
 
+  /** Whether the resource has a result for the namespace, or its Secret is cached there. */
+  private holdsWork(crc: ClusterRegistryCredential, namespace: string): boolean {
+    const name = crc.metadata.name as string;
+    const secret = this.options.informers.secrets.get(crc.spec.secret?.name ?? name, namespace);
+    return (
+      !!this.deps.results.get(name)?.has(namespace) ||
+      secret?.metadata?.annotations?.[annotations.ownerUid] === crc.metadata.uid
+    );
+  }
+
   private async process(key: string): Promise<void> {
     const [type, name, namespace] = key.split("/") as [string, string, string | undefined];
     const timer = this.options.metrics.reconcileDuration.startTimer({
@@ -162,10 +200,11 @@ export class ClusterRegistryCredentialController {
       (result) => timer({ result }),
       async (failures) => {
         if (type === "ns" && namespace) {
-          // A namespace-level sync needs the resource's plan; without one, run the full sync first.
+          // A namespace-level sync needs the resource's plan; without one, run the full sync first
+          // (unless the full sync is backing off: its retry stands).
           if (await syncClusterNamespace(this.deps, name, namespace))
-            this.queue.addAfter(fullKey(name), statusDebounceMs);
-          else this.queue.add(fullKey(name));
+            this.queue.touchAfter(fullKey(name), statusDebounceMs);
+          else this.queue.touch(fullKey(name));
           return {};
         }
         return syncClusterRegistryCredential(this.deps, name, failures);

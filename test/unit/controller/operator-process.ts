@@ -3,12 +3,14 @@
 import { pino } from "pino";
 import { PodAdmissionSync } from "../../../src/admission/pod-admission.js";
 import type { ClusterRegistryCredential, RegistryCredential } from "../../../src/api/v1alpha1.js";
+import { ClusterRegistryCredentialController } from "../../../src/controller/cluster/cluster-registry-credential-controller.js";
 import {
   type ClusterSyncDependencies,
   syncClusterRegistryCredential,
 } from "../../../src/controller/cluster/sync-cluster-registry-credential.js";
 import { EventRecorder } from "../../../src/controller/events.js";
 import { WebhookTargets } from "../../../src/controller/pod-admission-targets.js";
+import { RegistryCredentialController } from "../../../src/controller/registry-credential-controller.js";
 import {
   type SyncDependencies,
   syncRegistryCredential,
@@ -111,7 +113,41 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     now,
     random: () => 0.5,
   });
+  const shared = {
+    clients: { core, objects, admission } as never,
+    providers,
+    cache,
+    events,
+    metrics,
+    logger: silent,
+    podAdmission,
+    key,
+    concurrency: 4,
+  };
   return {
+    /** The RegistryCredential controller over the cluster's informers, as the operator wires it. */
+    registryCredentialController: () =>
+      new RegistryCredentialController({
+        ...shared,
+        informers: {
+          credentials: cluster.rcInformer,
+          secrets: cluster.secretInformer,
+          serviceAccounts: cluster.accountInformer,
+        },
+        ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
+      }),
+    clusterCredentialController: () =>
+      new ClusterRegistryCredentialController({
+        ...shared,
+        informers: {
+          credentials: cluster.rcInformer,
+          clusterCredentials: cluster.crcInformer,
+          namespaces: cluster.namespaceInformer,
+          secrets: cluster.secretInformer,
+          serviceAccounts: cluster.accountInformer,
+        },
+        operatorNamespace,
+      }),
     aws,
     cache,
     metrics,

@@ -276,3 +276,47 @@ describe("WorkQueue failure counters", () => {
     expect(queue.recordFailure("a")).toBe(1);
   });
 });
+
+describe("WorkQueue.touch", () => {
+  it("queues a key that is not backing off, like add", async () => {
+    const { processed, process } = recordingProcess();
+    const queue = new WorkQueue(process, 2);
+    queue.touch("a");
+    await queue.idle();
+    expect(processed).toEqual(["a"]);
+  });
+
+  it("leaves the retry of a key that failed in place, and add still runs it at once", async () => {
+    jest.useFakeTimers();
+    const { processed, process } = recordingProcess();
+    const queue = new WorkQueue(process, 2);
+    queue.recordFailure("a");
+    queue.addAfter("a", 10_000);
+    queue.touch("a");
+    queue.touchAfter("a", 100);
+    jest.advanceTimersByTime(5_000);
+    await queue.idle();
+    expect(processed).toEqual([]);
+    jest.advanceTimersByTime(5_000);
+    await queue.idle();
+    expect(processed).toEqual(["a"]);
+    queue.add("a");
+    await queue.idle();
+    expect(processed).toEqual(["a", "a"]);
+  });
+
+  it("runs a key touched while in flight again afterwards only if that run succeeded", async () => {
+    const gated = gatedProcess();
+    const queue = new WorkQueue(gated.process, 2);
+    queue.add("ok");
+    queue.add("failing");
+    await flush();
+    queue.touch("ok");
+    queue.touch("failing");
+    queue.recordFailure("failing");
+    await gated.finish("ok");
+    await gated.finish("failing");
+    expect(gated.started).toEqual(["ok", "failing", "ok"]);
+    await gated.finish("ok");
+  });
+});
