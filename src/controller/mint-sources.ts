@@ -5,6 +5,7 @@ import type { RegistryToken, SourceAccess } from "../providers/provider.js";
 import { bindSource, type ProviderName, type Providers } from "../providers/registry.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../tokens/refresh-schedule.js";
 import type { MintedTokens, TokenCache } from "../tokens/token-cache.js";
+import { abortable } from "../util/abortable.js";
 
 export interface SourceResult {
   index: number;
@@ -48,13 +49,55 @@ export interface MintContext {
   now: () => Date;
   /** Tokens this source wrote before (e.g. before a restart) for the identity, to seed the cache with. */
   recover?: (index: number, identity: string) => MintedTokens | undefined;
+  /** The longest a source's resolve, and then its mint, may take; default 60 s. */
+  deadlineMs?: number;
+  /** Aborted when the operator stops: every resolve and mint in flight gives up at once. */
+  stopping?: AbortSignal;
+}
+
+/** How long one resolve, or one mint, may take before the source fails with "timed out". */
+export const defaultDeadlineMs = 60_000;
+
+/** Thrown out of mintSources (never reported in status) when the operator stops during a mint. */
+export class StoppedError extends Error {
+  override name = "StoppedError";
+}
+
+/**
+ * Runs `work` under a deadline and the stop signal: the signal it gets aborts at either, and the
+ * returned promise settles then even if `work` ignores the signal. A timeout becomes a ProviderError
+ * "<label>: <what> timed out after N s"; a stop becomes StoppedError.
+ */
+async function bounded<T>(
+  ctx: MintContext,
+  label: string,
+  what: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ms = ctx.deadlineMs ?? defaultDeadlineMs;
+  const timeout = AbortSignal.timeout(ms);
+  const signal = ctx.stopping ? AbortSignal.any([timeout, ctx.stopping]) : timeout;
+  try {
+    return await abortable(work(signal), signal);
+  } catch (error) {
+    if (ctx.stopping?.aborted) throw new StoppedError(`the operator stopped during ${what} of ${label}`);
+    if (timeout.aborted)
+      throw new CredentialError(
+        "ProviderError",
+        `${label}: ${what} timed out after ${ms / 1000} s without an answer`,
+      );
+    throw error;
+  }
 }
 
 /**
  * Resolves every source and gets its tokens from the shared cache, minting only when the cached
- * tokens for that identity are due for refresh under this resource's policy. A source's failure is
- * reported in its result as a CredentialError, never thrown; it throws only for a source without
- * exactly one provider block, which validateSources reports first.
+ * tokens for that identity are due for refresh under this resource's policy. Each resolve and each
+ * mint has a deadline (ctx.deadlineMs): a provider that does not answer fails its source with
+ * "timed out" and frees the caller, and the identity's single flight with it. A source's failure is
+ * reported in its result as a CredentialError, never thrown; it throws StoppedError when
+ * ctx.stopping aborts, and an Error for a source without exactly one provider block, which
+ * validateSources reports first.
  */
 export async function mintSources(
   sources: readonly CredentialSource[],
@@ -68,7 +111,9 @@ export async function mintSources(
       const provider = bound.name;
       const result: SourceResult = { index, provider, label: describeSource(source) };
       try {
-        const resolved = await bound.resolve(ctx.accessFor(source));
+        const resolved = await bounded(ctx, result.label, "resolving its references", () =>
+          bound.resolve(ctx.accessFor(source)),
+        );
         result.identity = resolved.identity;
         const recovered = ctx.recover?.(index, resolved.identity);
         if (recovered) ctx.cache.seed(resolved.identity, recovered);
@@ -79,7 +124,7 @@ export async function mintSources(
           async () => {
             const timer = ctx.metrics.providerCallDuration.startTimer({ provider });
             try {
-              const tokens = await resolved.mint();
+              const tokens = await bounded(ctx, result.label, "the mint", (signal) => resolved.mint(signal));
               if (tokens.length === 0)
                 throw new CredentialError("ProviderError", `${provider} returned no registry logins`);
               ctx.metrics.providerCalls.inc({ provider, outcome: "success" });
@@ -93,6 +138,7 @@ export async function mintSources(
           },
         );
       } catch (error) {
+        if (error instanceof StoppedError) throw error;
         result.error = asCredentialError(error, `${result.label}`);
       }
       return result;

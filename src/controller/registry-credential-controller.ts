@@ -46,6 +46,7 @@ const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
  */
 export class RegistryCredentialController {
   readonly queue: WorkQueue;
+  private readonly stopping = new AbortController();
   private readonly seen = new Map<string, string>();
 
   private readonly deps: SyncDependencies;
@@ -65,6 +66,7 @@ export class RegistryCredentialController {
       logger,
       podAdmission: options.podAdmission,
       key: options.key,
+      stopping: this.stopping.signal,
       ambientIdentityAllowed: options.ambientIdentityAllowed,
       now: () => new Date(),
       random: Math.random,
@@ -119,6 +121,7 @@ export class RegistryCredentialController {
 
   /** Stops taking work and waits for reconciles in flight. */
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.queue.shutdown();
   }
 

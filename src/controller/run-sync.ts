@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { errorText } from "../util/error-text.js";
+import { StoppedError } from "./mint-sources.js";
 import { retryDelayMs } from "./retry-delay.js";
 import type { WorkQueue } from "./work-queue.js";
 
@@ -29,6 +30,11 @@ export async function runSync(
     if (outcome.requeueAfterMs !== undefined) queue.addAfter(key, outcome.requeueAfterMs);
     observe(outcome.failed ? "failed" : "success");
   } catch (error) {
+    if (error instanceof StoppedError) {
+      logger.info({ key }, "reconcile abandoned: the operator is stopping");
+      observe("error");
+      return;
+    }
     const delay = retryDelayMs(queue.recordFailure(key), undefined, Math.random());
     logger.error({ key, err: errorText(error), retryInMs: delay }, "reconcile failed");
     queue.addAfter(key, delay);

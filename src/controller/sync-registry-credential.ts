@@ -48,6 +48,10 @@ export interface SyncDependencies {
   podAdmission: PodAdmissionSync;
   /** Keys login digests and Secret signatures. */
   key: OperatorKey;
+  /** Aborted when the controller stops, so no mint holds a worker or the shutdown. */
+  stopping?: AbortSignal;
+  /** The deadline of each resolve and mint (mintSources' default when undefined). */
+  deadlineMs?: number;
   /** Whether RegistryCredentials in this namespace may use the operator's ambient cloud identity. */
   ambientIdentityAllowed: (namespace: string) => boolean;
   now: () => Date;
@@ -152,6 +156,8 @@ export async function syncRegistryCredential(
       now: deps.now,
       key: deps.key,
       ownerUid: owner.uid,
+      ...(deps.stopping ? { stopping: deps.stopping } : {}),
+      ...(deps.deadlineMs ? { deadlineMs: deps.deadlineMs } : {}),
     },
     previous?.sources,
     cached ? [cached] : [],

@@ -56,6 +56,7 @@ const namespaceKey = (name: string, namespace: string) => `ns/${name}/${namespac
  */
 export class ClusterRegistryCredentialController {
   readonly queue: WorkQueue;
+  private readonly stopping = new AbortController();
   private readonly deps: ClusterSyncDependencies;
   private readonly seen = new Map<string, string>();
   private readonly credentials: Informer<ClusterRegistryCredential>;
@@ -84,6 +85,7 @@ export class ClusterRegistryCredentialController {
       logger: options.logger,
       podAdmission: options.podAdmission,
       key: options.key,
+      stopping: this.stopping.signal,
       operatorNamespace: options.operatorNamespace,
       concurrency: options.concurrency,
       plans: new Map<string, FanOutPlan>(),
@@ -171,6 +173,7 @@ export class ClusterRegistryCredentialController {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.queue.shutdown();
   }
 

@@ -60,6 +60,10 @@ export interface ClusterSyncDependencies {
   podAdmission: PodAdmissionSync;
   /** Keys login digests and Secret signatures. */
   key: OperatorKey;
+  /** Aborted when the controller stops, so no mint holds a worker or the shutdown. */
+  stopping?: AbortSignal;
+  /** The deadline of each resolve and mint (mintSources' default when undefined). */
+  deadlineMs?: number;
   /** Where auth references without a namespace resolve. */
   operatorNamespace: string;
   /** Namespaces written in parallel. */
@@ -204,6 +208,8 @@ export async function syncClusterRegistryCredential(
       now: deps.now,
       key: deps.key,
       ownerUid: owner.uid,
+      ...(deps.stopping ? { stopping: deps.stopping } : {}),
+      ...(deps.deadlineMs ? { deadlineMs: deps.deadlineMs } : {}),
     },
     previous?.sources,
     references,

@@ -31,14 +31,22 @@ export interface GoogleClientFactories {
   externalAccountClient(options: ExternalAccountClientOptions): GoogleTokenClient;
 }
 
-/** Makes every getAccessToken() refresh: a cached token would shrink each later refresh interval. */
-const alwaysRefresh = { eagerRefreshThresholdMillis: Number.MAX_SAFE_INTEGER };
+/**
+ * Makes every getAccessToken() refresh (a cached token would shrink each later refresh interval),
+ * and bounds each HTTP request gaxios sends (STS exchanges, impersonation). The GKE metadata
+ * server ignores this timeout; the provider's callers race every call against a deadline instead.
+ */
+const clientOptions = {
+  eagerRefreshThresholdMillis: Number.MAX_SAFE_INTEGER,
+  transporterOptions: { timeout: 30_000 },
+};
 
 /**
  * The client google-auth-library's ExternalAccountClient.fromJSON would build, without its warning
  * about unchecked configurations (the provider checks them first).
  */
-function externalAccountClient(options: ExternalAccountClientOptions): GoogleTokenClient {
+function externalAccountClient(given: ExternalAccountClientOptions): GoogleTokenClient {
+  const options = { ...clientOptions, ...given };
   const source = (options as { credential_source?: Record<string, unknown> }).credential_source;
   if (source?.environment_id !== undefined) return new AwsClient(options as AwsClientOptions);
   if (source?.executable !== undefined) return new PluggableAuthClient(options as PluggableAuthClientOptions);
@@ -62,7 +70,7 @@ export function defaultGoogleClientFactories(
     endpoints: { ...defaultGoogleEndpoints, ...definedOnly(endpoints) },
     fetch: (url, init) => globalThis.fetch(url, init),
     async ambientClient() {
-      auth ??= new GoogleAuth({ scopes: [cloudPlatformScope], clientOptions: alwaysRefresh });
+      auth ??= new GoogleAuth({ scopes: [cloudPlatformScope], clientOptions });
       return auth.getClient();
     },
     externalAccountClient,

@@ -1,4 +1,6 @@
 // The slice of a google-auth-library AuthClient the provider relies on.
+
+import { abortable } from "../../util/abortable.js";
 import { type AccessToken, usableAccessToken } from "./access-token.js";
 import { googleFailure } from "./google-errors.js";
 
@@ -14,8 +16,9 @@ export interface GoogleTokenClient {
 }
 
 /**
- * Asks the client for a token. Throws ProviderError naming `what` when the client fails (with
- * Google's status and error text when it got an answer) or yields no token or no future expiry.
+ * Asks the client for a token, giving up when `signal` aborts (rejecting with its reason). Throws
+ * ProviderError naming `what` when the client fails (with Google's status and error text when it
+ * got an answer) or yields no token or no future expiry.
  */
 export async function accessTokenFromClient(
   what: string,
@@ -25,7 +28,8 @@ export async function accessTokenFromClient(
   signal?.throwIfAborted();
   let token: string | null | undefined;
   try {
-    ({ token } = await client.getAccessToken());
+    // google-auth-library takes no AbortSignal, and on GKE the metadata server has no timeout.
+    ({ token } = await abortable(client.getAccessToken(), signal));
   } catch (error) {
     throw googleFailure(what, error);
   }
