@@ -2,16 +2,18 @@ import type { Server } from "node:http";
 import { hostname } from "node:os";
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { discoverAdmissionPolicies } from "./admission/admission-policy-api.js";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
 import { ClusterRegistryCredentialController } from "./controller/cluster/cluster-registry-credential-controller.js";
 import { EventRecorder } from "./controller/events.js";
 import { createInformers, startInformers, stopInformers } from "./controller/informers.js";
+import { liveOwnerLookup } from "./controller/live-owners.js";
 import { WebhookTargets } from "./controller/pod-admission-targets.js";
 import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
 import { createKubeClients, type KubeClients } from "./kube/clients.js";
 import { LeaseElector } from "./leader/lease-elector.js";
-import { guardWrites } from "./leader/write-guard.js";
+import { guardAllWrites } from "./leader/write-guard.js";
 import { OperatorMetrics } from "./metrics/metrics.js";
 import { defaultAwsClientFactories } from "./providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
@@ -19,6 +21,7 @@ import { createProviders, type ProviderDependencies } from "./providers/registry
 import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
+import { errorText } from "./util/error-text.js";
 import { type RunningWebhook, startWebhook } from "./webhook/start-webhook.js";
 
 export interface RunningOperator {
@@ -102,20 +105,31 @@ export async function startOperator(
   const address =
     bound && typeof bound === "object" ? { host: bound.address, port: bound.port } : config.metricsAddress;
 
-  const informers = createInformers(kc, clients, logger, config.watchNamespace);
+  // MutatingAdmissionPolicies are cluster-scoped: a single-namespace install has no rights to them.
+  const policySupport = config.watchNamespace
+    ? {
+        available: false as const,
+        reason: `the operator watches only namespace ${config.watchNamespace}, and MutatingAdmissionPolicies are cluster-scoped`,
+      }
+    : await discoverAdmissionPolicies(clients.admission);
+  const informers = createInformers(kc, clients, logger, config.watchNamespace, policySupport.available);
   // Admission lookups must answer within the webhook timeout: they get a client of their own, not
   // queued behind reconcile traffic in the shared rate limiter.
   const admissionLookups = kc.makeApiClient(CoreV1Api);
-  const admission = new WebhookTargets(async (name) => {
-    const cached = informers.namespaces?.get(name);
-    if (cached) return cached;
-    // A namespace created a moment ago may not be cached yet; its pods must still be covered.
-    return admissionLookups.readNamespace({ name }).catch((error: unknown) => {
-      if (error instanceof ApiException && error.code === 404) return undefined;
-      throw error;
-    });
+  const admission = new WebhookTargets({
+    credentials: informers.credentials,
+    ...(informers.clusterCredentials ? { clusterCredentials: informers.clusterCredentials } : {}),
+    secrets: informers.secrets,
+    lookupNamespace: async (name) => {
+      const cached = informers.namespaces?.get(name);
+      if (cached) return cached;
+      // A namespace created a moment ago may not be cached yet; its pods must still be covered.
+      return admissionLookups.readNamespace({ name }).catch((error: unknown) => {
+        if (error instanceof ApiException && error.code === 404) return undefined;
+        throw error;
+      });
+    },
   });
-  const podAdmission = new PodAdmissionSync(clients.admission, admission, logger);
   const election = config.leaderElection;
   const elector = election
     ? new LeaseElector({
@@ -131,12 +145,28 @@ export async function startOperator(
   // Under leader election, the controllers' writes go through clients that refuse to write the
   // moment this replica's lease is no longer fresh (see guardWrites), whatever the elector loop knows.
   const controllerClients: KubeClients = elector
-    ? {
-        ...clients,
-        core: guardWrites(clients.core, () => elector.isLeader()),
-        objects: guardWrites(clients.objects, () => elector.isLeader()),
-      }
+    ? guardAllWrites(clients, () => elector.isLeader())
     : clients;
+  const podAdmission = new PodAdmissionSync(
+    controllerClients.admission,
+    policySupport.available
+      ? {
+          available: true,
+          policies: informers.admissionPolicies as NonNullable<typeof informers.admissionPolicies>,
+        }
+      : policySupport,
+  );
+  // Resources deleted while no controller ran leave policies nobody owns.
+  const removeOrphanedPolicies = () =>
+    podAdmission
+      .removeOrphans(liveOwnerLookup(informers))
+      .then((removed) => {
+        if (removed.length > 0)
+          logger.info({ policies: removed }, "removed MutatingAdmissionPolicies no resource owns");
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: errorText(error) }, "removing orphaned MutatingAdmissionPolicies failed"),
+      );
   const eventSource = elector ? elector.identity : `${hostname()}-${process.pid}`;
   const events = new EventRecorder(controllerClients.core, logger, eventSource);
   const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [];
@@ -185,14 +215,13 @@ export async function startOperator(
     [key] = await Promise.all([
       loadOperatorKey(clients.core, config.operatorNamespace, config.operatorKeySecret, logger),
       startInformers(informers),
-      podAdmission.init(),
     ]);
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
-    if (config.webhook)
-      webhook = await startWebhook(config.webhook, config.operatorNamespace, clients, admission, logger);
+    if (config.webhook) webhook = await startWebhook(config.webhook, config, clients, admission, logger);
     if (!elector) {
       createControllers();
       for (const controller of controllers) controller.start();
+      void removeOrphanedPolicies();
     }
   } catch (error) {
     server.close();
@@ -224,6 +253,7 @@ export async function startOperator(
           led = true;
           createControllers();
           for (const controller of controllers) controller.start();
+          void removeOrphanedPolicies();
         },
         onNewLeader: (holder) => logger.info({ holder: holder || "(none)" }, "observed a new leader"),
       })

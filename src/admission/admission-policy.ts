@@ -10,6 +10,8 @@ import type { NamespaceSelection } from "../api/v1alpha1.js";
 import { managedByLabel, managedByValue, ownerKey, type SecretOwner } from "../secrets/ownership.js";
 
 const nameLabel = "kubernetes.io/metadata.name";
+/** Names the credential resource ("Kind/namespace/name" or "Kind/name") a policy belongs to. */
+export const policyOwnerAnnotation = "regcred.dev/owner";
 export const injectOptOutLabel = "regcred.dev/inject";
 
 /** The name of the MutatingAdmissionPolicy (and prefix of its bindings) for one credential resource. */
@@ -67,7 +69,7 @@ function policy(owner: SecretOwner, secretName: string): V1MutatingAdmissionPoli
     metadata: {
       name: admissionPolicyName(owner),
       labels: { [managedByLabel]: managedByValue },
-      annotations: { "regcred.dev/owner": ownerKey(owner) },
+      annotations: { [policyOwnerAnnotation]: ownerKey(owner) },
     },
     spec: {
       matchConstraints: {
@@ -167,12 +169,8 @@ export async function ensureAdmissionPolicy(
   }
 }
 
-/** Removes the resource's policy and bindings; absent ones are fine. Throws other ApiExceptions. */
-export async function deleteAdmissionPolicy(
-  api: AdmissionregistrationV1Api,
-  owner: SecretOwner,
-): Promise<void> {
-  const name = admissionPolicyName(owner);
+/** Removes the policy `name` and its bindings; absent ones are fine. Throws other ApiExceptions. */
+export async function deleteAdmissionPolicy(api: AdmissionregistrationV1Api, name: string): Promise<void> {
   const bindings = await readOrUndefined(() =>
     api.listMutatingAdmissionPolicyBinding({ labelSelector: `regcred.dev/policy=${name}` }),
   );

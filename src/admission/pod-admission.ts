@@ -1,79 +1,95 @@
-import type { AdmissionregistrationV1Api, V1LabelSelector, V1Namespace } from "@kubernetes/client-node";
-import type { Logger } from "pino";
+import type {
+  AdmissionregistrationV1Api,
+  V1LabelSelector,
+  V1MutatingAdmissionPolicy,
+} from "@kubernetes/client-node";
 import type { PodAdmission } from "../api/v1alpha1.js";
-import type { PodAdmissionTargets } from "../controller/pod-admission-targets.js";
-import { managedByLabel, managedByValue, ownerKey, type SecretOwner } from "../secrets/ownership.js";
+import type { Informer } from "../kube/informer.js";
+import { ownerKey, type SecretOwner } from "../secrets/ownership.js";
 import { errorText } from "../util/error-text.js";
-import { admissionPolicyName, deleteAdmissionPolicy, ensureAdmissionPolicy } from "./admission-policy.js";
+import {
+  admissionPolicyName,
+  deleteAdmissionPolicy,
+  ensureAdmissionPolicy,
+  policyOwnerAnnotation,
+} from "./admission-policy.js";
+
+/** Where MutatingAdmissionPolicies can be used, and if not, why not (for the user's message). */
+export type AdmissionPolicySupport =
+  | { available: true; policies: Informer<V1MutatingAdmissionPolicy> }
+  | { available: false; reason: string };
 
 /**
- * Keeps each credential resource's pod admission in line with its spec: a MutatingAdmissionPolicy
- * (mechanism AdmissionPolicy), the webhook's targets (mechanism Webhook), or neither. Knows which
- * policies exist, so resources that never opted in cost no API calls.
+ * Keeps each credential resource's MutatingAdmissionPolicy (podAdmission mechanism
+ * AdmissionPolicy) in line with its spec. Which policies exist, and whose they are, it reads from
+ * a cache of the policies carrying the operator's label (their owner annotation names the
+ * resource), never from what this process happens to remember: a replica that became leader, or
+ * started while the apiserver was unreachable, cleans up alike. The webhook's targets are not
+ * kept here: every replica derives them from its caches (WebhookTargets).
  */
 export class PodAdmissionSync {
-  private readonly policies = new Set<string>();
-
   constructor(
+    /** Write-guarded under leader election, like every client the controllers write through. */
     private readonly api: AdmissionregistrationV1Api,
-    private readonly webhookTargets: PodAdmissionTargets,
-    private readonly logger: Logger,
+    private readonly support: AdmissionPolicySupport,
   ) {}
 
-  /** Learns which policies this operator created earlier. A cluster without the API has none. */
-  async init(): Promise<void> {
-    try {
-      const list = await this.api.listMutatingAdmissionPolicy({
-        labelSelector: `${managedByLabel}=${managedByValue}`,
-      });
-      for (const policy of list.items) this.policies.add(policy.metadata?.name as string);
-    } catch (error) {
-      this.logger.info(
-        { err: errorText(error) },
-        "MutatingAdmissionPolicy API unavailable; only the webhook can inject",
-      );
-    }
-  }
-
   /**
-   * Applies the resource's podAdmission. `selects` decides the webhook's namespaces; `selectors` are
-   * the equivalent namespace selectors for the policy. Returns a problem description when the policy
-   * could not be written (the caller reports it), undefined otherwise.
+   * Applies the resource's podAdmission: ensures its policy when it asks for mechanism
+   * AdmissionPolicy, else removes any policy it has. `selectors` are the namespace selectors of
+   * its targets. Returns a problem description when the policy could not be written (the caller
+   * reports it), undefined otherwise. Throws ApiException when a removal fails.
    */
   async apply(
     owner: SecretOwner,
     spec: PodAdmission | undefined,
     secretName: string,
-    selects: (namespace: V1Namespace) => boolean,
     selectors: V1LabelSelector[],
   ): Promise<string | undefined> {
-    const key = ownerKey(owner);
-    const mechanism = spec?.enabled ? (spec.mechanism ?? "AdmissionPolicy") : undefined;
-    if (mechanism === "Webhook") this.webhookTargets.set(key, selects, secretName);
-    else this.webhookTargets.removeOwner(key);
-    if (mechanism === "AdmissionPolicy") {
-      try {
-        await ensureAdmissionPolicy(this.api, owner, secretName, selectors);
-        this.policies.add(admissionPolicyName(owner));
-      } catch (error) {
-        return `pod admission through a MutatingAdmissionPolicy failed (it needs Kubernetes 1.36 or later; use mechanism: Webhook otherwise): ${errorText(error)}`;
-      }
+    const wanted = spec?.enabled && (spec.mechanism ?? "AdmissionPolicy") === "AdmissionPolicy";
+    if (!wanted) {
+      await this.remove(ownerKey(owner));
       return undefined;
     }
-    await this.removePolicy(owner);
+    if (!this.support.available)
+      return `pod admission through a MutatingAdmissionPolicy is not available: ${this.support.reason}; use mechanism: Webhook`;
+    try {
+      await ensureAdmissionPolicy(this.api, owner, secretName, selectors);
+    } catch (error) {
+      return `pod admission through a MutatingAdmissionPolicy failed: ${errorText(error)}`;
+    }
     return undefined;
   }
 
-  /** Removes the resource's policy (if any) and webhook targets. */
-  async remove(owner: SecretOwner): Promise<void> {
-    this.webhookTargets.removeOwner(ownerKey(owner));
-    await this.removePolicy(owner);
+  /**
+   * Removes every policy (and its bindings) whose owner annotation names `key` ("Kind/namespace/name"),
+   * whatever uid it was made for: also after the resource is gone. Throws ApiException.
+   */
+  async remove(key: string): Promise<void> {
+    for (const policy of this.policies().filter(
+      (p) => p.metadata?.annotations?.[policyOwnerAnnotation] === key,
+    ))
+      await deleteAdmissionPolicy(this.api, policy.metadata?.name as string);
   }
 
-  private async removePolicy(owner: SecretOwner): Promise<void> {
-    const name = admissionPolicyName(owner);
-    if (!this.policies.has(name)) return;
-    await deleteAdmissionPolicy(this.api, owner);
-    this.policies.delete(name);
+  /**
+   * Removes the policies no live resource owns: those whose owner annotation names no resource
+   * `live` knows, or a resource whose policy has another name (an earlier one of the same name).
+   * For the start of leadership, after resources were deleted while no controller ran. Throws ApiException.
+   */
+  async removeOrphans(live: (key: string) => SecretOwner | undefined): Promise<string[]> {
+    const removed: string[] = [];
+    for (const policy of this.policies()) {
+      const name = policy.metadata?.name as string;
+      const owner = live(policy.metadata?.annotations?.[policyOwnerAnnotation] ?? "");
+      if (owner && admissionPolicyName(owner) === name) continue;
+      await deleteAdmissionPolicy(this.api, name);
+      removed.push(name);
+    }
+    return removed;
+  }
+
+  private policies(): readonly V1MutatingAdmissionPolicy[] {
+    return this.support.available ? this.support.policies.list() : [];
   }
 }

@@ -1,4 +1,10 @@
-import type { KubeConfig, V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
+import type {
+  KubeConfig,
+  V1MutatingAdmissionPolicy,
+  V1Namespace,
+  V1Secret,
+  V1ServiceAccount,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import {
   type ClusterRegistryCredential,
@@ -10,7 +16,7 @@ import {
 } from "../api/v1alpha1.js";
 import type { KubeClients } from "../kube/clients.js";
 import { type Informer, startableInformer } from "../kube/informer.js";
-import { managedSecretSelector } from "../secrets/ownership.js";
+import { managedObjectSelector } from "../secrets/ownership.js";
 
 /** The caches every controller reads; one watch per kind, shared. */
 export interface Informers {
@@ -22,20 +28,24 @@ export interface Informers {
   serviceAccounts: Informer<V1ServiceAccount>;
   /** Undefined in single-namespace mode. */
   namespaces?: Informer<V1Namespace>;
+  /** The operator's MutatingAdmissionPolicies; undefined where they are not used. */
+  admissionPolicies?: Informer<V1MutatingAdmissionPolicy>;
 }
 
 /**
  * Creates (without starting) the informers for the watch scope: every namespace when `namespace` is
- * undefined, else that namespace only. Secrets are filtered by label: the operator never caches
- * Secrets it does not manage.
+ * undefined, else that namespace only. Secrets and MutatingAdmissionPolicies are filtered by
+ * label: the operator never caches ones it does not manage. `admissionPolicies` says whether the
+ * cluster serves MutatingAdmissionPolicies and the operator uses them.
  */
 export function createInformers(
   kc: KubeConfig,
   clients: KubeClients,
   logger: Logger,
-  namespace?: string,
+  namespace: string | undefined,
+  admissionPolicies: boolean,
 ): Informers {
-  const { core, objects } = clients;
+  const { core, objects, admission } = clients;
   const base = `/apis/${group}/${version}`;
   const rc = registryCredentialNames.plural;
   const scoped = (path: string) =>
@@ -55,10 +65,10 @@ export function createInformers(
       scoped("secrets"),
       () =>
         namespace
-          ? core.listNamespacedSecret({ namespace, labelSelector: managedSecretSelector })
-          : core.listSecretForAllNamespaces({ labelSelector: managedSecretSelector }),
+          ? core.listNamespacedSecret({ namespace, labelSelector: managedObjectSelector })
+          : core.listSecretForAllNamespaces({ labelSelector: managedObjectSelector }),
       logger,
-      managedSecretSelector,
+      managedObjectSelector,
     ),
     serviceAccounts: startableInformer<V1ServiceAccount>(
       kc,
@@ -83,6 +93,15 @@ export function createInformers(
       "/api/v1/namespaces",
       () => core.listNamespace(),
       logger,
+    );
+  }
+  if (admissionPolicies) {
+    informers.admissionPolicies = startableInformer<V1MutatingAdmissionPolicy>(
+      kc,
+      "/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies",
+      () => admission.listMutatingAdmissionPolicy({ labelSelector: managedObjectSelector }),
+      logger,
+      managedObjectSelector,
     );
   }
   return informers;

@@ -88,6 +88,8 @@ export async function syncRegistryCredential(
 ): Promise<SyncOutcome> {
   const rc = deps.credentials.get(name, namespace);
   if (!rc) {
+    // Gone without our finalizer having run (it was removed by hand): its policy must go too.
+    await deps.podAdmission.remove(`${kind}/${namespace}/${name}`);
     deps.metrics.forgetCredential(kind, namespace, name);
     return {};
   }
@@ -98,7 +100,7 @@ export async function syncRegistryCredential(
 
   if (rc.metadata.deletionTimestamp) {
     if (!hasFinalizer(rc.metadata)) return {};
-    await deps.podAdmission.remove(owner);
+    await deps.podAdmission.remove(ownerKey(owner));
     await reconcileServiceAccounts(deps.core, accounts(), undefined, secretName, ownerKey(owner), false);
     if ((rc.spec.deletionPolicy ?? "Delete") === "Delete") {
       if (await deleteManagedSecret(deps.core, namespace, secretName, owner, deps.key))
@@ -212,13 +214,9 @@ export async function syncRegistryCredential(
       ownerKey(owner),
       true,
     );
-    const problem = await deps.podAdmission.apply(
-      owner,
-      rc.spec.podAdmission,
-      secretName,
-      (ns) => ns.metadata?.name === namespace,
-      [selectorForNamespace(namespace)],
-    );
+    const problem = await deps.podAdmission.apply(owner, rc.spec.podAdmission, secretName, [
+      selectorForNamespace(namespace),
+    ]);
     if (problem) await deps.events.record(rc, "Warning", "PodAdmissionFailed", problem);
   }
 

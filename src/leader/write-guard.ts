@@ -26,3 +26,13 @@ export function guardWrites<T extends object>(api: T, allowed: () => boolean): T
     },
   });
 }
+
+/**
+ * Every client of `clients` write-guarded (see guardWrites): what the controllers write through
+ * under leader election. Every member is wrapped, so a client added later cannot be left out.
+ */
+export function guardAllWrites<T extends object>(clients: T, allowed: () => boolean): T {
+  return Object.fromEntries(
+    Object.entries(clients).map(([name, client]) => [name, guardWrites(client as object, allowed)]),
+  ) as T;
+}

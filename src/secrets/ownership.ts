@@ -2,8 +2,8 @@ import type { V1ObjectMeta, V1OwnerReference, V1Secret } from "@kubernetes/clien
 
 export const managedByLabel = "app.kubernetes.io/managed-by";
 export const managedByValue = "registry-credential-operator";
-/** Label selector matching every Secret this operator writes; the Secret informer watches only these. */
-export const managedSecretSelector = `${managedByLabel}=${managedByValue}`;
+/** Label selector matching every Secret (and admission policy) this operator writes; its informers watch only these. */
+export const managedObjectSelector = `${managedByLabel}=${managedByValue}`;
 
 export const annotations = {
   owner: "regcred.dev/owner",

@@ -9,6 +9,7 @@ import { ServingCertificateManager } from "./serving-certificate.js";
 import { ensureMutatingWebhookConfiguration } from "./webhook-configuration.js";
 
 const certificateCheckMs = 3_600_000;
+const namespaceNameLabel = "kubernetes.io/metadata.name";
 
 export interface RunningWebhook {
   port: number;
@@ -18,16 +19,18 @@ export interface RunningWebhook {
 /**
  * Serves the pod admission webhook: a serving certificate shared by every replica (stored in a
  * Secret in the operator's namespace and rotated), the HTTPS server, and the
- * MutatingWebhookConfiguration with a current caBundle. Rejects when the first certificate or the
- * configuration cannot be written, or the port cannot be bound.
+ * MutatingWebhookConfiguration with a current caBundle, sent pods of the watched namespace only in
+ * single-namespace mode, and of every namespace but kube-system and the operator's otherwise.
+ * Rejects when the first certificate or the configuration cannot be written, or the port cannot be bound.
  */
 export async function startWebhook(
   config: NonNullable<OperatorConfig["webhook"]>,
-  operatorNamespace: string,
+  scope: Pick<OperatorConfig, "operatorNamespace" | "watchNamespace">,
   clients: { core: CoreV1Api; admission: AdmissionregistrationV1Api },
   index: PullSecretIndex,
   logger: Logger,
 ): Promise<RunningWebhook> {
+  const operatorNamespace = scope.operatorNamespace;
   const url = config.url ? new URL(config.url) : undefined;
   const host = url?.hostname.replace(/^\[|\]$/g, "");
   const service = config.service;
@@ -52,6 +55,9 @@ export async function startWebhook(
         clientConfig,
         caBundlePem: certificate.caPem,
         excludedNamespaces: ["kube-system", operatorNamespace],
+        ...(scope.watchNamespace
+          ? { namespaceMatchLabels: { [namespaceNameLabel]: scope.watchNamespace } }
+          : {}),
       });
     },
   });

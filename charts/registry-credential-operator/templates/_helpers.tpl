@@ -48,6 +48,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (include "regcred.fullname" .) .Values.webhook.configurationName -}}
 {{- end -}}
 
+{{- define "regcred.operatorKeySecret" -}}
+{{- printf "%s-key" (include "regcred.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "regcred.leaseName" -}}
 {{- default (include "regcred.fullname" .) .Values.leaderElection.id -}}
 {{- end -}}
@@ -92,7 +96,7 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
 {{- define "regcred.rules.admissionPolicies" -}}
 - apiGroups: [admissionregistration.k8s.io]
   resources: [mutatingadmissionpolicies]
-  verbs: [get, list, create, update, delete]
+  verbs: [get, list, watch, create, update, delete]
 - apiGroups: [admissionregistration.k8s.io]
   resources: [mutatingadmissionpolicybindings]
   verbs: [list, create, update, delete]

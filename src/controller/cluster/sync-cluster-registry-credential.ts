@@ -129,6 +129,8 @@ export async function syncClusterRegistryCredential(
 ): Promise<ClusterSyncOutcome> {
   const crc = deps.clusterCredentials.get(name);
   if (!crc) {
+    // Gone without our finalizer having run (it was removed by hand): its policy must go too.
+    await deps.podAdmission.remove(`${kind}/${name}`);
     deps.plans.delete(name);
     deps.results.delete(name);
     deps.metrics.forgetCredential(kind, "", name);
@@ -142,7 +144,7 @@ export async function syncClusterRegistryCredential(
 
   if (crc.metadata.deletionTimestamp) {
     if (!hasFinalizer(crc.metadata)) return {};
-    await deps.podAdmission.remove(owner);
+    await deps.podAdmission.remove(keyOfOwner(owner));
     deps.plans.delete(name);
     // Only namespaces holding this owner's Secret or a ServiceAccount it patched need cleaning.
     const patchedBy = keyOfOwner(owner);
@@ -249,7 +251,6 @@ export async function syncClusterRegistryCredential(
       owner,
       crc.spec.podAdmission,
       secretName,
-      (ns) => isTargeted(crc.spec.namespaces, ns),
       selectorsForSelection(crc.spec.namespaces),
     );
     if (problem) await deps.events.record(crc, "Warning", "PodAdmissionFailed", problem);

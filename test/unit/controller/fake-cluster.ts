@@ -152,6 +152,7 @@ export interface RecordedEvent {
 }
 
 const isManaged = (secret: SecretObj) => secret.metadata.labels?.[managedByLabel] === managedByValue;
+const isManagedPolicy = (policy: PolicyObj) => policy.metadata.labels?.[managedByLabel] === managedByValue;
 
 function matchesLabels(object: Obj, labelSelector: string | undefined): boolean {
   if (!labelSelector) return true;
@@ -183,6 +184,7 @@ export class FakeCluster {
   namespaceInformer = new FakeInformer<NamespaceObj>();
   rcInformer = new FakeInformer<RcObj>();
   crcInformer = new FakeInformer<CrcObj>();
+  policyInformer = new FakeInformer<PolicyObj>(isManagedPolicy);
 
   /** A restarted operator: every informer is new and relisted from the stores. */
   restart(): void {
@@ -191,6 +193,8 @@ export class FakeCluster {
     this.namespaceInformer = new FakeInformer();
     this.rcInformer = new FakeInformer();
     this.crcInformer = new FakeInformer();
+    this.policyInformer = new FakeInformer(isManagedPolicy);
+    this.policyInformer.relist(this.policies.items.values());
     this.secretInformer.relist(this.secrets.items.values());
     this.accountInformer.relist(this.accounts.items.values());
     this.namespaceInformer.relist(this.namespaces.items.values());
@@ -543,7 +547,9 @@ export class FakeCluster {
         if (cluster.policies.get(undefined, name))
           throw conflict(`mutatingadmissionpolicies "${name}" already exists`);
         cluster.write("create", "MutatingAdmissionPolicy", name);
-        return cluster.policies.put(body as PolicyObj);
+        const stored = cluster.policies.put(body as PolicyObj);
+        cluster.policyInformer.upsert(stored);
+        return stored;
       },
       async replaceMutatingAdmissionPolicy({
         name,
@@ -554,12 +560,15 @@ export class FakeCluster {
       }) {
         if (!cluster.policies.get(undefined, name)) throw notFound(`mutatingadmissionpolicies "${name}"`);
         cluster.write("replace", "MutatingAdmissionPolicy", name);
-        return cluster.policies.put(body as PolicyObj);
+        const stored = cluster.policies.put(body as PolicyObj);
+        cluster.policyInformer.upsert(stored);
+        return stored;
       },
       async deleteMutatingAdmissionPolicy({ name }: { name: string }) {
         if (!cluster.policies.get(undefined, name)) throw notFound(`mutatingadmissionpolicies "${name}"`);
         cluster.write("delete", "MutatingAdmissionPolicy", name);
-        cluster.policies.delete(undefined, name);
+        const removed = cluster.policies.delete(undefined, name);
+        if (removed) cluster.policyInformer.remove(removed);
         return {};
       },
       async listMutatingAdmissionPolicyBinding({ labelSelector }: { labelSelector?: string } = {}) {

@@ -69,8 +69,13 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const objects = cluster.objects();
   const admission = cluster.admission();
   const events = new EventRecorder(core, silent, "test", options.now);
-  const targets = new WebhookTargets(async (name) => cluster.namespaceInformer.get(name));
-  const podAdmission = new PodAdmissionSync(admission, targets, silent);
+  const targets = new WebhookTargets({
+    credentials: cluster.rcInformer,
+    clusterCredentials: cluster.crcInformer,
+    secrets: cluster.secretInformer,
+    lookupNamespace: async (name) => cluster.namespaceInformer.get(name),
+  });
+  const podAdmission = new PodAdmissionSync(admission, { available: true, policies: cluster.policyInformer });
   const key = operatorKeyOf(cluster);
   const now = options.now ?? (() => new Date());
   const plans = new Map();

@@ -6,7 +6,7 @@ import {
   isOwnedBy,
   managedByLabel,
   managedByValue,
-  managedSecretSelector,
+  managedObjectSelector,
   ownerKey,
   type SecretOwner,
   withoutOwnershipMarks,
@@ -85,9 +85,9 @@ describe("controllerReference", () => {
   });
 });
 
-describe("managedSecretSelector", () => {
+describe("managedObjectSelector", () => {
   it("selects the managed-by label", () => {
-    expect(managedSecretSelector).toBe("app.kubernetes.io/managed-by=registry-credential-operator");
+    expect(managedObjectSelector).toBe("app.kubernetes.io/managed-by=registry-credential-operator");
   });
 });
 

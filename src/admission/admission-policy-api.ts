@@ -1,0 +1,24 @@
+import { type AdmissionregistrationV1Api, ApiException } from "@kubernetes/client-node";
+
+export type AdmissionPolicyAvailability = { available: true } | { available: false; reason: string };
+
+/**
+ * Whether the apiserver serves MutatingAdmissionPolicies (admissionregistration.k8s.io/v1, GA in
+ * Kubernetes 1.36), from API discovery. Throws ApiException for failures other than the group
+ * version being absent, so that a transient error fails the start instead of disabling the mechanism.
+ */
+export async function discoverAdmissionPolicies(
+  api: AdmissionregistrationV1Api,
+): Promise<AdmissionPolicyAvailability> {
+  const absent: AdmissionPolicyAvailability = {
+    available: false,
+    reason: "this cluster serves no MutatingAdmissionPolicy API (it needs Kubernetes 1.36 or later)",
+  };
+  try {
+    const list = await api.getAPIResources();
+    return list.resources.some((r) => r.name === "mutatingadmissionpolicies") ? { available: true } : absent;
+  } catch (error) {
+    if (error instanceof ApiException && error.code === 404) return absent;
+    throw error;
+  }
+}
