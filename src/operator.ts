@@ -7,7 +7,12 @@ import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
 import { ClusterRegistryCredentialController } from "./controller/cluster/cluster-registry-credential-controller.js";
 import { EventRecorder } from "./controller/events.js";
-import { createInformers, startInformers, stopInformers } from "./controller/informers.js";
+import {
+  countCachedObjects,
+  createInformers,
+  startInformers,
+  stopInformers,
+} from "./controller/informers.js";
 import { liveOwnerLookup } from "./controller/live-owners.js";
 import { WebhookTargets } from "./controller/pod-admission-targets.js";
 import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
@@ -113,6 +118,7 @@ export async function startOperator(
       }
     : await discoverAdmissionPolicies(clients.admission);
   const informers = createInformers(kc, clients, logger, config.watchNamespace, policySupport.available);
+  countCachedObjects(informers, metrics);
   // Admission lookups must answer within the webhook timeout: they get a client of their own, not
   // queued behind reconcile traffic in the shared rate limiter.
   const admissionLookups = kc.makeApiClient(CoreV1Api);

@@ -1,5 +1,6 @@
 import type {
   KubeConfig,
+  KubernetesObject,
   V1MutatingAdmissionPolicy,
   V1Namespace,
   V1Secret,
@@ -16,7 +17,8 @@ import {
 } from "../api/v1alpha1.js";
 import type { KubeClients } from "../kube/clients.js";
 import { type Informer, startableInformer } from "../kube/informer.js";
-import { managedObjectSelector } from "../secrets/ownership.js";
+import type { OperatorMetrics } from "../metrics/metrics.js";
+import { annotations, managedObjectSelector } from "../secrets/ownership.js";
 
 /** The caches every controller reads; one watch per kind, shared. */
 export interface Informers {
@@ -30,6 +32,44 @@ export interface Informers {
   namespaces?: Informer<V1Namespace>;
   /** The operator's MutatingAdmissionPolicies; undefined where they are not used. */
   admissionPolicies?: Informer<V1MutatingAdmissionPolicy>;
+}
+
+/** The most a managed Secret may weigh (data and annotations) to be cached; a heavier one is read live when needed. */
+export const maxCachedSecretBytes = 512 * 1024;
+
+function weight(secret: V1Secret): number {
+  const sizes = [
+    ...Object.values(secret.data ?? {}),
+    ...Object.entries(secret.metadata?.annotations ?? {}).flat(),
+    ...Object.entries(secret.metadata?.labels ?? {}).flat(),
+  ];
+  return sizes.reduce((sum, text) => sum + text.length, 0);
+}
+
+/**
+ * Whether a Secret carrying the operator's label may be one it wrote, and so is worth caching: its
+ * owner annotations name a credential resource that exists, with that uid, whose Secret has this
+ * name (in its own namespace, for a RegistryCredential), and it is not oversized. Anyone can set
+ * the label and annotations, so without this a tenant could make every replica hold any number of
+ * Secrets of up to 1 MiB each; with it, the cache holds at most one Secret per resource and
+ * namespace. Secrets it leaves out are read live when a sync needs them.
+ */
+export function worthCaching(informers: Pick<Informers, "credentials" | "clusterCredentials">) {
+  return (secret: V1Secret): boolean => {
+    const meta = secret.metadata ?? {};
+    const uid = meta.annotations?.[annotations.ownerUid];
+    const [kind, ...rest] = (meta.annotations?.[annotations.owner] ?? "").split("/");
+    if (!uid || weight(secret) > maxCachedSecretBytes) return false;
+    if (kind === registryCredentialNames.kind && rest.length === 2 && rest[0] === meta.namespace) {
+      const rc = informers.credentials.get(rest[1] as string, rest[0]);
+      return rc?.metadata.uid === uid && (rc.spec.secret?.name ?? rc.metadata.name) === meta.name;
+    }
+    if (kind === clusterRegistryCredentialNames.kind && rest.length === 1) {
+      const crc = informers.clusterCredentials?.get(rest[0] as string);
+      return crc?.metadata.uid === uid && (crc.spec.secret?.name ?? crc.metadata.name) === meta.name;
+    }
+    return false;
+  };
 }
 
 /**
@@ -46,6 +86,8 @@ export function createInformers(
   admissionPolicies: boolean,
 ): Informers {
   const { core, objects, admission } = clients;
+  // Filled in below, once the credential informers it consults exist.
+  let keepSecret: (secret: V1Secret) => boolean = () => false;
   const base = `/apis/${group}/${version}`;
   const rc = registryCredentialNames.plural;
   const scoped = (path: string) =>
@@ -69,6 +111,7 @@ export function createInformers(
           : core.listSecretForAllNamespaces({ labelSelector: managedObjectSelector }),
       logger,
       managedObjectSelector,
+      (secret) => keepSecret(secret),
     ),
     serviceAccounts: startableInformer<V1ServiceAccount>(
       kc,
@@ -95,6 +138,7 @@ export function createInformers(
       logger,
     );
   }
+  keepSecret = worthCaching(informers);
   if (admissionPolicies) {
     informers.admissionPolicies = startableInformer<V1MutatingAdmissionPolicy>(
       kc,
@@ -107,9 +151,27 @@ export function createInformers(
   return informers;
 }
 
-/** Starts every informer and resolves once each has listed. */
+/** Keeps metrics.cachedObjects current for every informer, counting adds and deletes. */
+export function countCachedObjects(informers: Informers, metrics: OperatorMetrics): void {
+  for (const [resource, informer] of Object.entries(informers) as [
+    string,
+    Informer<KubernetesObject> | undefined,
+  ][]) {
+    if (!informer) continue;
+    metrics.cachedObjects.set({ resource }, 0);
+    informer.on("add", () => metrics.cachedObjects.inc({ resource }));
+    informer.on("delete", () => metrics.cachedObjects.dec({ resource }));
+  }
+}
+
+/**
+ * Starts every informer and resolves once each has listed. The credential resources list first:
+ * which Secrets are worth caching depends on them.
+ */
 export async function startInformers(informers: Informers): Promise<void> {
-  await Promise.all(Object.values(informers).map((informer) => informer?.start()));
+  await Promise.all([informers.credentials.start(), informers.clusterCredentials?.start()]);
+  const { credentials: _credentials, clusterCredentials: _clusterCredentials, ...rest } = informers;
+  await Promise.all(Object.values(rest).map((informer) => informer?.start()));
 }
 
 export async function stopInformers(informers: Informers): Promise<void> {

@@ -3,8 +3,8 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
   type ListPromise,
-  type ListWatch,
-  makeInformer,
+  ListWatch,
+  Watch,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { errorText } from "../util/error-text.js";
@@ -25,9 +25,33 @@ const minRestartDelayMs = 500;
 const maxRestartDelayMs = 30_000;
 
 /**
+ * A Watch that hands on only objects `keep` accepts: an object it stops accepting (or never
+ * accepted) arrives as DELETED, so the cache drops it (or never holds it).
+ */
+function filteringWatch<T extends KubernetesObject>(kc: KubeConfig, keep: (object: T) => boolean): Watch {
+  const watch = new Watch(kc);
+  const inner = watch.watch.bind(watch);
+  watch.watch = (path, query, handler, done) =>
+    inner(
+      path,
+      query,
+      (phase: string, object: T, raw: unknown) =>
+        handler(
+          (phase === "ADDED" || phase === "MODIFIED") && !keep(object) ? "DELETED" : phase,
+          object,
+          raw,
+        ),
+      done,
+    );
+  return watch;
+}
+
+/**
  * An informer over `path` that never stops for good: client-node's ListWatch gives up after any
  * error other than 410 Gone (for example when the apiserver restarts), so this one restarts it
  * with exponential backoff until stop() is called. A 410 is handled by ListWatch with a relist.
+ * With `keep`, the cache holds (and events report) only objects it accepts, whatever the server
+ * sends: how the operator bounds what tenants can make it hold in memory.
  */
 export function startableInformer<T extends KubernetesObject>(
   kc: KubeConfig,
@@ -35,8 +59,21 @@ export function startableInformer<T extends KubernetesObject>(
   list: () => Promise<KubernetesListObject<T>>,
   logger: Logger,
   labelSelector?: string,
+  keep?: (object: T) => boolean,
 ): Informer<T> {
-  const informer = makeInformer<T>(kc, path, list as ListPromise<T>, labelSelector);
+  const listKept = keep
+    ? async () => {
+        const all = await list();
+        return { ...all, items: all.items.filter(keep) };
+      }
+    : list;
+  const informer = new ListWatch<T>(
+    path,
+    keep ? filteringWatch(kc, keep) : new Watch(kc),
+    listKept as ListPromise<T>,
+    false,
+    labelSelector,
+  );
   let stopped = false;
   let delay = minRestartDelayMs;
   let timer: NodeJS.Timeout | undefined;
@@ -61,7 +98,7 @@ export function startableInformer<T extends KubernetesObject>(
     async start() {
       await informer.start();
       // A failed first list is reported through "error" (and retried there), not thrown.
-      while (!stopped && !(informer as unknown as ListWatch<T>).latestResourceVersion()) {
+      while (!stopped && !informer.latestResourceVersion()) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },

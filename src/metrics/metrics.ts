@@ -76,6 +76,13 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly cachedObjects = new Gauge({
+    name: "regcred_informer_cached_objects",
+    help: "Objects each informer cache holds, by resource (what the operator keeps in memory).",
+    labelNames: ["resource"],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

@@ -187,7 +187,7 @@ describe("RegistryCredential with the ECR provider", () => {
         expect(ready?.status).toBe("False");
         expect(ready?.message).toContain("spec.sources[0] (ecr eu-west-1)");
         expect(ready?.message).toContain("ServiceUnavailable");
-        expect(ready?.message).toContain("was left as it was");
+        expect(ready?.message).toContain("keeps the last login of spec.sources[0] until it expires at");
         const mints = () => w.operator.metric("regcred_provider_calls_total", { provider: "ecr" });
         const mintsAtFirstFailure = await mints();
         const secondFailure = await w.credentials.waitForReady(
