@@ -64,6 +64,7 @@ const operator = await startOperator(
   {
     operatorNamespace: "regcred-system",
     operatorKeySecret: "registry-credential-operator-key",
+    allowAmbientGoogleAccessTokens: false,
     ambientIdentityNamespaces: ["regcred-system"],
     metricsAddress: { host: "127.0.0.1", port: 0 },
     logLevel: "info",

@@ -19,6 +19,11 @@ export interface OperatorConfig {
    * "*" for all, else a list. Default: the operator's namespace only.
    */
   ambientIdentityNamespaces: "*" | string[];
+  /**
+   * Whether ClusterRegistryCredentials may write the operator's own Google access token (a gar
+   * source with no auth and no impersonate) into the namespaces they select. Default false.
+   */
+  allowAmbientGoogleAccessTokens: boolean;
   metricsAddress: { host: string; port: number };
   logLevel: LogLevel;
   concurrency: number;
@@ -60,6 +65,10 @@ Flags (each also read from the environment variable in brackets):
   --ambient-identity-namespaces LIST     namespaces whose RegistryCredentials may use the operator's own
                                          cloud identity: "*" or a comma-separated list
                                          [AMBIENT_IDENTITY_NAMESPACES]; default: the operator namespace
+  --allow-ambient-google-access-tokens   let ClusterRegistryCredentials write the operator's own Google
+                                         access token (gar sources with no auth and no impersonate) into
+                                         every namespace they select [ALLOW_AMBIENT_GOOGLE_ACCESS_TOKENS=true];
+                                         default off: such sources must impersonate a reader account
   --metrics-bind-address HOST:PORT       /metrics, /healthz, /readyz [METRICS_BIND_ADDRESS]; default :8080
   --log-level LEVEL                      trace|debug|info|warn|error [LOG_LEVEL]; default info
   --concurrency N                        reconciles in parallel [CONCURRENCY]; default 8
@@ -209,6 +218,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
         "gcp-iamcredentials-url": { type: "string" },
         "gcp-token-uris": { type: "string" },
         "leader-elect": { type: "boolean" },
+        "allow-ambient-google-access-tokens": { type: "boolean" },
         "leader-election-namespace": { type: "string" },
         "leader-election-id": { type: "string" },
         "lease-duration": { type: "string" },
@@ -232,6 +242,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     throw new ConfigError(`--log-level must be one of ${logLevels.join(", ")}`);
   const watchNamespace = pick("namespace", "WATCH_NAMESPACE");
   const kubeconfig = pick("kubeconfig", "KUBECONFIG");
+  const allowAmbientGoogleAccessTokens =
+    values["allow-ambient-google-access-tokens"] === true ||
+    (env.ALLOW_AMBIENT_GOOGLE_ACCESS_TOKENS !== undefined &&
+      booleanValue("ALLOW_AMBIENT_GOOGLE_ACCESS_TOKENS", env.ALLOW_AMBIENT_GOOGLE_ACCESS_TOKENS));
   const leaderElect =
     values["leader-elect"] === true ||
     (env.LEADER_ELECT !== undefined && booleanValue("LEADER_ELECT", env.LEADER_ELECT));
@@ -239,6 +253,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     ...(kubeconfig ? { kubeconfig } : {}),
     ...(watchNamespace ? { watchNamespace } : {}),
     operatorNamespace,
+    allowAmbientGoogleAccessTokens,
     operatorKeySecret:
       pick("operator-key-secret", "OPERATOR_KEY_SECRET") || "registry-credential-operator-key",
     ambientIdentityNamespaces:

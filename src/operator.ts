@@ -209,6 +209,7 @@ export async function startOperator(
             namespaces: informers.namespaces,
           },
           operatorNamespace: config.operatorNamespace,
+          ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
         }),
       );
     }

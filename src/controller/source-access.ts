@@ -16,13 +16,25 @@ function translate(error: unknown, what: string): never {
   throw error;
 }
 
+/** What a source may do with the operator's own identity (see SourceAccess). */
+export interface AmbientPolicy {
+  ambientIdentityAllowed: boolean;
+  ambientAccessTokenAllowed: boolean;
+}
+
 /** SourceAccess backed by the apiserver: live reads in one namespace, TokenRequest for tokens. */
 export class KubeSourceAccess implements SourceAccess {
+  readonly ambientIdentityAllowed: boolean;
+  readonly ambientAccessTokenAllowed: boolean;
+
   constructor(
     private readonly core: CoreV1Api,
     readonly namespace: string,
-    readonly ambientIdentityAllowed: boolean,
-  ) {}
+    policy: AmbientPolicy,
+  ) {
+    this.ambientIdentityAllowed = policy.ambientIdentityAllowed;
+    this.ambientAccessTokenAllowed = policy.ambientAccessTokenAllowed;
+  }
 
   async readSecret(name: string): Promise<ReferencedSecret> {
     try {

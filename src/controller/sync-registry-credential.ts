@@ -145,7 +145,12 @@ export async function syncRegistryCredential(
   }
 
   const jitter = stableJitter(owner.uid);
-  const access = new KubeSourceAccess(deps.core, namespace, deps.ambientIdentityAllowed(namespace));
+  // A namespace the policy lets use the operator's identity may also hold its Google token as is.
+  const ambient = deps.ambientIdentityAllowed(namespace);
+  const access = new KubeSourceAccess(deps.core, namespace, {
+    ambientIdentityAllowed: ambient,
+    ambientAccessTokenAllowed: ambient,
+  });
   const logins = await collectLogins(
     rc.spec.sources,
     {

@@ -29,6 +29,12 @@ export interface SourceAccess {
   readonly namespace: string;
   /** Whether this source may fall back on the operator's own (ambient) cloud identity. */
   readonly ambientIdentityAllowed: boolean;
+  /**
+   * Whether a token of the operator's own identity that works beyond registries (a Google OAuth
+   * access token) may be written as it is. When false, a source on ambient identity must
+   * impersonate a dedicated reader account, whose token is what the Secret holds.
+   */
+  readonly ambientAccessTokenAllowed: boolean;
   readSecret(name: string): Promise<ReferencedSecret>;
   readServiceAccount(name: string): Promise<V1ServiceAccount>;
   /** A TokenRequest token for the ServiceAccount with the given audience. */

@@ -11,13 +11,17 @@ export class FakeSourceAccess implements SourceAccess {
   readonly serviceAccounts = new Map<string, V1ServiceAccount>();
   readonly tokenRequests: { name: string; audience: string; expirationSeconds: number }[] = [];
   private version = 1;
+  /** Defaults to ambientIdentityAllowed, as for a RegistryCredential. */
+  ambientAccessTokenAllowed: boolean;
 
   constructor(
     readonly namespace = "tenant-a",
     readonly ambientIdentityAllowed = true,
     private readonly issueToken: (name: string, audience: string) => string = (name, audience) =>
       `fake-token-for-${name}-${audience}`,
-  ) {}
+  ) {
+    this.ambientAccessTokenAllowed = ambientIdentityAllowed;
+  }
 
   /** Adds or replaces a Secret, giving it a new resourceVersion (its uid stays when it existed). */
   putSecret(name: string, data: Record<string, string>): this {

@@ -38,6 +38,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
   const config: OperatorConfig = {
     operatorNamespace: "regcred-system",
     operatorKeySecret: "registry-credential-operator-key",
+    allowAmbientGoogleAccessTokens: false,
     ambientIdentityNamespaces: ["regcred-system"],
     metricsAddress: { host: "127.0.0.1", port: 0 },
     logLevel: "debug",

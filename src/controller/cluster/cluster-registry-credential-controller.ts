@@ -34,6 +34,8 @@ export interface ClusterControllerOptions {
   podAdmission: PodAdmissionSync;
   key: OperatorKey;
   operatorNamespace: string;
+  /** Whether gar sources may fan out the operator's own Google access token. */
+  ambientAccessTokensAllowed: boolean;
   concurrency: number;
 }
 
@@ -87,6 +89,7 @@ export class ClusterRegistryCredentialController {
       key: options.key,
       stopping: this.stopping.signal,
       operatorNamespace: options.operatorNamespace,
+      ambientAccessTokensAllowed: options.ambientAccessTokensAllowed,
       concurrency: options.concurrency,
       plans: new Map<string, FanOutPlan>(),
       results: new Map<string, Map<string, NamespaceResult>>(),

@@ -60,6 +60,8 @@ export interface ClusterSyncDependencies {
   podAdmission: PodAdmissionSync;
   /** Keys login digests and Secret signatures. */
   key: OperatorKey;
+  /** --allow-ambient-google-access-tokens: whether gar sources may fan out the operator's own token. */
+  ambientAccessTokensAllowed?: boolean;
   /** Aborted when the controller stops, so no mint holds a worker or the shutdown. */
   stopping?: AbortSignal;
   /** The deadline of each resolve and mint (mintSources' default when undefined). */
@@ -203,7 +205,11 @@ export async function syncClusterRegistryCredential(
       cache: deps.cache,
       // Cluster resources are written by cluster administrators: they may use the operator's identity.
       accessFor: (source) =>
-        new KubeSourceAccess(deps.core, referenceNamespace(source, deps.operatorNamespace), true),
+        new KubeSourceAccess(deps.core, referenceNamespace(source, deps.operatorNamespace), {
+          ambientIdentityAllowed: true,
+          // Its Secrets go to many namespaces: the operator's own Google token only on explicit opt-in.
+          ambientAccessTokenAllowed: deps.ambientAccessTokensAllowed ?? false,
+        }),
       policy,
       jitter,
       metrics: deps.metrics,

@@ -7,8 +7,15 @@ export interface AccessToken {
   expiresAt: Date;
 }
 
-/** The OAuth scope requested for every token; Artifact Registry accepts it for pulls. */
+/** The scope of tokens the operator itself uses (to call IAM), and of federated tokens from STS. */
 export const cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
+
+/**
+ * The narrowest scope Artifact Registry and Container Registry accept for pulls (read-only
+ * storage): what a token written into a Secret is requested with wherever its issuer lets the
+ * scope be chosen, so a reader of the Secret cannot use it against other Google APIs.
+ */
+export const pullScope = "https://www.googleapis.com/auth/devstorage.read_only";
 
 /**
  * Checks what a Google endpoint answered and returns it as an AccessToken. Throws a ProviderError

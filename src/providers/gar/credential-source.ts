@@ -15,26 +15,36 @@ import { accessTokenFromClient } from "./token-client.js";
 /** A credential whose references have been read: where it comes from and how to get a token. */
 export interface BaseCredential {
   origin: CredentialOrigin;
-  accessToken(signal?: AbortSignal): Promise<AccessToken>;
+  /**
+   * A token of `scope` where the issuer lets the scope be chosen (the metadata server, a
+   * service-account key's grant); a federated token from STS is always cloud-platform.
+   */
+  accessToken(scope: string, signal?: AbortSignal): Promise<AccessToken>;
 }
 
 const jwtTokenType = "urn:ietf:params:oauth:token-type:jwt";
 const serviceAccountTokenSeconds = 3600;
 
-function ambient(access: SourceAccess, factories: GoogleClientFactories): BaseCredential {
+function ambient(spec: GarSource, access: SourceAccess, factories: GoogleClientFactories): BaseCredential {
   if (!access.ambientIdentityAllowed)
     throw new CredentialError(
       "Forbidden",
       `the gar source has no auth block, so it would mint with the operator's own Google identity (Application Default Credentials), and the operator's policy does not allow ambient identity for namespace ${access.namespace}; set auth.secretRef or auth.serviceAccountRef`,
       false,
     );
+  if (!spec.impersonate && !access.ambientAccessTokenAllowed)
+    throw new CredentialError(
+      "Forbidden",
+      "the gar source has no auth block and no impersonate, so its Secrets would hold the operator's own Google access token, usable by anyone who can read them; set impersonate.serviceAccount to a dedicated service account that may only pull (roles/artifactregistry.reader), or start the operator with --allow-ambient-google-access-tokens",
+      false,
+    );
   return {
     origin: { kind: "ambient" },
-    async accessToken(signal) {
+    async accessToken(scope, signal) {
       const what = "the operator's Application Default Credentials";
       let client: Awaited<ReturnType<GoogleClientFactories["ambientClient"]>>;
       try {
-        client = await factories.ambientClient();
+        client = await factories.ambientClient(scope);
       } catch (error) {
         throw new CredentialError("ProviderError", `loading ${what} failed: ${describeError(error)}`);
       }
@@ -66,7 +76,10 @@ async function fromSecret(
       where,
       factories.endpoints.allowedTokenUris,
     );
-    return { origin, accessToken: (signal) => jwtBearerGrant(factories.fetch, serviceAccountKey, signal) };
+    return {
+      origin,
+      accessToken: (scope, signal) => jwtBearerGrant(factories.fetch, serviceAccountKey, scope, signal),
+    };
   }
   assertExternalAccountAllowed(where, access.ambientIdentityAllowed);
   const options = parseExternalAccount(credentials.json, where, factories.endpoints);
@@ -81,7 +94,8 @@ async function fromSecret(
   const what = `workload identity federation at ${factories.endpoints.stsTokenUrl} (external_account from ${where})`;
   return {
     origin,
-    accessToken: (signal) => accessTokenFromClient(what, factories.externalAccountClient(options), signal),
+    accessToken: (_scope, signal) =>
+      accessTokenFromClient(what, factories.externalAccountClient(options), signal),
   };
 }
 
@@ -101,7 +115,7 @@ async function fromServiceAccount(
   const what = `the Security Token Service ${factories.endpoints.stsTokenUrl} (exchanging a token of ServiceAccount ${access.namespace}/${ref.name})`;
   return {
     origin,
-    accessToken(signal) {
+    accessToken(_scope, signal) {
       const client = factories.externalAccountClient({
         type: "external_account",
         audience: ref.audience,
@@ -123,7 +137,8 @@ async function fromServiceAccount(
  * Reads what the source's auth block references. Throws CredentialError: AuthSecretMissing for a
  * missing Secret or ServiceAccount (from `access`), InvalidSpec for a Secret without the key or
  * with unusable content, Forbidden for ambient identity (no auth block, or an external_account
- * configuration) where `access.ambientIdentityAllowed` is false.
+ * configuration) where `access.ambientIdentityAllowed` is false, and for the operator's own token
+ * without impersonation where `access.ambientAccessTokenAllowed` is false.
  */
 export async function resolveBaseCredential(
   spec: GarSource,
@@ -132,5 +147,5 @@ export async function resolveBaseCredential(
 ): Promise<BaseCredential> {
   if (spec.auth?.secretRef) return fromSecret(spec.auth.secretRef, access, factories);
   if (spec.auth?.serviceAccountRef) return fromServiceAccount(spec.auth.serviceAccountRef, access, factories);
-  return ambient(access, factories);
+  return ambient(spec, access, factories);
 }

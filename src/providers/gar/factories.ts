@@ -10,7 +10,6 @@ import {
   PluggableAuthClient,
   type PluggableAuthClientOptions,
 } from "google-auth-library";
-import { cloudPlatformScope } from "./access-token.js";
 import { defaultGoogleEndpoints, type GoogleEndpoints } from "./endpoints.js";
 import type { FetchLike } from "./google-errors.js";
 import type { GoogleTokenClient } from "./token-client.js";
@@ -21,9 +20,9 @@ export interface GoogleClientFactories {
   readonly fetch: FetchLike;
   /**
    * The operator's Application Default Credentials (on GKE the metadata server, which honours
-   * GCE_METADATA_HOST), for scope cloud-platform. Every getAccessToken() asks Google afresh.
+   * GCE_METADATA_HOST), for tokens of `scope`. Every getAccessToken() asks Google afresh.
    */
-  ambientClient(): Promise<GoogleTokenClient>;
+  ambientClient(scope: string): Promise<GoogleTokenClient>;
   /**
    * A workload identity federation client for options the provider has already checked against
    * `endpoints`. Throws when google-auth-library rejects the options.
@@ -60,17 +59,21 @@ function definedOnly(endpoints: Partial<GoogleEndpoints>): Partial<GoogleEndpoin
 
 /**
  * Factories that talk to Google for real: Google's endpoints unless overridden, the global fetch,
- * and one shared GoogleAuth (created on first use) for ambient credentials.
+ * and one shared GoogleAuth per scope (created on first use) for ambient credentials.
  */
 export function defaultGoogleClientFactories(
   endpoints: Partial<GoogleEndpoints> = {},
 ): GoogleClientFactories {
-  let auth: GoogleAuth | undefined;
+  const auths = new Map<string, GoogleAuth>();
   return {
     endpoints: { ...defaultGoogleEndpoints, ...definedOnly(endpoints) },
     fetch: (url, init) => globalThis.fetch(url, init),
-    async ambientClient() {
-      auth ??= new GoogleAuth({ scopes: [cloudPlatformScope], clientOptions });
+    async ambientClient(scope) {
+      let auth = auths.get(scope);
+      if (!auth) {
+        auth = new GoogleAuth({ scopes: [scope], clientOptions });
+        auths.set(scope, auth);
+      }
       return auth.getClient();
     },
     externalAccountClient,

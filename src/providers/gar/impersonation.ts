@@ -1,6 +1,6 @@
 // IAM Credentials generateAccessToken: trade a token for one of a service account it may impersonate.
 import type { Impersonation } from "../../api/v1alpha1.js";
-import { type AccessToken, cloudPlatformScope, usableAccessToken } from "./access-token.js";
+import { type AccessToken, pullScope, usableAccessToken } from "./access-token.js";
 import { type FetchLike, fetchGoogleJson } from "./google-errors.js";
 
 const tokenLifetime = "3600s";
@@ -12,7 +12,8 @@ function resourceName(account: string): string {
 /**
  * `target.serviceAccount` must have passed validate() (an e-mail address, safe in a URL path).
  * Calls `${iamCredentialsUrl}/v1/projects/-/serviceAccounts/{email}:generateAccessToken` with
- * `base` as the Bearer token and returns the target's token, expiring at Google's expireTime.
+ * `base` as the Bearer token and returns the target's token (scope read-only storage, all a pull
+ * needs), expiring at Google's expireTime.
  * Throws ProviderError when the call fails (with Google's status and message) or the answer
  * lacks accessToken or a future expireTime.
  */
@@ -38,7 +39,7 @@ export async function impersonate(
       },
       body: JSON.stringify({
         delegates: (target.delegates ?? []).map(resourceName),
-        scope: [cloudPlatformScope],
+        scope: [pullScope],
         lifetime: tokenLifetime,
       }),
     },

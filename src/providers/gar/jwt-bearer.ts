@@ -1,12 +1,7 @@
 // The OAuth2 JWT-bearer grant (RFC 7523) with a service-account key, done against the key's own
 // token_uri (google-auth-library would send it to a hard-coded endpoint instead).
 import { sign } from "node:crypto";
-import {
-  type AccessToken,
-  cloudPlatformScope,
-  expiryFromExpiresIn,
-  usableAccessToken,
-} from "./access-token.js";
+import { type AccessToken, expiryFromExpiresIn, usableAccessToken } from "./access-token.js";
 import { type FetchLike, fetchGoogleJson } from "./google-errors.js";
 import type { ServiceAccountKey } from "./service-account-key.js";
 
@@ -31,19 +26,20 @@ export function signJwtBearerAssertion(key: ServiceAccountKey, scope: string, no
 }
 
 /**
- * Exchanges a signed assertion for an access token at the key's token_uri. Throws ProviderError
+ * Exchanges a signed assertion for an access token of `scope` at the key's token_uri. Throws ProviderError
  * when the endpoint fails (with Google's error and error_description) or answers without a token
  * or a positive expires_in.
  */
 export async function jwtBearerGrant(
   fetch: FetchLike,
   key: ServiceAccountKey,
+  scope: string,
   signal?: AbortSignal,
 ): Promise<AccessToken> {
   const what = `Google's token endpoint ${key.tokenUri} (JWT-bearer grant for ${key.clientEmail})`;
   const body = new URLSearchParams({
     grant_type: jwtBearerGrantType,
-    assertion: signJwtBearerAssertion(key, cloudPlatformScope),
+    assertion: signJwtBearerAssertion(key, scope),
   });
   const answer = await fetchGoogleJson(
     fetch,

@@ -3,6 +3,7 @@
 import type { GarSource } from "../../api/v1alpha1.js";
 import { CredentialError } from "../errors.js";
 import type { Provider, RegistryToken, ResolvedSource, SourceAccess } from "../provider.js";
+import { cloudPlatformScope, pullScope } from "./access-token.js";
 import { resolveBaseCredential } from "./credential-source.js";
 import type { GoogleClientFactories } from "./factories.js";
 import { garIdentity } from "./identity.js";
@@ -27,7 +28,8 @@ export function createGarProvider(factories: GoogleClientFactories): Provider<Ga
       return {
         identity: garIdentity(spec, base.origin),
         async mint(signal?: AbortSignal): Promise<RegistryToken[]> {
-          let token = await base.accessToken(signal);
+          // A token the Secret holds as is gets the pull scope; one that only calls IAM, cloud-platform.
+          let token = await base.accessToken(spec.impersonate ? cloudPlatformScope : pullScope, signal);
           if (spec.impersonate)
             token = await impersonate(
               factories.fetch,

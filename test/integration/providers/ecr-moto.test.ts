@@ -47,7 +47,10 @@ describe("the ECR provider against moto", () => {
     );
     core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
     const namespace = await createNamespace(core, "ecr-moto");
-    access = new RecordingSourceAccess(core, namespace, false);
+    access = new RecordingSourceAccess(core, namespace, {
+      ambientIdentityAllowed: false,
+      ambientAccessTokenAllowed: false,
+    });
     await core.createNamespacedSecret({
       namespace,
       body: { metadata: { name: "aws-keys" }, stringData: keys },

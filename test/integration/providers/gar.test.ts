@@ -86,7 +86,10 @@ describe("the gar provider against the test control plane and the Google fakes",
     cloud = await startFakeGoogleCloud({ federation: { audience: poolAudience, ...plane } });
     provider = createGarProvider(defaultGoogleClientFactories(cloud.endpoints));
     namespace = await createNamespace(core, "gar");
-    access = new KubeSourceAccess(core, namespace, false);
+    access = new KubeSourceAccess(core, namespace, {
+      ambientIdentityAllowed: false,
+      ambientAccessTokenAllowed: false,
+    });
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "puller" } } });
   }, timeout);
 
@@ -227,7 +230,10 @@ describe("the gar provider against the test control plane and the Google fakes",
   it(
     "mints with the operator's ambient identity from the metadata server where policy allows it",
     async () => {
-      const ambientAccess = new KubeSourceAccess(core, namespace, true);
+      const ambientAccess = new KubeSourceAccess(core, namespace, {
+        ambientIdentityAllowed: true,
+        ambientAccessTokenAllowed: true,
+      });
       const tokens = await withEnvironment(
         {
           ...cloud.metadata.environment(),

@@ -152,6 +152,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
           serviceAccounts: cluster.accountInformer,
         },
         operatorNamespace,
+        ambientAccessTokensAllowed: false,
       }),
     aws,
     cache,

@@ -23,6 +23,7 @@ describe("parseConfig", () => {
     expect(config()).toEqual({
       operatorNamespace: "default",
       operatorKeySecret: "registry-credential-operator-key",
+      allowAmbientGoogleAccessTokens: false,
       ambientIdentityNamespaces: ["default"],
       metricsAddress: { host: "0.0.0.0", port: 8080 },
       logLevel: "info",

@@ -44,7 +44,7 @@ describe("gar provider with ambient credentials", () => {
         ]);
         const record = world.cloud.ledger.lookup(tokens[0]?.password ?? "");
         expect(record).toMatchObject({ issuer: "metadata", principal: world.cloud.metadata.email });
-        expect(record?.scopes).toContain("https://www.googleapis.com/auth/cloud-platform");
+        expect(record?.scopes).toEqual(["https://www.googleapis.com/auth/devstorage.read_only"]);
         expect(tokens[0]?.expiresAt).toBeInstanceOf(Date);
       }),
     ),
@@ -85,6 +85,38 @@ describe("gar provider with ambient credentials", () => {
         world.cloud.metadata.answerNonsense({ token_type: "Bearer" });
         const error = await credentialErrorOf(resolved.mint());
         expect(error.reason).toBe("ProviderError");
+      }),
+    ),
+  );
+
+  it(
+    "refuses to write the operator's own token where only impersonated tokens may be written, and says what to do",
+    withWorld(async (world) => {
+      world.access.ambientAccessTokenAllowed = false;
+      const error = await credentialErrorOf(world.provider.resolve(garSpec(), world.access));
+      expect(error.reason).toBe("Forbidden");
+      expect(error.retryable).toBe(false);
+      expect(error.message).toContain("the operator's own Google access token");
+      expect(error.message).toContain("impersonate.serviceAccount");
+      expect(error.message).toContain("--allow-ambient-google-access-tokens");
+      expect(world.cloud.metadata.calls).toBe(0);
+    }),
+  );
+
+  it(
+    "writes an impersonated reader's pull-only token there instead, minted with the operator's cloud-platform token",
+    withWorld(async (world) =>
+      asOperatorOnGke(world, async () => {
+        world.access.ambientAccessTokenAllowed = false;
+        const reader = "registry-reader@fake-project.iam.gserviceaccount.com";
+        world.cloud.iam.allow(world.cloud.metadata.email, reader);
+        const [token] = await mint(world, garSpec({ impersonate: { serviceAccount: reader } }));
+        expect(world.cloud.ledger.lookup(token?.password ?? "")).toMatchObject({
+          issuer: "iamcredentials",
+          principal: reader,
+          scopes: ["https://www.googleapis.com/auth/devstorage.read_only"],
+        });
+        expect(world.cloud.metadata.calls).toBe(1);
       }),
     ),
   );

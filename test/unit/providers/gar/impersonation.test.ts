@@ -19,7 +19,8 @@ describe("gar provider impersonating a service account", () => {
       const [token] = await mint(world, impersonating());
       const record = world.cloud.ledger.lookup(token?.password ?? "");
       expect(record).toMatchObject({ issuer: "iamcredentials", principal: targetAccount });
-      expect(record?.scopes).toEqual(["https://www.googleapis.com/auth/cloud-platform"]);
+      // The written token can only pull; the key's own token, which only calls IAM, is cloud-platform.
+      expect(record?.scopes).toEqual(["https://www.googleapis.com/auth/devstorage.read_only"]);
       expect(token?.expiresAt?.toISOString()).toBe(record?.expiresAt.toISOString());
       expect(world.cloud.oauth.calls).toBe(1);
       expect(world.cloud.iam.calls).toBe(1);

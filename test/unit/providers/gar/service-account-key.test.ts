@@ -18,7 +18,8 @@ describe("gar provider with a service-account key in a Secret", () => {
         expect(world.cloud.ledger.lookup(token.password)).toMatchObject({
           principal: world.key.clientEmail,
           issuer: "oauth",
-          scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+          // The narrowest scope a pull needs: the Secret's readers get no general Google token.
+          scopes: ["https://www.googleapis.com/auth/devstorage.read_only"],
         });
         expect(token.expiresAt?.getTime()).toBeGreaterThanOrEqual(before + 3600_000);
         expect(token.expiresAt?.getTime()).toBeLessThanOrEqual(after + 3600_000);
