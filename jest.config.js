@@ -18,11 +18,15 @@ const shared = {
 
 /** @type {import('jest').Config} */
 export default {
+  // The leak reporter records every test file's output for the scan in each project's global teardown.
+  reporters: ["default", "<rootDir>/test/support/jest/leak-reporter.js"],
   projects: [
     {
       ...shared,
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/support/jest/unit-global-setup.js",
+      globalTeardown: "<rootDir>/test/support/jest/unit-global-teardown.js",
     },
     {
       ...shared,

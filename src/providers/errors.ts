@@ -25,3 +25,25 @@ export function asCredentialError(error: unknown, context: string): CredentialEr
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new CredentialError("ProviderError", `${context}: ${detail}`);
 }
+
+/**
+ * `error` as a CredentialError whose message has every occurrence of the given values replaced by
+ * "[REDACTED]": exact scrubbing of the credentials a provider itself held while the call failed
+ * (keys, session tokens, access tokens), which catches even values that do not look like tokens.
+ * Values shorter than 8 characters are left alone.
+ */
+export function withoutKnownValues(
+  error: unknown,
+  context: string,
+  values: readonly (string | undefined)[],
+): CredentialError {
+  const credentialError = asCredentialError(error, context);
+  const known = values.filter((v): v is string => typeof v === "string" && v.length >= 8);
+  const message = known.reduce(
+    (text, value) => text.split(value).join("[REDACTED]"),
+    credentialError.message,
+  );
+  return message === credentialError.message
+    ? credentialError
+    : new CredentialError(credentialError.reason, message, credentialError.retryable);
+}

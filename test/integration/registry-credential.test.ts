@@ -425,6 +425,41 @@ describe("RegistryCredential with the ECR provider", () => {
     timeout,
   );
 
+  it(
+    "9b. reports a provider whose error text quotes every credential it knows, without showing any of them",
+    async () => {
+      const w = await world("echo");
+      try {
+        await w.credentials.create(registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")] }));
+        await w.credentials.waitForReady("pull");
+        // The Secret's token is now one the fake issued; every later answer quotes it, and the keys.
+        w.ecr.behave("echo-credentials");
+        // A Secret of its own: another identity, so the next credential mints instead of using the cache.
+        await core.createNamespacedSecret({ namespace: w.namespace, body: awsKeysSecret("echo-keys") });
+        await w.credentials.create(
+          registryCredential("echoed", { sources: [ecrWithStaticKeys("echo-keys")] }),
+        );
+        const echoed = await w.credentials.waitForReady("echoed", (ready) => ready.status === "False");
+        const message = echoed.status?.conditions?.[0]?.message ?? "";
+        expect(message).toContain("InvalidParameterException");
+        expect(message).toContain("[REDACTED]");
+        expect((await events(w.namespace, "echoed")).some((e) => e.message?.includes("[REDACTED]"))).toBe(
+          true,
+        );
+        const shown = [
+          message,
+          ...(await events(w.namespace, "echoed")).map((e) => e.message ?? ""),
+          ...allLogs,
+        ];
+        for (const secret of [...w.ecr.issuedSecrets, fakeAccessKey.secretAccessKey])
+          expect(shown.filter((text) => text.includes(secret))).toEqual([]);
+      } finally {
+        await close(w);
+      }
+    },
+    timeout,
+  );
+
   it("10. never shows a token value in a log line, event or status of this file's runs", async () => {
     expect(allLogs.length).toBeGreaterThan(50);
     expect(issuedSecrets.length).toBeGreaterThan(0);

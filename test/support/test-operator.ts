@@ -5,6 +5,7 @@ import { createLogger } from "../../src/logging/logger.js";
 import { type RunningOperator, startOperator } from "../../src/operator.js";
 import { type DefaultAwsClientOptions, defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories, type GoogleEndpoints } from "../../src/providers/gar/provider.js";
+import { recordShown } from "./leaks/ledger.js";
 
 export interface TestOperatorOptions {
   kc: KubeConfig;
@@ -61,6 +62,10 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
   return {
     ...operator,
     logs,
+    async stop() {
+      await operator.stop();
+      recordShown("operator-log", logs.join("\n"));
+    },
     async metric(name, labels = {}) {
       const metric = operator.metrics.registry.getSingleMetric(name);
       if (!metric) return 0;

@@ -20,6 +20,7 @@ import type {
   SendOptions,
   StsClient,
 } from "../../../src/providers/ecr/clients.js";
+import { recordIssued } from "../../support/leaks/ledger.js";
 
 export type SentCommand =
   | { operation: "GetAuthorizationToken"; input: GetAuthorizationTokenCommandInput; client: ClientConfig }
@@ -58,7 +59,7 @@ export class FakeAwsClients {
   ) => ({
     $metadata: {},
     authorizationData: (input.registryIds ?? ["111122223333"]).map((account) => ({
-      authorizationToken: Buffer.from(`AWS:password-${++this.issued}`).toString("base64"),
+      authorizationToken: this.issueToken(),
       expiresAt: new Date("2030-01-01T12:00:00Z"),
       proxyEndpoint: `https://${account}.dkr.ecr.${client.region}.amazonaws.com`,
     })),
@@ -79,6 +80,13 @@ export class FakeAwsClients {
       },
     };
   };
+
+  /** A fresh authorization token (base64 of "AWS:<password>"), recorded for the suite's leak scan. */
+  issueToken(): string {
+    const password = `fake-aws-clients-password-${++this.issued}`;
+    recordIssued("an ECR password of the fake AWS clients", password);
+    return Buffer.from(`AWS:${password}`).toString("base64");
+  }
 
   /** The commands sent for one operation, in order. */
   sentFor<Operation extends SentCommand["operation"]>(

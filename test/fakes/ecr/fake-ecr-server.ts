@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { recordIssued } from "../../support/leaks/ledger.js";
 import { accessKeyIdOf, type KnownCredential, verifySigV4 } from "./sigv4-verifier.js";
 
 const target = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
@@ -19,7 +20,13 @@ export type FakeEcrBehaviour =
   /** 200 with an empty authorizationData list. */
   | "empty"
   /** 200 with an authorizationToken that is not base64 of "AWS:<password>". */
-  | "garbage-token";
+  | "garbage-token"
+  /**
+   * 400 with an error message that quotes every credential the fake knows: the caller's secret
+   * access key and session token, and every token it issued. The worst a provider can do, so
+   * that "never shows a token value" can fail.
+   */
+  | "echo-credentials";
 
 export interface FakeEcrCredential extends KnownCredential {
   /** Account the caller belongs to; defaults to the server's account. */
@@ -77,6 +84,9 @@ export class FakeEcrServer {
   /** Accepts requests signed with this credential (and its session token, when it has one). */
   registerCredentials(credential: FakeEcrCredential): this {
     this.credentials.set(credential.accessKeyId, credential);
+    recordIssued("an AWS secret access key given to the fake ECR", credential.secretAccessKey);
+    if (credential.sessionToken)
+      recordIssued("an AWS session token given to the fake ECR", credential.sessionToken);
     return this;
   }
 
@@ -129,6 +139,16 @@ export class FakeEcrServer {
     this.registryIdRequests.push(registryIds);
 
     switch (this.behaviour) {
+      case "echo-credentials": {
+        const caller = this.credentials.get(verified.credential.accessKeyId);
+        const token = request.headers["x-amz-security-token"];
+        return sendError(
+          response,
+          400,
+          "InvalidParameterException",
+          `request signed with secret key ${caller?.secretAccessKey} and session token ${String(token ?? "-")} tried to replay the tokens ${this.issuedSecrets.join(", ")}`,
+        );
+      }
       case "server-error":
         return sendError(response, 500, "ServerException", "internal failure (injected)");
       case "unavailable":
@@ -152,6 +172,8 @@ export class FakeEcrServer {
         ? Buffer.from(`no separator ${password}`).toString("base64")
         : Buffer.from(`AWS:${password}`).toString("base64");
     this.issuedSecrets.push(token, password);
+    recordIssued("an ECR authorization token of the fake ECR", token);
+    recordIssued("an ECR password of the fake ECR", password);
     const expiresAt = this.fixedExpiry ?? new Date(Date.now() + this.lifetimeMs);
     return {
       authorizationToken: token,

@@ -1,5 +1,6 @@
 // Throwaway Google service-account keys for tests.
 import { generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
+import { recordIssued } from "../../support/leaks/ledger.js";
 
 export interface ServiceAccountKeyFile {
   clientEmail: string;
@@ -26,6 +27,9 @@ export function makeServiceAccountKey(options: ServiceAccountKeyOptions): Servic
     options.clientEmail ?? `key-${randomBytes(3).toString("hex")}@${projectId}.iam.gserviceaccount.com`;
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  // Shown text wraps a PEM's body as it is: each line of it is a value of its own.
+  for (const line of privateKeyPem.split("\n").filter((l) => l && !l.startsWith("-----")))
+    recordIssued("a line of a fake Google service-account private key", line);
   const json = {
     type: "service_account",
     project_id: projectId,

@@ -1,6 +1,7 @@
 // Access tokens the fakes issued, so that one fake can check a token another issued, and tests can
 // ask whom a minted token belongs to.
 import { randomBytes } from "node:crypto";
+import { recordIssued } from "../../support/leaks/ledger.js";
 
 export interface IssuedToken {
   /** A service-account e-mail, or a federated principal://iam.googleapis.com/... identifier. */
@@ -22,6 +23,7 @@ export class TokenLedger {
     lifetimeSeconds: number,
   ): { token: string; expiresAt: Date } {
     const token = `ya29.${randomBytes(48).toString("base64url")}`;
+    recordIssued(`a Google access token from the fake ${issuer}`, token);
     const expiresAt = new Date(Date.now() + lifetimeSeconds * 1000);
     this.issued.set(token, { principal, scopes, expiresAt, issuer });
     return { token, expiresAt };

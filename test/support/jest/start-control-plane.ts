@@ -2,6 +2,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { type ControlPlane, startControlPlane } from "../controlplane/controlplane.js";
 import { installCrds } from "../crds.js";
 import { testEnvironmentKeys } from "./environment.js";
+import { openLeakLedger } from "./leak-scan.js";
 
 declare global {
   var regcredControlPlane: ControlPlane | undefined;
@@ -12,6 +13,7 @@ declare global {
  * workers through the environment. Fails the run (never skips it) when the control plane cannot start.
  */
 export async function globalSetup(): Promise<void> {
+  openLeakLedger();
   const report = (line: string) => process.stderr.write(`[controlplane] ${line}\n`);
   const cluster = await startControlPlane({ report, keepDir: process.env.REGCRED_KEEP_CONTROLPLANE === "1" });
   globalThis.regcredControlPlane = cluster;

@@ -6,6 +6,7 @@ import type {
   RegistryCredentialSpec,
 } from "../../../src/api/v1alpha1.js";
 import { awsError, FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
+import { recordIssued } from "../../support/leaks/ledger.js";
 
 export function registryCredential(
   namespace: string,
@@ -56,6 +57,7 @@ export function fakeEcr(options: { now?: () => Date; lifetimeMs?: number } = {})
       authorizationData: (input.registryIds ?? ["111122223333"]).map((account) => {
         const password = `ecr-password-${client.region}-${issued.length + 1}`;
         issued.push(password);
+        recordIssued("an ECR password of the sync tests' fake ECR", password);
         return {
           authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
           expiresAt: new Date(now.getTime() + (options.lifetimeMs ?? 12 * 3600_000)),
