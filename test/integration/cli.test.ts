@@ -16,6 +16,7 @@ import {
   registryCredential,
 } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace, tokenKubeConfig } from "../support/kube.js";
+import { recordShown } from "../support/leaks/ledger.js";
 import { startTestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
 
@@ -36,6 +37,7 @@ async function cli(argv: string[], kubeConfig: k8s.KubeConfig = kc) {
     kubeConfig,
   });
   outputs.push(stdout, stderr);
+  recordShown("cli-output", `${stdout}\n${stderr}`);
   return { code, stdout, stderr };
 }
 

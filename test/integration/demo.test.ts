@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
+import { recordShown } from "../support/leaks/ledger.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -25,7 +26,10 @@ function runDemo(seconds: number): Promise<{ code: number | null; stdout: string
       stderr += chunk.toString();
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      recordShown("demo-output", `${stdout}\n${stderr}`);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 

@@ -34,6 +34,22 @@ export const admissionPlugins = [
   "ValidatingAdmissionWebhook",
 ] as const;
 
+/**
+ * The audit policy: every request made with a ServiceAccount token outside kube-system, at
+ * Metadata level (who, verb, resource, name, namespace, decision, code), and nothing else. Tests
+ * that run the operator on the chart's RBAC read it to prove least privilege both ways.
+ */
+export const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    userGroups: ["system:serviceaccounts:kube-system"]
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+`;
+
 export interface ControlPlane {
   /** https://127.0.0.1:PORT */
   readonly server: string;
@@ -47,6 +63,8 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   /** Temporary directory holding certificates, etcd data and component logs. */
   readonly dir: string;
+  /** The apiserver's audit log (JSON lines; see auditPolicy). */
+  readonly auditLogPath: string;
   /** Writes a copy of the admin kubeconfig to path (mode 0600). */
   writeKubeconfig(path: string): void;
   /** Stops and starts kube-apiserver with the same flags, keeping etcd; for watch-recovery tests. */
@@ -84,6 +102,7 @@ async function writePki(layout: Layout, apiserverPort: number) {
     "sa.pub": serviceAccountKey.publicKeyPem,
     "sa.key": serviceAccountKey.privateKeyPem,
   };
+  files["audit-policy.yaml"] = auditPolicy;
   for (const [name, content] of Object.entries(files))
     writeFileSync(layout.file(name), content, { mode: 0o600 });
   const server = `https://127.0.0.1:${apiserverPort}`;
@@ -126,6 +145,10 @@ function apiserverArgs(layout: Layout, ports: { etcd: number; apiserver: number 
     `--service-account-key-file=${layout.file("sa.pub")}`,
     `--service-account-signing-key-file=${layout.file("sa.key")}`,
     "--service-cluster-ip-range=10.0.0.0/24",
+    `--audit-policy-file=${layout.file("audit-policy.yaml")}`,
+    `--audit-log-path=${layout.file("audit.log")}`,
+    "--audit-log-format=json",
+    "--audit-log-mode=blocking",
     "--profiling=false",
   ];
 }
@@ -294,6 +317,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
       admin,
       kubeconfigPath: layout.file("admin.kubeconfig"),
       dir,
+      auditLogPath: layout.file("audit.log"),
       writeKubeconfig(path) {
         writeFileSync(
           path,

@@ -2,4 +2,5 @@
 export const testEnvironmentKeys = {
   kubeconfig: "REGCRED_TEST_KUBECONFIG",
   version: "REGCRED_TEST_KUBERNETES_VERSION",
+  auditLog: "REGCRED_TEST_AUDIT_LOG",
 } as const;

@@ -19,8 +19,9 @@ export function scanLeakLedger(report: (line: string) => void): void {
   if (!root) return;
   const { leaks, issued, shown } = scanLeakDirectory(root);
   rmSync(root, { recursive: true, force: true });
+  const sources = [...new Set(shown.map((file) => file.replace(/^\d+-/, "").replace(/\.txt$/, "")))];
   report(
-    `[leak scan] ${issued} credential values searched for in ${shown} recorded outputs: ${leaks.length} found`,
+    `[leak scan] ${issued} credential values searched for in ${shown.length} recorded outputs from ${sources.length} sources: ${leaks.length} found`,
   );
   if (leaks.length > 0)
     throw new Error(

@@ -19,6 +19,7 @@ export async function globalSetup(): Promise<void> {
   globalThis.regcredControlPlane = cluster;
   process.env[testEnvironmentKeys.kubeconfig] = cluster.kubeconfigPath;
   process.env[testEnvironmentKeys.version] = cluster.version;
+  process.env[testEnvironmentKeys.auditLog] = cluster.auditLogPath;
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfigPath);
   await installCrds(kc);

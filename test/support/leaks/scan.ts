@@ -50,7 +50,7 @@ export function findLeaks(issued: readonly IssuedValue[], shown: ReadonlyMap<str
 }
 
 /** Reads the ledger directory (see ledger.ts) and scans it. A missing directory has nothing to scan. */
-export function scanLeakDirectory(root: string): { leaks: Leak[]; issued: number; shown: number } {
+export function scanLeakDirectory(root: string): { leaks: Leak[]; issued: number; shown: string[] } {
   const read = (sub: string) => {
     const dir = join(root, sub);
     return existsSync(dir)
@@ -64,5 +64,5 @@ export function scanLeakDirectory(root: string): { leaks: Leak[]; issued: number
       .map((line) => JSON.parse(line) as IssuedValue),
   );
   const shown = new Map(read("shown"));
-  return { leaks: findLeaks(issued, shown), issued: issued.length, shown: shown.size };
+  return { leaks: findLeaks(issued, shown), issued: issued.length, shown: [...shown.keys()] };
 }
