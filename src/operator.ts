@@ -224,7 +224,8 @@ export async function startOperator(
       startInformers(informers),
     ]);
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
-    if (config.webhook) webhook = await startWebhook(config.webhook, config, clients, admission, logger);
+    if (config.webhook)
+      webhook = await startWebhook(config.webhook, config, clients, admission, logger, metrics);
     if (!elector) {
       createControllers();
       for (const controller of controllers) controller.start();

@@ -76,6 +76,13 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookAdmissions = new Counter({
+    name: "regcred_webhook_admissions_total",
+    help: "Pod admissions this replica's webhook answered, by result (patched, unchanged, error).",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+
   readonly cachedObjects = new Gauge({
     name: "regcred_informer_cached_objects",
     help: "Objects each informer cache holds, by resource (what the operator keeps in memory).",

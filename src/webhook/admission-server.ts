@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "pino";
 import { errorText } from "../util/error-text.js";
-import { reviewPodAdmission } from "./admission-review.js";
+import { type ReviewSummary, reviewPodAdmission } from "./admission-review.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { RotatingSecureContext, type TlsMaterial } from "./rotating-secure-context.js";
 
@@ -25,6 +25,8 @@ export interface AdmissionServerOptions {
   logger: Logger;
   /** Largest accepted request body; larger ones get 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Called with each review answered (for metrics); must not throw. */
+  onReviewed?: (summary: ReviewSummary) => void;
 }
 
 export interface AdmissionServer {
@@ -127,6 +129,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       return void res.writeHead(400, { "content-type": "text/plain" }).end(`${result.error}\n`);
     }
     const { summary } = result;
+    options.onReviewed?.(summary);
     if (summary.error) logger.error(summary, "computing the pod patch failed; allowing the pod unchanged");
     else
       logger.debug(summary, summary.added.length > 0 ? "adding pull secrets to pod" : "pod left unchanged");

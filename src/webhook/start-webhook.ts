@@ -2,7 +2,9 @@ import { isIP } from "node:net";
 import type { AdmissionregistrationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { OperatorConfig } from "../config.js";
+import type { OperatorMetrics } from "../metrics/metrics.js";
 import { errorText } from "../util/error-text.js";
+import type { ReviewSummary } from "./admission-review.js";
 import { startAdmissionServer } from "./admission-server.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { ServingCertificateManager } from "./serving-certificate.js";
@@ -29,6 +31,7 @@ export async function startWebhook(
   clients: { core: CoreV1Api; admission: AdmissionregistrationV1Api },
   index: PullSecretIndex,
   logger: Logger,
+  metrics?: OperatorMetrics,
 ): Promise<RunningWebhook> {
   const operatorNamespace = scope.operatorNamespace;
   const url = config.url ? new URL(config.url) : undefined;
@@ -68,6 +71,14 @@ export async function startWebhook(
     tls: certificates.tls,
     index,
     logger,
+    ...(metrics
+      ? {
+          onReviewed: (summary: ReviewSummary) =>
+            metrics.webhookAdmissions.inc({
+              result: summary.error ? "error" : summary.added.length > 0 ? "patched" : "unchanged",
+            }),
+        }
+      : {}),
   });
   const stopChecks = certificates.startPeriodicCheck(certificateCheckMs, (error) =>
     logger.warn({ err: errorText(error) }, "serving certificate check failed"),

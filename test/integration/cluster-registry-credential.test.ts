@@ -240,12 +240,12 @@ describe("ClusterRegistryCredential", () => {
   );
 
   it(
-    "after a restart, makes zero provider calls and zero writes while tokens are fresh",
+    "after a restart, reuses only logins it wrote itself, neither trusting nor deleting a Secret a tenant planted, and restoring a copy a tenant edited",
     async () => {
       const team = uniqueName("team");
-      await labelledNamespaces(3, { team });
+      const selected = (await labelledNamespaces(3, { team })).sort();
       const name = uniqueName("crc");
-      await clusterCredentials.create(
+      const created = await clusterCredentials.create(
         clusterRegistryCredential(name, {
           sources: [ecrSource],
           namespaces: { selector: { matchLabels: { team } } },
@@ -257,13 +257,61 @@ describe("ClusterRegistryCredential", () => {
       await operator.idle();
       await operator.stop();
       const before = mints();
+      const genuine = dockerConfigOf(
+        (await readSecret(core, selected[1] as string, "registry-pull")) as k8s.V1Secret,
+      );
+      const host = Object.keys(genuine.auths)[0] as string;
+      const forged = (password: string) =>
+        Buffer.from(
+          JSON.stringify({
+            auths: {
+              [host]: { username: "AWS", password, auth: Buffer.from(`AWS:${password}`).toString("base64") },
+            },
+          }),
+        ).toString("base64");
+
+      // A tenant plants a Secret with the operator's marks in a namespace of its own that is not
+      // selected (and sorts first), and edits the copy in the first selected namespace.
+      const scratch = await createNamespace(core, "a0-scratch");
+      await core.createNamespacedSecret({
+        namespace: scratch,
+        body: {
+          metadata: {
+            name: "registry-pull",
+            labels: { "app.kubernetes.io/managed-by": "registry-credential-operator" },
+            annotations: {
+              "regcred.dev/owner": `ClusterRegistryCredential/${name}`,
+              "regcred.dev/owner-uid": created.metadata.uid as string,
+            },
+          },
+          type: "kubernetes.io/dockerconfigjson",
+          data: { ".dockerconfigjson": forged("TENANT-PLANTED") },
+        },
+      });
+      const edited = (await readSecret(core, selected[0] as string, "registry-pull")) as k8s.V1Secret;
+      await core.replaceNamespacedSecret({
+        namespace: selected[0] as string,
+        name: "registry-pull",
+        body: { ...edited, data: { ".dockerconfigjson": forged("TENANT-EDITED") } },
+      });
+
       operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint }, config: operatorConfig });
       // startTestOperator resolves once caches synced and every resource is queued; let it settle.
       await new Promise((resolve) => setTimeout(resolve, 3000));
       await operator.idle();
       expect(mints()).toBe(before);
-      expect(await operator.metric("regcred_secret_writes_total")).toBe(0);
+      const passwords = await Promise.all(
+        selected.map(
+          async (ns) =>
+            dockerConfigOf((await readSecret(core, ns, "registry-pull")) as k8s.V1Secret).auths[host]
+              ?.password,
+        ),
+      );
+      expect(passwords).toEqual(selected.map(() => genuine.auths[host]?.password));
+      expect(await operator.metric("regcred_secret_writes_total")).toBe(1);
       expect(await operator.metric("regcred_serviceaccount_patches_total")).toBe(0);
+      const planted = await readSecret(core, scratch, "registry-pull");
+      expect(dockerConfigOf(planted as k8s.V1Secret).auths[host]?.password).toBe("TENANT-PLANTED");
       await clusterCredentials.delete(name);
     },
     timeout,

@@ -319,19 +319,39 @@ describe("RegistryCredential with the ECR provider", () => {
   );
 
   it(
-    "7. after a restart, makes zero provider calls and zero writes while tokens are fresh",
+    "7. after a restart, reuses only logins it wrote itself: no provider call for untouched Secrets, a mint and a rewrite for one a tenant edited",
     async () => {
       const w = await world("restart");
       try {
         for (const name of ["a", "b", "c"]) {
           await w.credentials.create(registryCredential(name, { sources: [ecrWithStaticKeys("aws-keys")] }));
         }
-        const before = await Promise.all(["a", "b", "c"].map((name) => w.credentials.waitForReady(name)));
-        const secretsBefore = await Promise.all(
-          ["a", "b", "c"].map((name) => readSecret(core, w.namespace, name)),
-        );
+        // "t" reads keys of its own: another identity, so what happens to it happens to it alone.
+        await core.createNamespacedSecret({ namespace: w.namespace, body: awsKeysSecret("t-keys") });
+        await w.credentials.create(registryCredential("t", { sources: [ecrWithStaticKeys("t-keys")] }));
+        const names = ["a", "b", "c", "t"];
+        const before = await Promise.all(names.map((name) => w.credentials.waitForReady(name)));
+        const secretsBefore = await Promise.all(names.map((name) => readSecret(core, w.namespace, name)));
         const calls = w.ecr.calls;
         await w.operator.stop();
+
+        // While no operator runs, a tenant edits its managed Secret to hold a password of its choosing.
+        const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+        const forged = JSON.stringify({
+          auths: {
+            [host]: {
+              username: "AWS",
+              password: "TENANT-CHOSEN",
+              auth: Buffer.from("AWS:TENANT-CHOSEN").toString("base64"),
+            },
+          },
+        });
+        const t = secretsBefore[3] as k8s.V1Secret;
+        await core.replaceNamespacedSecret({
+          namespace: w.namespace,
+          name: "t",
+          body: { ...t, data: { ".dockerconfigjson": Buffer.from(forged).toString("base64") } },
+        });
 
         w.operator = await startTestOperator({
           kc,
@@ -340,22 +360,22 @@ describe("RegistryCredential with the ECR provider", () => {
           logs: allLogs,
         });
         await waitFor(
-          "the restarted operator to reconcile all three",
-          async () => (await reconcileCount(w.operator)) >= 3,
+          "the restarted operator to reconcile all four",
+          async () => (await reconcileCount(w.operator)) >= 4,
         );
         await w.operator.idle();
-        expect(w.ecr.calls).toBe(calls);
-        expect(await w.operator.metric("regcred_secret_writes_total")).toBe(0);
-        const after = await Promise.all(["a", "b", "c"].map((name) => w.credentials.get(name)));
+        expect(w.ecr.calls).toBe(calls + 1);
+        expect(await w.operator.metric("regcred_secret_writes_total")).toBe(1);
+        const after = await Promise.all(names.slice(0, 3).map((name) => w.credentials.get(name)));
         expect(after.map((rc) => rc?.metadata.resourceVersion)).toEqual(
-          before.map((rc) => rc.metadata.resourceVersion),
+          before.slice(0, 3).map((rc) => rc.metadata.resourceVersion),
         );
-        const secretsAfter = await Promise.all(
-          ["a", "b", "c"].map((name) => readSecret(core, w.namespace, name)),
+        const secretsAfter = await Promise.all(names.map((name) => readSecret(core, w.namespace, name)));
+        expect(secretsAfter.slice(0, 3).map((s) => s?.metadata?.resourceVersion)).toEqual(
+          secretsBefore.slice(0, 3).map((s) => s?.metadata?.resourceVersion),
         );
-        expect(secretsAfter.map((s) => s?.metadata?.resourceVersion)).toEqual(
-          secretsBefore.map((s) => s?.metadata?.resourceVersion),
-        );
+        for (const secret of secretsAfter)
+          expect(w.ecr.issuedSecrets).toContain(dockerConfigOf(secret as k8s.V1Secret).auths[host]?.password);
       } finally {
         await close(w);
       }

@@ -97,7 +97,7 @@ afterAll(async () => {
   await balancer?.close();
   await admission.deleteMutatingWebhookConfiguration({ name: configurationName }).catch(() => {});
   await ecr?.close();
-});
+}, 60_000);
 
 /** Creates a pod through the apiserver (retrying until the namespace's default ServiceAccount exists). */
 async function createPod(namespace: string, name: string): Promise<k8s.V1Pod> {
