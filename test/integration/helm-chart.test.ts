@@ -1,107 +1,37 @@
 // The Helm chart as users install it: lint, render, schema, apply to the real control plane, Pod
-// Security `restricted`, least-privilege RBAC proven by running the operator with only the chart's
-// ServiceAccount token, and the runtime image's contents (production dependencies only).
+// Security `restricted`, and the runtime image's contents (production dependencies only).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, hostname, tmpdir } from "node:os";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { admissionPolicyName } from "../../src/admission/admission-policy.js";
-import { managedByLabel, managedByValue } from "../../src/secrets/ownership.js";
-import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { freePort } from "../support/controlplane/ports.js";
 import { crdDirectory } from "../support/crds.js";
 import {
-  awsKeysSecret,
-  ClusterRegistryCredentials,
-  clusterRegistryCredential,
-  dockerConfigOf,
-  ecrWithStaticKeys,
-  RegistryCredentials,
-  readSecret,
-  registryCredential,
-} from "../support/fixtures.js";
+  argsOf,
+  chartDir,
+  deploymentOf,
+  helm,
+  kubeVersion,
+  ofKind,
+  render,
+  valuesFile,
+} from "../support/helm.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
-import {
-  adminKubeConfig,
-  createNamespace,
-  expectStatus,
-  tokenKubeConfig,
-  uniqueName,
-} from "../support/kube.js";
-import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { adminKubeConfig, createNamespace, expectStatus, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
 
 const timeout = 240_000;
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const chartDir = join(repoRoot, "charts/registry-credential-operator");
 const monitoringCrdDir = join(repoRoot, "test/fixtures/prometheus-operator");
-
-function helmBinary(): string {
-  const cacheRoot =
-    process.env.REGCRED_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "registry-credential-operator");
-  const path = join(cacheRoot, "tools", "helm");
-  if (!existsSync(path))
-    throw new Error(`helm not found at ${path}: run scripts/install-tools.sh (bash .ci/run does) first`);
-  return path;
-}
-
-function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 32 * 1024 * 1024 });
-  if (result.error) throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-const kubeVersion = () => {
-  const version = process.env[testEnvironmentKeys.version];
-  if (!version) throw new Error(`${testEnvironmentKeys.version} is not set (integration global setup)`);
-  return version;
-};
-
 let scratch: string;
-
-function valuesFile(values: unknown): string {
-  const path = join(scratch, `${uniqueName("values")}.json`);
-  writeFileSync(path, JSON.stringify(values));
-  return path;
-}
-
-/** `helm template` at the control plane's version; throws with helm's stderr on failure. */
-function render(release: string, namespace: string, values: unknown = {}): k8s.KubernetesObject[] {
-  const result = helm([
-    "template",
-    release,
-    chartDir,
-    "--namespace",
-    namespace,
-    "--kube-version",
-    kubeVersion(),
-    "--values",
-    valuesFile(values),
-  ]);
-  if (result.status !== 0) throw new Error(`helm template failed: ${result.stderr}`);
-  return k8s.loadAllYaml(result.stdout).filter(Boolean) as k8s.KubernetesObject[];
-}
-
-const ofKind = <T extends k8s.KubernetesObject>(objects: k8s.KubernetesObject[], kind: string) =>
-  objects.filter((o) => o.kind === kind) as T[];
-
-function deploymentOf(objects: k8s.KubernetesObject[]): k8s.V1Deployment {
-  const [deployment] = ofKind<k8s.V1Deployment>(objects, "Deployment");
-  if (!deployment) throw new Error("no Deployment rendered");
-  return deployment;
-}
-
-const argsOf = (objects: k8s.KubernetesObject[]) =>
-  deploymentOf(objects).spec?.template.spec?.containers[0]?.args ?? [];
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let objectsApi: k8s.KubernetesObjectApi;
-let rbacApi: k8s.RbacAuthorizationV1Api;
+let _rbacApi: k8s.RbacAuthorizationV1Api;
 const cleanup: k8s.KubernetesObject[] = [];
 
 async function applyAll(objects: k8s.KubernetesObject[], dryRun?: "All"): Promise<void> {
@@ -136,7 +66,7 @@ beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "regcred-helm-"));
   kc = adminKubeConfig();
   core = kc.makeApiClient(k8s.CoreV1Api);
-  rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  _rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   objectsApi = k8s.KubernetesObjectApi.makeApiClient(kc);
 });
 
@@ -284,165 +214,7 @@ describe("the chart on the control plane", () => {
   );
 });
 
-describe("least privilege: the operator runs on the chart's RBAC alone", () => {
-  const keys = { accessKeyId: "AKIAHELMCHARTRBAC001", secretAccessKey: "helm-chart-rbac-secret/0123456789" };
-  let ecr: FakeEcrServer;
-  let releaseNamespace: string;
-  let serviceAccount: string;
-  let clusterRoleName: string;
-  let leaseName: string;
-  let operator: TestOperator | undefined;
-
-  async function operatorWithChartToken(logs: string[]): Promise<TestOperator> {
-    const token = await core.createNamespacedServiceAccountToken({
-      namespace: releaseNamespace,
-      name: serviceAccount,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    return startTestOperator({
-      kc: tokenKubeConfig(kc, token.status?.token as string),
-      aws: { ecrEndpoint: ecr.endpoint },
-      config: {
-        operatorNamespace: releaseNamespace,
-        ambientIdentityNamespaces: [releaseNamespace],
-        // As the chart runs it: leader election on the Lease its Role names, in the release namespace.
-        leaderElection: {
-          namespace: releaseNamespace,
-          name: leaseName,
-          leaseDurationMs: 4000,
-          renewDeadlineMs: 3000,
-          retryPeriodMs: 500,
-        },
-      },
-      logs,
-    });
-  }
-
-  const forbidden = (logs: string[]) => logs.filter((line) => /\b403\b|forbidden/i.test(line));
-
-  beforeAll(async () => {
-    ecr = await new FakeEcrServer("eu-west-1").start();
-    ecr.registerCredentials(keys);
-    releaseNamespace = await createNamespace(core, "helm-rbac");
-    const objects = render(uniqueName("rco"), releaseNamespace);
-    await applyAll(objects);
-    serviceAccount = ofKind(objects, "ServiceAccount")[0]?.metadata?.name as string;
-    clusterRoleName = ofKind(objects, "ClusterRole")[0]?.metadata?.name as string;
-    leaseName = (argsOf(objects).find((a) => a.startsWith("--leader-election-id=")) ?? "").split(
-      "=",
-    )[1] as string;
-    await core.createNamespacedSecret({ namespace: releaseNamespace, body: awsKeysSecret("aws-keys", keys) });
-  }, timeout);
-
-  afterAll(async () => {
-    await operator?.stop();
-    await ecr?.close();
-  });
-
-  it(
-    "makes a RegistryCredential Ready, fans a ClusterRegistryCredential out and patches default, records events, with no 403",
-    async () => {
-      const logs: string[] = [];
-      operator = await operatorWithChartToken(logs);
-
-      const tenant = await createNamespace(core, "helm-rbac-rc");
-      await core.createNamespacedSecret({ namespace: tenant, body: awsKeysSecret("aws-keys", keys) });
-      const credentials = new RegistryCredentials(kc, tenant);
-      await credentials.create(registryCredential("ecr", { sources: [ecrWithStaticKeys("aws-keys")] }));
-      await credentials.waitForReady("ecr", (ready) => ready.status === "True", 60_000);
-      const secret = await readSecret(core, tenant, "ecr");
-      expect(Object.keys(dockerConfigOf(secret as k8s.V1Secret).auths ?? {})).not.toHaveLength(0);
-
-      const team = uniqueName("team");
-      const selected = [
-        await createNamespace(core, "helm-rbac-fan", { team }),
-        await createNamespace(core, "helm-rbac-fan", { team }),
-      ];
-      const clusterCredentials = new ClusterRegistryCredentials(kc);
-      const crcName = uniqueName("helm-crc");
-      await clusterCredentials.create(
-        clusterRegistryCredential(crcName, {
-          sources: [ecrWithStaticKeys("aws-keys")],
-          namespaces: { selector: { matchLabels: { team } } },
-          serviceAccounts: { names: ["default"] },
-          secret: { name: "helm-pull" },
-          podAdmission: { enabled: true }, // a MutatingAdmissionPolicy: the admission rules are exercised too
-        }),
-      );
-      for (const namespace of selected) {
-        await waitFor(`Secret helm-pull in ${namespace} and default patched`, async () => {
-          const pull = await readSecret(core, namespace, "helm-pull");
-          const account = await core.readNamespacedServiceAccount({ namespace, name: "default" });
-          return !!pull && !!account.imagePullSecrets?.some((r) => r.name === "helm-pull");
-        });
-      }
-
-      const crc = await clusterCredentials.get(crcName);
-      const policyName = admissionPolicyName({
-        apiVersion: crc?.apiVersion as string,
-        kind: crc?.kind as string,
-        name: crcName,
-        uid: crc?.metadata.uid as string,
-      });
-      const admission = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
-      await waitFor(`the operator's MutatingAdmissionPolicy ${policyName} and its binding`, async () => {
-        const policy = await admission.readMutatingAdmissionPolicy({ name: policyName });
-        const bindings = await admission.listMutatingAdmissionPolicyBinding({
-          labelSelector: `regcred.dev/policy=${policyName}`,
-        });
-        return policy.metadata?.labels?.[managedByLabel] === managedByValue && bindings.items.length > 0;
-      });
-
-      // Events written by this process's operator (other test files run operators of their own).
-      const instance = operator.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
-      expect(operator.leaderElection?.isLeader()).toBe(true);
-      await waitFor("events from the least-privilege operator", async () => {
-        const list = await core.listNamespacedEvent({ namespace: tenant });
-        return list.items.some((e) => e.reportingInstance === instance);
-      });
-
-      await clusterCredentials.delete(crcName);
-      await credentials.delete("ecr");
-      await waitFor("finalizers removed", async () => !(await credentials.get("ecr")));
-      expect(forbidden(logs)).toEqual([]);
-      await operator.stop();
-      operator = undefined;
-    },
-    timeout,
-  );
-
-  it(
-    "fails the same scenario with a 403 once the secrets create verb is removed",
-    async () => {
-      const role = await rbacApi.readClusterRole({ name: clusterRoleName });
-      const withoutCreate = (role.rules ?? []).map((rule) =>
-        rule.resources?.includes("secrets")
-          ? { ...rule, verbs: rule.verbs.filter((v) => v !== "create") }
-          : rule,
-      );
-      await rbacApi.replaceClusterRole({ name: clusterRoleName, body: { ...role, rules: withoutCreate } });
-
-      const logs: string[] = [];
-      operator = await operatorWithChartToken(logs);
-      const tenant = await createNamespace(core, "helm-rbac-denied");
-      await core.createNamespacedSecret({ namespace: tenant, body: awsKeysSecret("aws-keys", keys) });
-      const credentials = new RegistryCredentials(kc, tenant);
-      await credentials.create(registryCredential("ecr", { sources: [ecrWithStaticKeys("aws-keys")] }));
-      await waitFor("a 403 in the operator's logs", async () => forbidden(logs).length > 0, {
-        timeoutMs: 60_000,
-      });
-      expect(forbidden(logs).join("\n")).toMatch(/secrets/);
-      expect(await readSecret(core, tenant, "ecr")).toBeUndefined();
-      const ready = (await credentials.get("ecr"))?.status?.conditions?.find((c) => c.type === "Ready");
-      expect(ready?.status).not.toBe("True");
-
-      await operator.stop();
-      operator = undefined;
-      await credentials.delete("ecr").catch(() => {});
-    },
-    timeout,
-  );
-});
+// Least privilege, both ways, from the audit log: least-privilege.test.ts.
 
 describe("the runtime image's contents", () => {
   let child: ChildProcess | undefined;

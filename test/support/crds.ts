@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import {
   ApiException,
   ApiextensionsV1Api,
+  CustomObjectsApi,
   type KubeConfig,
   loadYaml,
   type V1CustomResourceDefinition,
@@ -20,7 +21,10 @@ export function shippedCrds(): V1CustomResourceDefinition[] {
     .map((file) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(crdDirectory, file), "utf8")));
 }
 
-/** Creates (or replaces) every shipped CRD and waits until each is Established. */
+/**
+ * Creates (or replaces) every shipped CRD and waits until each is Established and its objects can
+ * be listed (right after establishing, the apiserver may still answer 429 "storage is (re)initializing").
+ */
 export async function installCrds(kc: KubeConfig): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of shippedCrds()) {
@@ -40,6 +44,15 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
       return (
         current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false
       );
+    });
+    const objects = kc.makeApiClient(CustomObjectsApi);
+    await waitFor(`${crd.spec.names.plural} to be listable`, async () => {
+      await objects.listClusterCustomObject({
+        group: crd.spec.group,
+        version: crd.spec.versions[0]?.name as string,
+        plural: crd.spec.names.plural,
+      });
+      return true;
     });
   }
 }

@@ -15,6 +15,11 @@ export interface TestOperatorOptions {
   config?: Partial<OperatorConfig>;
   /** Log lines are appended here (JSON strings), for leak scans and debugging. */
   logs?: string[];
+  /**
+   * Create the operator namespace if missing (default true): in a cluster it exists, as the
+   * operator runs in it. Off for operators on least-privilege credentials, which may not create it.
+   */
+  createOperatorNamespace?: boolean;
 }
 
 export interface TestOperator extends RunningOperator {
@@ -50,7 +55,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.
-  await ensureNamespace(options.kc, config.operatorNamespace);
+  if (options.createOperatorNamespace ?? true) await ensureNamespace(options.kc, config.operatorNamespace);
   const operator = await startOperator(config, createLogger({ level: config.logLevel, destination: sink }), {
     kubeConfig: options.kc,
     processMetrics: false,

@@ -63,7 +63,7 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
 {{- define "regcred.rules.namespaced" -}}
 - apiGroups: [regcred.dev]
   resources: [registrycredentials]
-  verbs: [get, list, watch, patch]
+  verbs: [list, watch, patch]
 - apiGroups: [regcred.dev]
   resources: [registrycredentials/status]
   verbs: [patch]
@@ -72,7 +72,7 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
   verbs: [get, list, watch, create, update, delete]
 - apiGroups: [""]
   resources: [serviceaccounts]
-  verbs: [get, list, watch, create, patch]
+  verbs: [get, list, watch, patch]
 - apiGroups: [""]
   resources: [serviceaccounts/token]
   verbs: [create]
@@ -84,13 +84,18 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
 {{- define "regcred.rules.clusterScope" -}}
 - apiGroups: [regcred.dev]
   resources: [clusterregistrycredentials]
-  verbs: [get, list, watch, patch]
+  verbs: [list, watch, patch]
 - apiGroups: [regcred.dev]
   resources: [clusterregistrycredentials/status]
   verbs: [patch]
 - apiGroups: [""]
   resources: [namespaces]
   verbs: [get, list, watch]
+# A ClusterRegistryCredential selecting `default` creates it in a new namespace before the
+# controller manager does, so no pod is admitted under an unpatched `default`.
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [create]
 {{- end -}}
 
 {{- define "regcred.rules.admissionPolicies" -}}

@@ -19,6 +19,8 @@ export const controllers = [
   "clusterrole-aggregation-controller",
   "deployment-controller",
   "replicaset-controller",
+  // Quotas apply only once this controller has filled their status.
+  "resourcequota-controller",
 ] as const;
 
 /** Admission plugins enabled in addition to the defaults; listed to document what tests rely on. */
