@@ -615,10 +615,14 @@ async function refusedWithout(release: Release, target: Permission): Promise<Use
       await admission
         .deleteMutatingWebhookConfiguration({ name: release.config(0).webhook?.configurationName as string })
         .catch(() => {});
-    await scenario(release, { enough: () => refused().length > 0 }).catch((e) =>
-      console.log("SCENARIO", String(e).slice(0, 600)),
-    );
-    return refused();
+    let failure: unknown;
+    await scenario(release, { enough: () => refused().length > 0 }).catch((error: unknown) => {
+      failure = error;
+    });
+    const found = refused();
+    // No refusal seen: show why the scenario stopped, if it did.
+    if (found.length === 0 && failure) throw failure;
+    return found;
   } finally {
     if (target.scope === "*") {
       const current = await rbac.readClusterRole({ name });
