@@ -27,7 +27,7 @@ import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
 import { errorText } from "./util/error-text.js";
-import { type RunningWebhook, startWebhook } from "./webhook/start-webhook.js";
+import { type RunningWebhook, startWebhook, webhookExcludedNamespaces } from "./webhook/start-webhook.js";
 
 export interface RunningOperator {
   metrics: OperatorMetrics;
@@ -183,6 +183,10 @@ export async function startOperator(
     if (!key) throw new Error("the operator key is loaded before any controller is created");
     const shared = {
       key,
+      webhook: {
+        served: config.webhook !== undefined,
+        excludedNamespaces: webhookExcludedNamespaces(config.operatorNamespace),
+      },
       clients: controllerClients,
       providers,
       cache,

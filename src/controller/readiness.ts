@@ -1,16 +1,37 @@
 import type { CustomObjectsApi } from "@kubernetes/client-node";
-import { type ReadyReason, type RegistryCredentialStatus, readyReasons } from "../api/v1alpha1.js";
+import {
+  type Condition,
+  type ReadyReason,
+  type RegistryCredentialStatus,
+  readyReasons,
+} from "../api/v1alpha1.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
-import { setCondition } from "./conditions.js";
+import { type ConditionUpdate, setCondition } from "./conditions.js";
 import { writeStatus } from "./credential-status.js";
 import type { ObjectRef } from "./custom-objects.js";
 import type { EventRecorder, EventTarget } from "./events.js";
+import { podAdmissionConditionType } from "./pod-admission-condition.js";
 
 export interface NotReadyTarget<S extends RegistryCredentialStatus> {
   object: EventTarget & { metadata: { generation?: number }; status?: S };
   ref: ObjectRef;
   secretName: string;
   labels: { kind: string; namespace: string; name: string };
+  /** The PodAdmission condition to set (null: remove it; undefined: keep what status says). */
+  podAdmission?: ConditionUpdate | null;
+}
+
+/** The conditions with Ready set to `ready` and the PodAdmission condition as the target says. */
+function conditionsFor<S extends RegistryCredentialStatus>(
+  target: NotReadyTarget<S>,
+  ready: ConditionUpdate,
+  now: Date,
+): Condition[] {
+  const generation = target.object.metadata.generation;
+  const conditions = setCondition(target.object.status?.conditions, ready, generation, now);
+  if (target.podAdmission === undefined) return conditions;
+  if (target.podAdmission === null) return conditions.filter((c) => c.type !== podAdmissionConditionType);
+  return setCondition(conditions, target.podAdmission, generation, now);
 }
 
 /**
@@ -33,12 +54,7 @@ export async function reportNotReady<S extends RegistryCredentialStatus>(
     ...extra,
     observedGeneration: generation,
     secretName: target.secretName,
-    conditions: setCondition(
-      previous?.conditions,
-      { type: "Ready", status: "False", reason, message },
-      generation,
-      now,
-    ),
+    conditions: conditionsFor(target, { type: "Ready", status: "False", reason, message }, now),
   } as S;
   await writeStatus(deps.objects, target.ref, previous, status);
   await deps.events.record(target.object, "Warning", reason, message);
@@ -65,10 +81,9 @@ export async function reportReady<S extends RegistryCredentialStatus>(
     ...status,
     observedGeneration: generation,
     secretName: target.secretName,
-    conditions: setCondition(
-      previous?.conditions,
+    conditions: conditionsFor(
+      target,
       { type: "Ready", status: "True", reason: readyReasons.tokenRefreshed, message },
-      generation,
       now,
     ),
   } as S;

@@ -12,6 +12,7 @@ import { selectsServiceAccount } from "../serviceaccounts/selection.js";
 import type { TokenCache } from "../tokens/token-cache.js";
 import type { EventRecorder } from "./events.js";
 import type { Informers } from "./informers.js";
+import type { WebhookCoverage } from "./pod-admission-condition.js";
 import { runSync } from "./run-sync.js";
 import { type SyncDependencies, syncRegistryCredential } from "./sync-registry-credential.js";
 import { WorkQueue } from "./work-queue.js";
@@ -26,6 +27,7 @@ export interface ControllerOptions {
   logger: Logger;
   podAdmission: PodAdmissionSync;
   key: OperatorKey;
+  webhook: WebhookCoverage;
   concurrency: number;
   ambientIdentityAllowed: (namespace: string) => boolean;
 }
@@ -66,6 +68,7 @@ export class RegistryCredentialController {
       logger,
       podAdmission: options.podAdmission,
       key: options.key,
+      webhook: options.webhook,
       stopping: this.stopping.signal,
       ambientIdentityAllowed: options.ambientIdentityAllowed,
       now: () => new Date(),

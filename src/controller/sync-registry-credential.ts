@@ -30,7 +30,8 @@ import type { TokenCache } from "../tokens/token-cache.js";
 import { collectLogins, nextRefresh, reportFailure } from "./credential-logins.js";
 import type { EventRecorder } from "./events.js";
 import { hasFinalizer, setFinalizer } from "./finalizer.js";
-import { reportNotReady, reportReady } from "./readiness.js";
+import { podAdmissionCondition, type WebhookCoverage } from "./pod-admission-condition.js";
+import { type NotReadyTarget, reportNotReady, reportReady } from "./readiness.js";
 import { KubeSourceAccess } from "./source-access.js";
 import { checkSpec } from "./spec-checks.js";
 
@@ -48,6 +49,8 @@ export interface SyncDependencies {
   podAdmission: PodAdmissionSync;
   /** Keys login digests and Secret signatures. */
   key: OperatorKey;
+  /** What the operator's webhook covers (for the PodAdmission condition). */
+  webhook: WebhookCoverage;
   /** Aborted when the controller stops, so no mint holds a worker or the shutdown. */
   stopping?: AbortSignal;
   /** The deadline of each resolve and mint (mintSources' default when undefined). */
@@ -123,8 +126,9 @@ export async function syncRegistryCredential(
   const _generation = rc.metadata.generation;
   const previous = rc.status;
   const labels = { kind, namespace, name };
+  const target: NotReadyTarget<RegistryCredentialStatus> = { object: rc, ref, secretName, labels };
   const report = (reason: ReadyReason, message: string, extra: Partial<RegistryCredentialStatus> = {}) =>
-    reportNotReady(deps, { object: rc, ref, secretName, labels }, now, reason, message, extra);
+    reportNotReady(deps, target, now, reason, message, extra);
 
   const checked = checkSpec(rc.spec, deps.providers);
   if ("problem" in checked) {
@@ -222,7 +226,15 @@ export async function syncRegistryCredential(
     const problem = await deps.podAdmission.apply(owner, rc.spec.podAdmission, secretName, [
       selectorForNamespace(namespace),
     ]);
-    if (problem) await deps.events.record(rc, "Warning", "PodAdmissionFailed", problem);
+    target.podAdmission = podAdmissionCondition(
+      rc.spec.podAdmission,
+      secretName,
+      [namespace],
+      problem,
+      deps.webhook,
+    );
+    if (target.podAdmission?.status === "False")
+      await deps.events.record(rc, "Warning", target.podAdmission.reason, target.podAdmission.message);
   }
 
   const writtenExpiry = logins.expiresAt ?? (previous?.expiresAt ? new Date(previous.expiresAt) : undefined);
@@ -253,7 +265,7 @@ export async function syncRegistryCredential(
   }; next refresh at ${next.toISOString()}`;
   await reportReady(
     deps,
-    { object: rc, ref, secretName, labels },
+    target,
     now,
     {
       sources: logins.sources,

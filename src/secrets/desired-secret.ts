@@ -9,6 +9,7 @@ import {
 } from "./ownership.js";
 
 export const dockerConfigKey = ".dockerconfigjson";
+const operatorAnnotations = new Set<string>(Object.values(annotations));
 export const dockerConfigType = "kubernetes.io/dockerconfigjson";
 
 export interface DesiredSecretInput {
@@ -43,6 +44,14 @@ export function desiredSecret(input: DesiredSecretInput): V1Secret {
         [annotations.ownerUid]: input.owner.uid,
         [annotations.refreshedAt]: input.refreshedAt.toISOString(),
         [annotations.signature]: input.signature,
+        [annotations.templateKeys]: JSON.stringify({
+          labels: Object.keys(input.extraLabels ?? {})
+            .filter((key) => key !== managedByLabel)
+            .sort(),
+          annotations: Object.keys(input.extraAnnotations ?? {})
+            .filter((key) => !operatorAnnotations.has(key))
+            .sort(),
+        }),
         ...(input.expiresAt ? { [annotations.expiresAt]: input.expiresAt.toISOString() } : {}),
       },
       ...(input.ownerReference &&

@@ -12,6 +12,8 @@ export const annotations = {
   refreshedAt: "regcred.dev/refreshed-at",
   /** A keyed digest proving the operator wrote this Secret at this name for this owner (signature.ts). */
   signature: "regcred.dev/signature",
+  /** The spec.secret label and annotation keys the operator set, so that removing one from the spec removes it here. */
+  templateKeys: "regcred.dev/template-keys",
 } as const;
 
 /** The resource a managed Secret belongs to. */

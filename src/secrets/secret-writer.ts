@@ -38,6 +38,21 @@ function mergedOwnerReferences(current: V1Secret, desired: V1Secret) {
   return [...others, ...wanted];
 }
 
+/** The spec.secret keys the operator set on a Secret earlier (none when it recorded none). */
+function templateKeysOf(secret: V1Secret): { labels: string[]; annotations: string[] } {
+  try {
+    const parsed = JSON.parse(secret.metadata?.annotations?.[annotations.templateKeys] ?? "{}") as {
+      labels?: unknown;
+      annotations?: unknown;
+    };
+    const strings = (value: unknown) =>
+      Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+    return { labels: strings(parsed.labels), annotations: strings(parsed.annotations) };
+  } catch {
+    return { labels: [], annotations: [] };
+  }
+}
+
 /** True when every field the operator sets already has the desired value in `current`. */
 export function hasDesiredContent(current: V1Secret, desired: V1Secret): boolean {
   const cur = current.metadata ?? {};
@@ -113,14 +128,21 @@ async function write(
   if (!isOwnedBy(current, owner)) return { kind: "conflict", message: conflictMessage(current, owner) };
   if (hasDesiredContent(current, desired)) return { kind: "unchanged", secret: current };
 
-  const mergedAnnotations = { ...current.metadata?.annotations, ...desired.metadata?.annotations };
+  // Everyone else's labels and annotations stay; those the spec no longer lists go.
+  const dropped = templateKeysOf(current);
+  const kept = (have: Record<string, string> | undefined, drop: readonly string[]) =>
+    Object.fromEntries(Object.entries(have ?? {}).filter(([key]) => !drop.includes(key)));
+  const mergedAnnotations = {
+    ...kept(current.metadata?.annotations, dropped.annotations),
+    ...desired.metadata?.annotations,
+  };
   if (!desired.metadata?.annotations?.[annotations.expiresAt])
     delete mergedAnnotations[annotations.expiresAt];
   const merged: V1Secret = {
     ...desired,
     metadata: {
       ...current.metadata,
-      labels: { ...current.metadata?.labels, ...desired.metadata?.labels },
+      labels: { ...kept(current.metadata?.labels, dropped.labels), ...desired.metadata?.labels },
       annotations: mergedAnnotations,
       ownerReferences: mergedOwnerReferences(current, desired),
       resourceVersion: current.metadata?.resourceVersion,

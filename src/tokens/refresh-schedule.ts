@@ -51,8 +51,10 @@ export function plannedLifetimeMs(mintedAt: Date, expiresAt: Date | undefined): 
 /**
  * When to renew a token minted at `mintedAt` that expires at `expiresAt`: after lifetimeFraction of
  * its lifetime, shifted by up to ±jitterFraction of the lifetime (jitter in [-1, 1] picks where),
- * then clamped to [minInterval, maxInterval] after minting, and never after the expiry itself when
- * the expiry is later than minInterval. Tokens with an unusable expiry renew after minInterval.
+ * then clamped to [minInterval, maxInterval] after minting, and never after 0.9 of the lifetime when
+ * the expiry is later than minInterval. minInterval is a hard floor against renewal loops: a token
+ * living shorter than it is renewed after minInterval, that is after it expired (the CRD says so).
+ * Tokens with an unusable expiry renew after minInterval.
  */
 export function refreshTime(
   mintedAt: Date,

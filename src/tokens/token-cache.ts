@@ -53,10 +53,18 @@ export class TokenCache {
     if (!this.entries.has(identity)) this.entries.set(identity, minted);
   }
 
-  /** Drops entries whose every token expired before `before`, so the cache does not grow without bound. */
-  prune(before: Date): void {
+  /**
+   * Drops entries whose every token expired before `before`, and entries of tokens with no known
+   * expiry minted more than `maxAgeMs` before it (no resource renews later than its policy's
+   * maxInterval, 24 h at most), so the cache does not grow without bound.
+   */
+  prune(before: Date, maxAgeMs = 24 * 3600_000): void {
     for (const [identity, entry] of this.entries) {
-      const expired = entry.tokens.every((t) => t.expiresAt !== undefined && t.expiresAt < before);
+      const expired = entry.tokens.every((t) =>
+        t.expiresAt !== undefined
+          ? t.expiresAt < before
+          : entry.mintedAt.getTime() < before.getTime() - maxAgeMs,
+      );
       if (expired) this.entries.delete(identity);
     }
   }

@@ -13,6 +13,11 @@ import { ensureMutatingWebhookConfiguration } from "./webhook-configuration.js";
 const certificateCheckMs = 3_600_000;
 const namespaceNameLabel = "kubernetes.io/metadata.name";
 
+/** Namespaces whose pods are never sent to the webhook: a broken webhook must not stall the system or the operator itself. */
+export function webhookExcludedNamespaces(operatorNamespace: string): string[] {
+  return ["kube-system", operatorNamespace];
+}
+
 export interface RunningWebhook {
   port: number;
   stop(): Promise<void>;
@@ -57,7 +62,7 @@ export async function startWebhook(
         name: config.configurationName,
         clientConfig,
         caBundlePem: certificate.caPem,
-        excludedNamespaces: ["kube-system", operatorNamespace],
+        excludedNamespaces: webhookExcludedNamespaces(operatorNamespace),
         ...(scope.watchNamespace
           ? { namespaceMatchLabels: { [namespaceNameLabel]: scope.watchNamespace } }
           : {}),

@@ -255,6 +255,20 @@ describe("the RegistryCredential CRD rejects", () => {
       ["spec.secret.name", "should match"],
     ],
     [
+      "a serviceAccountRef role ARN longer than 2048 characters",
+      withSource(
+        ecr({
+          auth: {
+            serviceAccountRef: {
+              name: "puller",
+              roleArn: `arn:aws:iam::123456789012:role/${"a".repeat(2048)}`,
+            },
+          },
+        }),
+      ),
+      ["spec.sources[0].ecr.auth.serviceAccountRef.roleArn", "2048"],
+    ],
+    [
       "more than 32 extra annotations for the Secret",
       withSource(ecr(), {
         secret: { annotations: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`note-${i}`, "x"])) },
@@ -322,6 +336,25 @@ describe("the RegistryCredential CRD accepts", () => {
                   audience: "sts.amazonaws.com",
                 },
               },
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "an ecr source assuming a role in an ISO partition",
+      {
+        sources: [
+          {
+            ecr: {
+              region: "us-isob-east-1",
+              auth: {
+                serviceAccountRef: {
+                  name: "puller",
+                  roleArn: "arn:aws-iso-b:iam::123456789012:role/ecr-puller",
+                },
+              },
+              assumeRole: { roleArn: "arn:aws-iso-b:iam::123456789012:role/reader" },
             },
           },
         ],

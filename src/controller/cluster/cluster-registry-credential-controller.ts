@@ -13,6 +13,7 @@ import { selectsServiceAccount } from "../../serviceaccounts/selection.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { EventRecorder } from "../events.js";
 import type { Informers } from "../informers.js";
+import type { WebhookCoverage } from "../pod-admission-condition.js";
 import { runSync } from "../run-sync.js";
 import { WorkQueue } from "../work-queue.js";
 import type { FanOutPlan, NamespaceResult } from "./fan-out.js";
@@ -33,6 +34,7 @@ export interface ClusterControllerOptions {
   logger: Logger;
   podAdmission: PodAdmissionSync;
   key: OperatorKey;
+  webhook: WebhookCoverage;
   operatorNamespace: string;
   /** Whether gar sources may fan out the operator's own Google access token. */
   ambientAccessTokensAllowed: boolean;
@@ -87,6 +89,7 @@ export class ClusterRegistryCredentialController {
       logger: options.logger,
       podAdmission: options.podAdmission,
       key: options.key,
+      webhook: options.webhook,
       stopping: this.stopping.signal,
       operatorNamespace: options.operatorNamespace,
       ambientAccessTokensAllowed: options.ambientAccessTokensAllowed,

@@ -32,7 +32,8 @@ import type { TokenCache } from "../../tokens/token-cache.js";
 import { collectLogins, nextRefresh, reportFailure } from "../credential-logins.js";
 import type { EventRecorder } from "../events.js";
 import { hasFinalizer, setFinalizer } from "../finalizer.js";
-import { reportNotReady, reportReady } from "../readiness.js";
+import { podAdmissionCondition, type WebhookCoverage } from "../pod-admission-condition.js";
+import { type NotReadyTarget, reportNotReady, reportReady } from "../readiness.js";
 import { KubeSourceAccess } from "../source-access.js";
 import { checkSpec } from "../spec-checks.js";
 import {
@@ -60,6 +61,8 @@ export interface ClusterSyncDependencies {
   podAdmission: PodAdmissionSync;
   /** Keys login digests and Secret signatures. */
   key: OperatorKey;
+  /** What the operator's webhook covers (for the PodAdmission condition). */
+  webhook: WebhookCoverage;
   /** --allow-ambient-google-access-tokens: whether gar sources may fan out the operator's own token. */
   ambientAccessTokensAllowed?: boolean;
   /** Aborted when the controller stops, so no mint holds a worker or the shutdown. */
@@ -174,11 +177,12 @@ export async function syncClusterRegistryCredential(
   const generation = crc.metadata.generation;
   const previous = crc.status;
   const labels = { kind, namespace: "", name };
+  const target: NotReadyTarget<ClusterRegistryCredentialStatus> = { object: crc, ref, secretName, labels };
   const report = (
     reason: ReadyReason,
     message: string,
     extra: Partial<ClusterRegistryCredentialStatus> = {},
-  ) => reportNotReady(deps, { object: crc, ref, secretName, labels }, now, reason, message, extra);
+  ) => reportNotReady(deps, target, now, reason, message, extra);
 
   const checked = checkSpec(crc.spec, deps.providers);
   if ("problem" in checked) {
@@ -259,7 +263,15 @@ export async function syncClusterRegistryCredential(
       secretName,
       selectorsForSelection(crc.spec.namespaces),
     );
-    if (problem) await deps.events.record(crc, "Warning", "PodAdmissionFailed", problem);
+    target.podAdmission = podAdmissionCondition(
+      crc.spec.podAdmission,
+      secretName,
+      targets,
+      problem,
+      deps.webhook,
+    );
+    if (target.podAdmission?.status === "False")
+      await deps.events.record(crc, "Warning", target.podAdmission.reason, target.podAdmission.message);
     const outcomes = await runPool(targets, deps.concurrency, (ns) => ensureNamespace(clients, plan, ns));
     results = new Map(targets.map((ns, i) => [ns, outcomes[i] as NamespaceResult]));
     deps.results.set(name, results);
@@ -323,7 +335,7 @@ export async function syncClusterRegistryCredential(
   }; next refresh at ${next.toISOString()}`;
   await reportReady(
     deps,
-    { object: crc, ref, secretName, labels },
+    target,
     now,
     {
       sources: logins.sources,

@@ -57,6 +57,8 @@ export interface ProcessOptions {
   now?: () => Date;
   /** Namespaces whose RegistryCredentials may use ambient identity; default the operator namespace. */
   ambientIdentityAllowed?: (namespace: string) => boolean;
+  /** Why MutatingAdmissionPolicies cannot be used, when they cannot (default: they can). */
+  admissionPoliciesUnavailable?: string;
 }
 
 /** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
@@ -75,8 +77,14 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     secrets: cluster.secretInformer,
     lookupNamespace: async (name) => cluster.namespaceInformer.get(name),
   });
-  const podAdmission = new PodAdmissionSync(admission, { available: true, policies: cluster.policyInformer });
+  const podAdmission = new PodAdmissionSync(
+    admission,
+    options.admissionPoliciesUnavailable
+      ? { available: false, reason: options.admissionPoliciesUnavailable }
+      : { available: true, policies: cluster.policyInformer },
+  );
   const key = operatorKeyOf(cluster);
+  const webhook = { served: true, excludedNamespaces: ["kube-system", operatorNamespace] };
   const now = options.now ?? (() => new Date());
   const plans = new Map();
   const results = new Map();
@@ -93,6 +101,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     logger: silent,
     podAdmission,
     key,
+    webhook,
     ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
     now,
     random: () => 0.5,
@@ -111,6 +120,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     logger: silent,
     podAdmission,
     key,
+    webhook,
     operatorNamespace,
     concurrency: 4,
     plans,
@@ -127,6 +137,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     logger: silent,
     podAdmission,
     key,
+    webhook,
     concurrency: 4,
   };
   return {

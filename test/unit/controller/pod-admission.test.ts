@@ -136,3 +136,65 @@ describe("the webhook's targets", () => {
     expect(await replica.targets.secretsFor(namespace)).toEqual([]);
   });
 });
+
+describe("the PodAdmission condition", () => {
+  const conditionOf = (cluster: FakeCluster, namespace: string) =>
+    cluster.registryCredentials.get(namespace, "pull")?.status?.conditions;
+
+  it.each<[string, string, PodAdmission, string | undefined, Record<string, string>]>([
+    [
+      "says pods get the Secret through the policy",
+      "team-a",
+      viaPolicy,
+      undefined,
+      { status: "True", reason: "Applied" },
+    ],
+    [
+      "says pods get the Secret through the webhook",
+      "team-a",
+      viaWebhook,
+      undefined,
+      { status: "True", reason: "Applied" },
+    ],
+    [
+      "says why the policy could not be written, while Ready stays True",
+      "team-a",
+      viaPolicy,
+      "this cluster serves no MutatingAdmissionPolicy API",
+      { status: "False", reason: "PodAdmissionFailed" },
+    ],
+    [
+      "says the webhook never sees pods of the operator's namespace",
+      operatorNamespace,
+      viaWebhook,
+      undefined,
+      { status: "False", reason: "PodAdmissionUnavailable" },
+    ],
+  ])("%s", async (_case, namespace, podAdmission, unavailable, expected) => {
+    const cluster = new FakeCluster();
+    cluster.addNamespace(namespace);
+    cluster.applyRegistryCredential(registryCredential(namespace, "pull", { podAdmission }));
+    const process = operatorProcess(cluster, {
+      aws: fakeEcr().aws,
+      ambientIdentityAllowed: () => true,
+      ...(unavailable ? { admissionPoliciesUnavailable: unavailable } : {}),
+    });
+    await process.syncRegistryCredential(namespace, "pull");
+    const conditions = conditionOf(cluster, namespace);
+    expect(conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    const condition = conditions?.find((c) => c.type === "PodAdmission");
+    expect(condition).toMatchObject(expected);
+    if (expected.status === "False") expect(cluster.events.map((e) => e.reason)).toContain(expected.reason);
+  });
+
+  it("is removed once the resource no longer asks for pod admission", async () => {
+    const cluster = new FakeCluster();
+    cluster.addNamespace("team-a");
+    cluster.applyRegistryCredential(registryCredential("team-a", "pull", { podAdmission: viaPolicy }));
+    const process = operatorProcess(cluster, { aws: fakeEcr().aws, ambientIdentityAllowed: () => true });
+    await process.syncRegistryCredential("team-a", "pull");
+    cluster.applyRegistryCredential(registryCredential("team-a", "pull"));
+    await process.syncRegistryCredential("team-a", "pull");
+    expect(conditionOf(cluster, "team-a")?.map((c) => c.type)).toEqual(["Ready"]);
+  });
+});

@@ -137,6 +137,31 @@ describe("a failing source's last login", () => {
   });
 });
 
+describe("the Secret's labels and annotations", () => {
+  it("lose an entry removed from spec.secret, and keep what others set", async () => {
+    const cluster = new FakeCluster();
+    cluster.addNamespace(operatorNamespace);
+    const template = (labels: Record<string, string>, annotations: Record<string, string>) =>
+      registryCredential(operatorNamespace, "pull", { secret: { labels, annotations } });
+    cluster.applyRegistryCredential(template({ team: "a", tier: "gold" }, { note: "x", owner: "platform" }));
+    const process = operatorProcess(cluster);
+    await process.syncRegistryCredential(operatorNamespace, "pull");
+    const written = cluster.secrets.get(operatorNamespace, "pull");
+    if (!written) throw new Error("no Secret written");
+    cluster.putForeignSecret({
+      ...written,
+      metadata: { ...written.metadata, labels: { ...written.metadata?.labels, "added-by": "another-tool" } },
+    });
+    cluster.applyRegistryCredential(template({ team: "a" }, { note: "x" }));
+    await process.syncRegistryCredential(operatorNamespace, "pull");
+    const metadata = cluster.secrets.get(operatorNamespace, "pull")?.metadata;
+    expect(metadata?.labels).toMatchObject({ team: "a", "added-by": "another-tool" });
+    expect(metadata?.labels).not.toHaveProperty("tier");
+    expect(metadata?.annotations).toMatchObject({ note: "x" });
+    expect(metadata?.annotations).not.toHaveProperty("owner");
+  });
+});
+
 describe("ServiceAccounts next to a Secret of someone else", () => {
   it("are neither created nor patched by a ClusterRegistryCredential that finds the name taken", async () => {
     const cluster = new FakeCluster();

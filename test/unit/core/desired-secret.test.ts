@@ -54,6 +54,7 @@ describe("desiredSecret", () => {
           "regcred.dev/owner-uid": "owner-uid-1",
           "regcred.dev/refreshed-at": "2030-01-01T00:00:00.000Z",
           "regcred.dev/signature": "signature-of-the-operator",
+          "regcred.dev/template-keys": '{"labels":[],"annotations":[]}',
           "regcred.dev/expires-at": "2030-01-01T12:00:00.000Z",
         },
         ownerReferences: [
@@ -124,6 +125,7 @@ describe("desiredSecret", () => {
       [annotations.ownerUid]: "owner-uid-1",
       [annotations.refreshedAt]: refreshedAt.toISOString(),
       [annotations.signature]: "signature-of-the-operator",
+      [annotations.templateKeys]: '{"labels":["team"],"annotations":["note"]}',
       [annotations.expiresAt]: expiresAt.toISOString(),
     });
   });

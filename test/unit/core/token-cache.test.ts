@@ -187,16 +187,25 @@ describe("TokenCache.seed", () => {
 describe("TokenCache.prune", () => {
   const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 
+  it("drops an entry whose tokens have no known expiry once it is older than the maximum age", async () => {
+    const cache = new TokenCache(clock().now);
+    await cache.get("id-a", always, async () => [token("a", "p")]);
+    cache.prune(at(59), 60 * 60_000);
+    expect(cache.size).toBe(1);
+    cache.prune(at(61), 60 * 60_000);
+    expect(cache.size).toBe(0);
+  });
+
   it.each<[string, RegistryToken[], boolean]>([
     ["drops an entry whose every token expired", [token("a", "p", at(10)), token("b", "p", at(20))], false],
     ["keeps an entry with one token still valid", [token("a", "p", at(10)), token("b", "p", at(60))], true],
     ["keeps an entry whose token expires exactly at the cut-off", [token("a", "p", at(30))], true],
-    ["keeps an entry with a token of unknown expiry", [token("a", "p")], true],
+    ["keeps an entry with a token of unknown expiry minted within the maximum age", [token("a", "p")], true],
   ])("%s", async (_name, tokens, kept) => {
     const cache = new TokenCache(clock().now);
     await cache.get("id-a", always, async () => tokens);
     await cache.get("id-other", always, async () => [token("c", "p", at(120))]);
-    cache.prune(at(30));
+    cache.prune(at(30), 60 * 60_000);
     expect(cache.size).toBe(kept ? 2 : 1);
     const mint = counter();
     await cache.get("id-a", always, mint);
