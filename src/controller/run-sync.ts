@@ -29,6 +29,10 @@ export async function runSync(
     else queue.forget(key);
     if (outcome.requeueAfterMs !== undefined) queue.addAfter(key, outcome.requeueAfterMs);
     observe(outcome.failed ? "failed" : "success");
+    logger.debug(
+      { key, failed: outcome.failed ?? false, requeueAfterMs: outcome.requeueAfterMs },
+      "reconciled",
+    );
   } catch (error) {
     if (error instanceof StoppedError) {
       logger.info({ key }, "reconcile abandoned: the operator is stopping");
