@@ -14,7 +14,7 @@ import {
 import { retryDelayMs } from "./retry-delay.js";
 
 /** At most this many of a resource's Secrets are read to recover one source's logins. */
-const maxRecoveryCandidates = 3;
+export const maxRecoveryCandidates = 3;
 
 /**
  * What became of a failing source's last logins:

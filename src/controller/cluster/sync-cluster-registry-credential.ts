@@ -29,7 +29,7 @@ import type { OperatorKey } from "../../security/operator-key.js";
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { stableJitter } from "../../tokens/refresh-schedule.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
-import { collectLogins, nextRefresh, reportFailure } from "../credential-logins.js";
+import { collectLogins, maxRecoveryCandidates, nextRefresh, reportFailure } from "../credential-logins.js";
 import type { EventRecorder } from "../events.js";
 import { hasFinalizer, setFinalizer } from "../finalizer.js";
 import { podAdmissionCondition, type WebhookCoverage } from "../pod-admission-condition.js";
@@ -198,8 +198,13 @@ export async function syncClusterRegistryCredential(
     .map((ns) => ns.metadata?.name as string)
     .sort();
   // Only copies in namespaces this resource selects may supply logins, the operator's own first.
-  const references = [...new Set([deps.operatorNamespace, ...targets])]
-    .filter((ns) => owned.has(ns) && targets.includes(ns))
+  const selected = new Set(targets);
+  const order = selected.has(deps.operatorNamespace)
+    ? [deps.operatorNamespace, ...targets.filter((ns) => ns !== deps.operatorNamespace)]
+    : targets;
+  const references = order
+    .filter((ns) => owned.has(ns))
+    .slice(0, maxRecoveryCandidates)
     .flatMap((ns) => deps.secrets.get(secretName, ns) ?? []);
   const jitter = stableJitter(owner.uid);
   const logins = await collectLogins(

@@ -176,8 +176,6 @@ export class FakeCluster {
   readonly writes: string[] = [];
   /** Token requests served, as "namespace/name audience". */
   readonly tokenRequests: string[] = [];
-  /** Make the next writes of a kind fail: (verb, key) → an error to throw, or undefined. */
-  failWrite: (verb: string, kind: string, key: string) => ApiException<unknown> | undefined = () => undefined;
 
   secretInformer = new FakeInformer<SecretObj>(isManaged);
   accountInformer = new FakeInformer<AccountObj>();
@@ -304,8 +302,6 @@ export class FakeCluster {
   }
 
   private write(verb: string, kind: string, key: string): void {
-    const failure = this.failWrite(verb, kind, key);
-    if (failure) throw failure;
     this.writes.push(`${verb} ${kind} ${key}`);
   }
 

@@ -88,10 +88,10 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const now = options.now ?? (() => new Date());
   const plans = new Map();
   const results = new Map();
-  const rcDeps = (): SyncDependencies => ({
+  // Read at call time: the cluster's informers are new after a restart.
+  const common = () => ({
     core,
     objects,
-    credentials: cluster.rcInformer,
     secrets: cluster.secretInformer,
     serviceAccounts: cluster.accountInformer,
     providers,
@@ -102,31 +102,22 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     podAdmission,
     key,
     webhook,
-    ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
     now,
     random: () => 0.5,
   });
+  const rcDeps = (): SyncDependencies => ({
+    ...common(),
+    credentials: cluster.rcInformer,
+    ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
+  });
   const clusterDeps = (): ClusterSyncDependencies => ({
-    core,
-    objects,
+    ...common(),
     clusterCredentials: cluster.crcInformer,
     namespaces: cluster.namespaceInformer,
-    secrets: cluster.secretInformer,
-    serviceAccounts: cluster.accountInformer,
-    providers,
-    cache,
-    events,
-    metrics,
-    logger: silent,
-    podAdmission,
-    key,
-    webhook,
     operatorNamespace,
     concurrency: 4,
     plans,
     results,
-    now,
-    random: () => 0.5,
   });
   const shared = {
     clients: { core, objects, admission } as never,
