@@ -12,8 +12,8 @@ export interface WebhookCoverage {
 }
 
 /**
- * The PodAdmission condition for a resource whose Secret is written: undefined-free. Null when
- * the resource does not ask for pod admission (the condition is then removed). False with reason
+ * The PodAdmission condition of a resource whose Secret is written, targeting `namespaces`: null
+ * when the resource does not ask for pod admission (the condition is then removed). False with reason
  * PodAdmissionFailed when the policy could not be written (`problem`), or PodAdmissionUnavailable
  * when the webhook is not served or excludes some of `namespaces`; True otherwise. The Ready
  * condition is about the Secret and does not change with it.

@@ -312,6 +312,15 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
       }
       operator = await operatorOf(release, port);
       await wait("the operator to lead", async () => !!operator?.leaderElection?.isLeader());
+      if (singleNamespace) {
+        // The webhook is sent pods of the watched namespace only.
+        const webhook = await admission.readMutatingWebhookConfiguration({
+          name: release.config(0).webhook?.configurationName as string,
+        });
+        expect(webhook.webhooks?.[0]?.namespaceSelector?.matchLabels).toEqual({
+          "kubernetes.io/metadata.name": singleNamespace,
+        });
+      }
     });
     const tenant = singleNamespace ?? (await createNamespace(core, "lp-tenant", { "lp-team": team }));
     const credentials = new RegistryCredentials(kc, tenant);
