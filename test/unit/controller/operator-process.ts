@@ -88,20 +88,15 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const now = options.now ?? (() => new Date());
   const plans = new Map();
   const results = new Map();
+  // What the sync functions and the controllers of one process share.
+  const parts = { providers, cache, events, metrics, logger: silent, podAdmission, key, webhook };
   // Read at call time: the cluster's informers are new after a restart.
   const common = () => ({
+    ...parts,
     core,
     objects,
     secrets: cluster.secretInformer,
     serviceAccounts: cluster.accountInformer,
-    providers,
-    cache,
-    events,
-    metrics,
-    logger: silent,
-    podAdmission,
-    key,
-    webhook,
     now,
     random: () => 0.5,
   });
@@ -119,18 +114,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     plans,
     results,
   });
-  const shared = {
-    clients: { core, objects, admission } as never,
-    providers,
-    cache,
-    events,
-    metrics,
-    logger: silent,
-    podAdmission,
-    key,
-    webhook,
-    concurrency: 4,
-  };
+  const shared = { ...parts, clients: { core, objects, admission } as never, concurrency: 4 };
   return {
     /** The RegistryCredential controller over the cluster's informers, as the operator wires it. */
     registryCredentialController: () =>
