@@ -23,7 +23,7 @@ import {
   setHeaderOptions,
   type V1Secret,
 } from "@kubernetes/client-node";
-import { runPool } from "../src/controller/cluster/fan-out.js";
+import { runPool } from "../src/controller/credential/targets.js";
 import { createKubeClients } from "../src/kube/clients.js";
 import { FakeEcrServer } from "../test/fakes/ecr/fake-ecr-server.js";
 import { type ControlPlane, startControlPlane } from "../test/support/controlplane/controlplane.js";

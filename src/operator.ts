@@ -4,18 +4,18 @@ import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { discoverAdmissionPolicies } from "./admission/admission-policy-api.js";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
+import { WebhookTargets } from "./admission/pod-admission-targets.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
-import { ClusterRegistryCredentialController } from "./controller/cluster/cluster-registry-credential-controller.js";
-import { EventRecorder } from "./controller/events.js";
+import { ClusterRegistryCredentialController } from "./controller/cluster-registry-credential/controller.js";
+import { RegistryCredentialController } from "./controller/registry-credential/controller.js";
+import { EventRecorder } from "./controller/runtime/events.js";
 import {
   countCachedObjects,
   createInformers,
   startInformers,
   stopInformers,
-} from "./controller/informers.js";
-import { liveOwnerLookup } from "./controller/live-owners.js";
-import { WebhookTargets } from "./controller/pod-admission-targets.js";
-import { RegistryCredentialController } from "./controller/registry-credential-controller.js";
+} from "./controller/runtime/informers.js";
+import { liveOwnerLookup } from "./controller/runtime/live-owners.js";
 import { createKubeClients, type KubeClients } from "./kube/clients.js";
 import { LeaseElector } from "./leader/lease-elector.js";
 import { guardAllWrites } from "./leader/write-guard.js";

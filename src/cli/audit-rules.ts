@@ -1,6 +1,6 @@
 import type { V1Namespace, V1Pod, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../api/v1alpha1.js";
-import { isTargeted } from "../controller/cluster/namespace-selection.js";
+import { isTargeted } from "../controller/cluster-registry-credential/namespace-selection.js";
 import { parseDockerConfig } from "../secrets/dockerconfig.js";
 import { annotations, managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { hasPullSecret } from "../serviceaccounts/pull-secret-patch.js";

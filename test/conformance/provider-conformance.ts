@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { CredentialError } from "../../src/providers/errors.js";
 import type { Provider } from "../../src/providers/provider.js";
-import type { FakeSourceAccess } from "../support/fake-source-access.js";
+import type { FakeSourceAccess } from "../fakes/kube/fake-source-access.js";
 
 /** What a provider's test brings to the conformance suite. Built fresh for every test. */
 export interface ConformanceHarness<Spec> {

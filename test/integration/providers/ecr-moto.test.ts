@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { decodeJwt } from "jose";
 import type { EcrSource } from "../../../src/api/v1alpha1.js";
-import { KubeSourceAccess } from "../../../src/controller/source-access.js";
+import { KubeSourceAccess } from "../../../src/controller/credential/source-access.js";
 import { createEcrProvider, defaultAwsClientFactories } from "../../../src/providers/ecr/provider.js";
 import type { Provider } from "../../../src/providers/provider.js";
 import { adminKubeConfig, createNamespace } from "../../support/kube.js";

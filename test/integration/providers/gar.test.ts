@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { decodeJwt } from "jose";
 import type { GarSource } from "../../../src/api/v1alpha1.js";
-import { KubeSourceAccess } from "../../../src/controller/source-access.js";
+import { KubeSourceAccess } from "../../../src/controller/credential/source-access.js";
 import { CredentialError } from "../../../src/providers/errors.js";
 import { createGarProvider, defaultGoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import type { Provider, SourceAccess } from "../../../src/providers/provider.js";

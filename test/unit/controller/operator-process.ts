@@ -2,26 +2,26 @@
 // on fake SDK clients, and the sync dependencies of both kinds built the way the controllers build them.
 import { pino } from "pino";
 import { PodAdmissionSync } from "../../../src/admission/pod-admission.js";
+import { WebhookTargets } from "../../../src/admission/pod-admission-targets.js";
 import type { ClusterRegistryCredential, RegistryCredential } from "../../../src/api/v1alpha1.js";
-import { ClusterRegistryCredentialController } from "../../../src/controller/cluster/cluster-registry-credential-controller.js";
+import { ClusterRegistryCredentialController } from "../../../src/controller/cluster-registry-credential/controller.js";
 import {
   type ClusterSyncDependencies,
   syncClusterRegistryCredential,
-} from "../../../src/controller/cluster/sync-cluster-registry-credential.js";
-import { EventRecorder } from "../../../src/controller/events.js";
-import { WebhookTargets } from "../../../src/controller/pod-admission-targets.js";
-import { RegistryCredentialController } from "../../../src/controller/registry-credential-controller.js";
+} from "../../../src/controller/cluster-registry-credential/sync.js";
+import { RegistryCredentialController } from "../../../src/controller/registry-credential/controller.js";
 import {
   type SyncDependencies,
   syncRegistryCredential,
-} from "../../../src/controller/sync-registry-credential.js";
+} from "../../../src/controller/registry-credential/sync.js";
+import { EventRecorder } from "../../../src/controller/runtime/events.js";
 import { OperatorMetrics } from "../../../src/metrics/metrics.js";
 import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import { createProviders, type Providers } from "../../../src/providers/registry.js";
 import { OperatorKey } from "../../../src/security/operator-key.js";
 import { TokenCache } from "../../../src/tokens/token-cache.js";
 import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
-import type { FakeCluster } from "./fake-cluster.js";
+import type { FakeCluster } from "../../fakes/kube/fake-cluster.js";
 
 export const silent = pino({ level: "silent" });
 export const operatorNamespace = "regcred-system";

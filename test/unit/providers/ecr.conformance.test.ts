@@ -4,7 +4,7 @@ import type { EcrSource } from "../../../src/api/v1alpha1.js";
 import { createEcrProvider, defaultAwsClientFactories } from "../../../src/providers/ecr/provider.js";
 import { describeProviderConformance } from "../../conformance/provider-conformance.js";
 import { FakeEcrServer } from "../../fakes/ecr/fake-ecr-server.js";
-import { FakeSourceAccess } from "../../support/fake-source-access.js";
+import { FakeSourceAccess } from "../../fakes/kube/fake-source-access.js";
 
 const keys = {
   accessKeyId: "AKIAFAKEECR000000001",

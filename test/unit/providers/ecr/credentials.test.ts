@@ -3,7 +3,7 @@ import { describe, expect, it } from "@jest/globals";
 import type { EcrSource } from "../../../../src/api/v1alpha1.js";
 import { createEcrProvider } from "../../../../src/providers/ecr/provider.js";
 import { awsError, FakeAwsClients } from "../../../fakes/ecr/fake-aws-clients.js";
-import type { FakeSourceAccess } from "../../../support/fake-source-access.js";
+import type { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
 import { accessWithKeys, credentialErrorOf, ecrSpec, staticKeys } from "./fixtures.js";
 
 const annotatedRole = "arn:aws:iam::123456789012:role/from-annotation";

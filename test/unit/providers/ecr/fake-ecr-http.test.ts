@@ -5,7 +5,7 @@ import type { EcrSource } from "../../../../src/api/v1alpha1.js";
 import { createEcrProvider, defaultAwsClientFactories } from "../../../../src/providers/ecr/provider.js";
 import type { Provider } from "../../../../src/providers/provider.js";
 import { FakeEcrServer } from "../../../fakes/ecr/fake-ecr-server.js";
-import type { FakeSourceAccess } from "../../../support/fake-source-access.js";
+import type { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
 import { accessWithKeys, credentialErrorOf, ecrSpec, staticKeys } from "./fixtures.js";
 
 const secretSpec = (overrides: Partial<EcrSource> = {}) =>

@@ -1,7 +1,7 @@
 // Builders for ECR provider unit tests.
 import type { EcrSource } from "../../../../src/api/v1alpha1.js";
 import { CredentialError } from "../../../../src/providers/errors.js";
-import { FakeSourceAccess } from "../../../support/fake-source-access.js";
+import { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
 
 export const region = "eu-west-1";
 export const staticKeys = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import type { EcrSource } from "../../../../src/api/v1alpha1.js";
 import { createEcrProvider } from "../../../../src/providers/ecr/provider.js";
 import { FakeAwsClients } from "../../../fakes/ecr/fake-aws-clients.js";
-import { FakeSourceAccess } from "../../../support/fake-source-access.js";
+import { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
 import { accessWithKeys, ecrSpec, staticKeys } from "./fixtures.js";
 
 const role = "arn:aws:iam::210987654321:role/ecr-puller";

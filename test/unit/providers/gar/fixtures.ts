@@ -13,7 +13,7 @@ import {
   makeServiceAccountKey,
   type ServiceAccountKeyFile,
 } from "../../../fakes/google/service-account-key.js";
-import { FakeSourceAccess } from "../../../support/fake-source-access.js";
+import { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
 
 export const registry = "europe-west1-docker.pkg.dev";
 export const poolAudience =

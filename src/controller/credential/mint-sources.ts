@@ -1,0 +1,147 @@
+import type { CredentialSource } from "../../api/v1alpha1.js";
+import type { OperatorMetrics } from "../../metrics/metrics.js";
+import { asCredentialError, CredentialError } from "../../providers/errors.js";
+import type { RegistryToken, SourceAccess } from "../../providers/provider.js";
+import { bindSource, type ProviderName, type Providers } from "../../providers/registry.js";
+import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
+import type { MintedTokens, TokenCache } from "../../tokens/token-cache.js";
+import { abortable } from "../../util/abortable.js";
+
+export interface SourceResult {
+  index: number;
+  provider: ProviderName;
+  /** Short description for messages, e.g. "ecr eu-west-1". */
+  label: string;
+  identity?: string;
+  minted?: MintedTokens & { cached: boolean };
+  error?: CredentialError;
+}
+
+/** Earliest known expiry among tokens; undefined when none reports one. */
+export function earliestExpiry(tokens: readonly RegistryToken[]): Date | undefined {
+  const times = tokens.flatMap((t) => (t.expiresAt ? [t.expiresAt.getTime()] : []));
+  return times.length ? new Date(Math.min(...times)) : undefined;
+}
+
+export function describeSource(source: CredentialSource): string {
+  if (source.ecr) return `ecr ${source.ecr.region}`;
+  if (source.gar) return `gar ${source.gar.registries.join(",")}`;
+  return "unknown provider";
+}
+
+/** The spec problems of every source (empty when all are valid), each prefixed with its path. */
+export function validateSources(sources: readonly CredentialSource[], providers: Providers): string[] {
+  return sources.flatMap((source, index) => {
+    const bound = bindSource(source, providers);
+    if (!bound) return [`spec.sources[${index}]: set exactly one provider block (ecr or gar)`];
+    return bound.validate().map((problem) => `spec.sources[${index}].${bound.name}: ${problem}`);
+  });
+}
+
+export interface MintContext {
+  providers: Providers;
+  cache: TokenCache;
+  /** Where a source's references resolve, and whether it may use ambient identity. */
+  accessFor: (source: CredentialSource) => SourceAccess;
+  policy: ResolvedRefreshPolicy;
+  jitter: number;
+  metrics: OperatorMetrics;
+  now: () => Date;
+  /** Tokens this source wrote before (e.g. before a restart) for the identity, to seed the cache with. */
+  recover?: (index: number, identity: string) => MintedTokens | undefined;
+  /** The longest a source's resolve, and then its mint, may take; default 60 s. */
+  deadlineMs?: number;
+  /** Aborted when the operator stops: every resolve and mint in flight gives up at once. */
+  stopping?: AbortSignal;
+}
+
+/** How long one resolve, or one mint, may take before the source fails with "timed out". */
+export const defaultDeadlineMs = 60_000;
+
+/** Thrown out of mintSources (never reported in status) when the operator stops during a mint. */
+export class StoppedError extends Error {
+  override name = "StoppedError";
+}
+
+/**
+ * Runs `work` under a deadline and the stop signal: the signal it gets aborts at either, and the
+ * returned promise settles then even if `work` ignores the signal. A timeout becomes a ProviderError
+ * "<label>: <what> timed out after N s"; a stop becomes StoppedError.
+ */
+async function bounded<T>(
+  ctx: MintContext,
+  label: string,
+  what: string,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ms = ctx.deadlineMs ?? defaultDeadlineMs;
+  const timeout = AbortSignal.timeout(ms);
+  const signal = ctx.stopping ? AbortSignal.any([timeout, ctx.stopping]) : timeout;
+  try {
+    return await abortable(work(signal), signal);
+  } catch (error) {
+    if (ctx.stopping?.aborted) throw new StoppedError(`the operator stopped during ${what} of ${label}`);
+    if (timeout.aborted)
+      throw new CredentialError(
+        "ProviderError",
+        `${label}: ${what} timed out after ${ms / 1000} s without an answer`,
+      );
+    throw error;
+  }
+}
+
+/**
+ * Resolves every source and gets its tokens from the shared cache, minting only when the cached
+ * tokens for that identity are due for refresh under this resource's policy. Each resolve and each
+ * mint has a deadline (ctx.deadlineMs): a provider that does not answer fails its source with
+ * "timed out" and frees the caller, and the identity's single flight with it. A source's failure is
+ * reported in its result as a CredentialError, never thrown; it throws StoppedError when
+ * ctx.stopping aborts, and an Error for a source without exactly one provider block, which
+ * validateSources reports first.
+ */
+export async function mintSources(
+  sources: readonly CredentialSource[],
+  ctx: MintContext,
+): Promise<SourceResult[]> {
+  return Promise.all(
+    sources.map(async (source, index): Promise<SourceResult> => {
+      const bound = bindSource(source, ctx.providers);
+      if (!bound)
+        throw new Error(`spec.sources[${index}] has no single provider block; validate sources first`);
+      const provider = bound.name;
+      const result: SourceResult = { index, provider, label: describeSource(source) };
+      try {
+        const resolved = await bounded(ctx, result.label, "resolving its references", () =>
+          bound.resolve(ctx.accessFor(source)),
+        );
+        result.identity = resolved.identity;
+        const recovered = ctx.recover?.(index, resolved.identity);
+        if (recovered) ctx.cache.seed(resolved.identity, recovered);
+        result.minted = await ctx.cache.get(
+          resolved.identity,
+          (entry) =>
+            ctx.now() < refreshTime(entry.mintedAt, earliestExpiry(entry.tokens), ctx.policy, ctx.jitter),
+          async () => {
+            const timer = ctx.metrics.providerCallDuration.startTimer({ provider });
+            try {
+              const tokens = await bounded(ctx, result.label, "the mint", (signal) => resolved.mint(signal));
+              if (tokens.length === 0)
+                throw new CredentialError("ProviderError", `${provider} returned no registry logins`);
+              ctx.metrics.providerCalls.inc({ provider, outcome: "success" });
+              return tokens;
+            } catch (error) {
+              ctx.metrics.providerCalls.inc({ provider, outcome: "error" });
+              throw error;
+            } finally {
+              timer();
+            }
+          },
+        );
+      } catch (error) {
+        if (error instanceof StoppedError) throw error;
+        result.error = asCredentialError(error, `${result.label}`);
+      }
+      return result;
+    }),
+  );
+}

@@ -1,0 +1,96 @@
+import type { CustomObjectsApi } from "@kubernetes/client-node";
+import {
+  type Condition,
+  type ReadyReason,
+  type RegistryCredentialStatus,
+  readyReasons,
+} from "../../api/v1alpha1.js";
+import type { OperatorMetrics } from "../../metrics/metrics.js";
+import type { EventRecorder, EventTarget } from "../runtime/events.js";
+import { type ConditionUpdate, setCondition } from "./conditions.js";
+import { writeStatus } from "./credential-status.js";
+import type { ObjectRef } from "./custom-objects.js";
+import { podAdmissionConditionType } from "./pod-admission-condition.js";
+
+export interface NotReadyTarget<S extends RegistryCredentialStatus> {
+  object: EventTarget & { metadata: { generation?: number }; status?: S };
+  ref: ObjectRef;
+  secretName: string;
+  labels: { kind: string; namespace: string; name: string };
+  /** The PodAdmission condition to set (null: remove it; undefined: keep what status says). */
+  podAdmission?: ConditionUpdate | null;
+}
+
+/** The conditions with Ready set to `ready` and the PodAdmission condition as the target says. */
+function conditionsFor<S extends RegistryCredentialStatus>(
+  target: NotReadyTarget<S>,
+  ready: ConditionUpdate,
+  now: Date,
+): Condition[] {
+  const generation = target.object.metadata.generation;
+  const conditions = setCondition(target.object.status?.conditions, ready, generation, now);
+  if (target.podAdmission === undefined) return conditions;
+  if (target.podAdmission === null) return conditions.filter((c) => c.type !== podAdmissionConditionType);
+  return setCondition(conditions, target.podAdmission, generation, now);
+}
+
+/**
+ * Reports Ready=False with `reason` and `message`: the status keeps what it said before, overlaid
+ * with `extra`, and is written only if it changed; a Warning event (deduplicated) and the ready
+ * metric follow. Throws ApiException when the status cannot be written.
+ */
+export async function reportNotReady<S extends RegistryCredentialStatus>(
+  deps: { objects: CustomObjectsApi; events: EventRecorder; metrics: OperatorMetrics },
+  target: NotReadyTarget<S>,
+  now: Date,
+  reason: ReadyReason,
+  message: string,
+  extra: Partial<S> = {},
+): Promise<void> {
+  const previous = target.object.status;
+  const generation = target.object.metadata.generation;
+  const status = {
+    ...previous,
+    ...extra,
+    observedGeneration: generation,
+    secretName: target.secretName,
+    conditions: conditionsFor(target, { type: "Ready", status: "False", reason, message }, now),
+  } as S;
+  await writeStatus(deps.objects, target.ref, previous, status);
+  await deps.events.record(target.object, "Warning", reason, message);
+  deps.metrics.credentialReady.set(target.labels, 0);
+}
+
+/**
+ * Reports Ready=True after a successful refresh: the status is replaced by `status` plus the Ready
+ * condition (lastTransitionTime kept when it was already True), written only if it changed; a
+ * Normal event when tokens were minted or the resource just became ready; ready and expired metrics.
+ * Throws ApiException when the status cannot be written.
+ */
+export async function reportReady<S extends RegistryCredentialStatus>(
+  deps: { objects: CustomObjectsApi; events: EventRecorder; metrics: OperatorMetrics },
+  target: NotReadyTarget<S>,
+  now: Date,
+  status: Omit<S, "conditions" | "observedGeneration" | "secretName">,
+  message: string,
+  minted: boolean,
+): Promise<void> {
+  const previous = target.object.status;
+  const generation = target.object.metadata.generation;
+  const next = {
+    ...status,
+    observedGeneration: generation,
+    secretName: target.secretName,
+    conditions: conditionsFor(
+      target,
+      { type: "Ready", status: "True", reason: readyReasons.tokenRefreshed, message },
+      now,
+    ),
+  } as S;
+  const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
+  await writeStatus(deps.objects, target.ref, previous, next);
+  if (minted || becameReady)
+    await deps.events.record(target.object, "Normal", readyReasons.tokenRefreshed, message);
+  deps.metrics.credentialReady.set(target.labels, 1);
+  deps.metrics.credentialExpired.set(target.labels, 0);
+}

@@ -1,0 +1,84 @@
+import { ApiException, type CoreV1Api, type V1ServiceAccount } from "@kubernetes/client-node";
+import { CredentialError } from "../../providers/errors.js";
+import type { ReferencedSecret, SourceAccess } from "../../providers/provider.js";
+
+function translate(error: unknown, what: string): never {
+  if (error instanceof ApiException) {
+    if (error.code === 404) throw new CredentialError("AuthSecretMissing", `${what} not found`);
+    if (error.code === 403) {
+      throw new CredentialError(
+        "Forbidden",
+        `the operator is not allowed to read ${what} (403 from the apiserver)`,
+      );
+    }
+    throw new CredentialError("ProviderError", `reading ${what} failed: HTTP ${error.code}`);
+  }
+  throw error;
+}
+
+/** What a source may do with the operator's own identity (see SourceAccess). */
+export interface AmbientPolicy {
+  ambientIdentityAllowed: boolean;
+  ambientAccessTokenAllowed: boolean;
+}
+
+/** SourceAccess backed by the apiserver: live reads in one namespace, TokenRequest for tokens. */
+export class KubeSourceAccess implements SourceAccess {
+  readonly ambientIdentityAllowed: boolean;
+  readonly ambientAccessTokenAllowed: boolean;
+
+  constructor(
+    private readonly core: CoreV1Api,
+    readonly namespace: string,
+    policy: AmbientPolicy,
+  ) {
+    this.ambientIdentityAllowed = policy.ambientIdentityAllowed;
+    this.ambientAccessTokenAllowed = policy.ambientAccessTokenAllowed;
+  }
+
+  async readSecret(name: string): Promise<ReferencedSecret> {
+    try {
+      const secret = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
+      return {
+        uid: secret.metadata?.uid ?? "",
+        resourceVersion: secret.metadata?.resourceVersion ?? "",
+        data: Object.fromEntries(
+          Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]),
+        ),
+      };
+    } catch (error) {
+      return translate(error, `Secret ${this.namespace}/${name}`);
+    }
+  }
+
+  async readServiceAccount(name: string): Promise<V1ServiceAccount> {
+    try {
+      return await this.core.readNamespacedServiceAccount({ name, namespace: this.namespace });
+    } catch (error) {
+      return translate(error, `ServiceAccount ${this.namespace}/${name}`);
+    }
+  }
+
+  async requestServiceAccountToken(
+    name: string,
+    audience: string,
+    expirationSeconds: number,
+  ): Promise<string> {
+    try {
+      const request = await this.core.createNamespacedServiceAccountToken({
+        name,
+        namespace: this.namespace,
+        body: { spec: { audiences: [audience], expirationSeconds } },
+      });
+      const token = request.status?.token;
+      if (!token)
+        throw new CredentialError(
+          "ProviderError",
+          `TokenRequest for ServiceAccount ${this.namespace}/${name} returned no token`,
+        );
+      return token;
+    } catch (error) {
+      return translate(error, `ServiceAccount ${this.namespace}/${name}`);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1MutatingAdmissionPolicy,
+  V1Namespace,
+  V1Secret,
+  V1ServiceAccount,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import {
+  type ClusterRegistryCredential,
+  clusterRegistryCredentialNames,
+  group,
+  type RegistryCredential,
+  registryCredentialNames,
+  version,
+} from "../../api/v1alpha1.js";
+import type { KubeClients } from "../../kube/clients.js";
+import { type Informer, startableInformer } from "../../kube/informer.js";
+import type { OperatorMetrics } from "../../metrics/metrics.js";
+import { annotations, managedObjectSelector } from "../../secrets/ownership.js";
+
+/** The caches every controller reads; one watch per kind, shared. */
+export interface Informers {
+  credentials: Informer<RegistryCredential>;
+  /** Undefined in single-namespace mode, which runs no cluster-scoped controller. */
+  clusterCredentials?: Informer<ClusterRegistryCredential>;
+  /** Only Secrets carrying this operator's managed-by label. */
+  secrets: Informer<V1Secret>;
+  serviceAccounts: Informer<V1ServiceAccount>;
+  /** Undefined in single-namespace mode. */
+  namespaces?: Informer<V1Namespace>;
+  /** The operator's MutatingAdmissionPolicies; undefined where they are not used. */
+  admissionPolicies?: Informer<V1MutatingAdmissionPolicy>;
+}
+
+/** The most a managed Secret may weigh (data and annotations) to be cached; a heavier one is read live when needed. */
+export const maxCachedSecretBytes = 512 * 1024;
+
+function weight(secret: V1Secret): number {
+  const sizes = [
+    ...Object.values(secret.data ?? {}),
+    ...Object.entries(secret.metadata?.annotations ?? {}).flat(),
+    ...Object.entries(secret.metadata?.labels ?? {}).flat(),
+  ];
+  return sizes.reduce((sum, text) => sum + text.length, 0);
+}
+
+/**
+ * Whether a Secret carrying the operator's label may be one it wrote, and so is worth caching: its
+ * owner annotations name a credential resource that exists, with that uid, whose Secret has this
+ * name (in its own namespace, for a RegistryCredential), and it is not oversized. Anyone can set
+ * the label and annotations, so without this a tenant could make every replica hold any number of
+ * Secrets of up to 1 MiB each; with it, the cache holds at most one Secret per resource and
+ * namespace. Secrets it leaves out are read live when a sync needs them.
+ */
+export function worthCaching(informers: Pick<Informers, "credentials" | "clusterCredentials">) {
+  return (secret: V1Secret): boolean => {
+    const meta = secret.metadata ?? {};
+    const uid = meta.annotations?.[annotations.ownerUid];
+    const [kind, ...rest] = (meta.annotations?.[annotations.owner] ?? "").split("/");
+    if (!uid || weight(secret) > maxCachedSecretBytes) return false;
+    if (kind === registryCredentialNames.kind && rest.length === 2 && rest[0] === meta.namespace) {
+      const rc = informers.credentials.get(rest[1] as string, rest[0]);
+      return rc?.metadata.uid === uid && (rc.spec.secret?.name ?? rc.metadata.name) === meta.name;
+    }
+    if (kind === clusterRegistryCredentialNames.kind && rest.length === 1) {
+      const crc = informers.clusterCredentials?.get(rest[0] as string);
+      return crc?.metadata.uid === uid && (crc.spec.secret?.name ?? crc.metadata.name) === meta.name;
+    }
+    return false;
+  };
+}
+
+/**
+ * Creates (without starting) the informers for the watch scope: every namespace when `namespace` is
+ * undefined, else that namespace only. Secrets and MutatingAdmissionPolicies are filtered by
+ * label: the operator never caches ones it does not manage. `admissionPolicies` says whether the
+ * cluster serves MutatingAdmissionPolicies and the operator uses them.
+ */
+export function createInformers(
+  kc: KubeConfig,
+  clients: KubeClients,
+  logger: Logger,
+  namespace: string | undefined,
+  admissionPolicies: boolean,
+): Informers {
+  const { core, objects, admission } = clients;
+  // Filled in below, once the credential informers it consults exist.
+  let keepSecret: (secret: V1Secret) => boolean = () => false;
+  const base = `/apis/${group}/${version}`;
+  const rc = registryCredentialNames.plural;
+  const scoped = (path: string) =>
+    namespace ? `/api/v1/namespaces/${namespace}/${path}` : `/api/v1/${path}`;
+  const informers: Informers = {
+    credentials: startableInformer<RegistryCredential>(
+      kc,
+      namespace ? `${base}/namespaces/${namespace}/${rc}` : `${base}/${rc}`,
+      () =>
+        (namespace
+          ? objects.listNamespacedCustomObject({ group, version, namespace, plural: rc })
+          : objects.listClusterCustomObject({ group, version, plural: rc })) as never,
+      logger,
+    ),
+    secrets: startableInformer<V1Secret>(
+      kc,
+      scoped("secrets"),
+      () =>
+        namespace
+          ? core.listNamespacedSecret({ namespace, labelSelector: managedObjectSelector })
+          : core.listSecretForAllNamespaces({ labelSelector: managedObjectSelector }),
+      logger,
+      managedObjectSelector,
+      (secret) => keepSecret(secret),
+    ),
+    serviceAccounts: startableInformer<V1ServiceAccount>(
+      kc,
+      scoped("serviceaccounts"),
+      () =>
+        namespace
+          ? core.listNamespacedServiceAccount({ namespace })
+          : core.listServiceAccountForAllNamespaces(),
+      logger,
+    ),
+  };
+  if (!namespace) {
+    const crc = clusterRegistryCredentialNames.plural;
+    informers.clusterCredentials = startableInformer<ClusterRegistryCredential>(
+      kc,
+      `${base}/${crc}`,
+      () => objects.listClusterCustomObject({ group, version, plural: crc }) as never,
+      logger,
+    );
+    informers.namespaces = startableInformer<V1Namespace>(
+      kc,
+      "/api/v1/namespaces",
+      () => core.listNamespace(),
+      logger,
+    );
+  }
+  keepSecret = worthCaching(informers);
+  if (admissionPolicies) {
+    informers.admissionPolicies = startableInformer<V1MutatingAdmissionPolicy>(
+      kc,
+      "/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies",
+      () => admission.listMutatingAdmissionPolicy({ labelSelector: managedObjectSelector }),
+      logger,
+      managedObjectSelector,
+    );
+  }
+  return informers;
+}
+
+/** Keeps metrics.cachedObjects current for every informer, counting adds and deletes. */
+export function countCachedObjects(informers: Informers, metrics: OperatorMetrics): void {
+  for (const [resource, informer] of Object.entries(informers) as [
+    string,
+    Informer<KubernetesObject> | undefined,
+  ][]) {
+    if (!informer) continue;
+    metrics.cachedObjects.set({ resource }, 0);
+    informer.on("add", () => metrics.cachedObjects.inc({ resource }));
+    informer.on("delete", () => metrics.cachedObjects.dec({ resource }));
+  }
+}
+
+/**
+ * Starts every informer and resolves once each has listed. The credential resources list first:
+ * which Secrets are worth caching depends on them.
+ */
+export async function startInformers(informers: Informers): Promise<void> {
+  await Promise.all([informers.credentials.start(), informers.clusterCredentials?.start()]);
+  const { credentials: _credentials, clusterCredentials: _clusterCredentials, ...rest } = informers;
+  await Promise.all(Object.values(rest).map((informer) => informer?.start()));
+}
+
+export async function stopInformers(informers: Informers): Promise<void> {
+  await Promise.all(Object.values(informers).map((informer) => informer?.stop()));
+}
