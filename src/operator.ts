@@ -1,13 +1,15 @@
 import type { Server } from "node:http";
 import { hostname } from "node:os";
-import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { discoverAdmissionPolicies } from "./admission/admission-policy-api.js";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { WebhookTargets } from "./admission/pod-admission-targets.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
 import { ClusterRegistryCredentialController } from "./controller/cluster-registry-credential/controller.js";
+import type { ControllerContext } from "./controller/credential/context.js";
 import { RegistryCredentialController } from "./controller/registry-credential/controller.js";
+import type { Controller } from "./controller/runtime/controller.js";
 import { EventRecorder } from "./controller/runtime/events.js";
 import {
   countCachedObjects,
@@ -17,6 +19,8 @@ import {
 } from "./controller/runtime/informers.js";
 import { liveOwnerLookup } from "./controller/runtime/live-owners.js";
 import { createKubeClients, type KubeClients } from "./kube/clients.js";
+import { isNotFound } from "./kube/errors.js";
+import { campaign } from "./leader/leadership.js";
 import { LeaseElector } from "./leader/lease-elector.js";
 import { guardAllWrites } from "./leader/write-guard.js";
 import { OperatorMetrics } from "./metrics/metrics.js";
@@ -26,6 +30,7 @@ import { createProviders, type ProviderDependencies } from "./providers/registry
 import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
+import { systemClock } from "./util/clock.js";
 import { errorText } from "./util/error-text.js";
 import { type RunningWebhook, startWebhook, webhookExcludedNamespaces } from "./webhook/start-webhook.js";
 
@@ -131,7 +136,7 @@ export async function startOperator(
       if (cached) return cached;
       // A namespace created a moment ago may not be cached yet; its pods must still be covered.
       return admissionLookups.readNamespace({ name }).catch((error: unknown) => {
-        if (error instanceof ApiException && error.code === 404) return undefined;
+        if (isNotFound(error)) return undefined;
         throw error;
       });
     },
@@ -175,53 +180,51 @@ export async function startOperator(
       );
   const eventSource = elector ? elector.identity : `${hostname()}-${process.pid}`;
   const events = new EventRecorder(controllerClients.core, logger, eventSource);
-  const controllers: { start(): void; stop(): Promise<void>; queue: { idle(): Promise<void> } }[] = [];
-  let key: OperatorKey | undefined;
+  const stopping = new AbortController();
+  let controllers: Controller[] = [];
   // Controllers subscribe to the informers when constructed and reconcile from then on, so under
   // leader election they are only constructed once this replica leads.
-  const createControllers = () => {
-    if (!key) throw new Error("the operator key is loaded before any controller is created");
-    const shared = {
-      key,
-      webhook: {
-        served: config.webhook !== undefined,
-        excludedNamespaces: webhookExcludedNamespaces(config.operatorNamespace),
-      },
-      clients: controllerClients,
+  const startControllers = (key: OperatorKey) => {
+    const ctx: ControllerContext = {
+      kube: controllerClients,
+      informers,
       providers,
       cache,
       events,
       metrics,
       logger,
       podAdmission,
+      key,
+      webhook: {
+        served: config.webhook !== undefined,
+        excludedNamespaces: webhookExcludedNamespaces(config.operatorNamespace),
+      },
+      clock: systemClock,
+      random: Math.random,
       concurrency: config.concurrency,
+      operatorNamespace: config.operatorNamespace,
+      ambientIdentityAllowed: ambientIdentityPolicy(config),
+      ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
+      stopping: stopping.signal,
     };
-    controllers.push(
-      new RegistryCredentialController({
-        ...shared,
-        informers,
-        ambientIdentityAllowed: ambientIdentityPolicy(config),
-      }),
-    );
-    if (informers.clusterCredentials && informers.namespaces) {
-      controllers.push(
-        new ClusterRegistryCredentialController({
-          ...shared,
-          informers: {
-            ...informers,
-            clusterCredentials: informers.clusterCredentials,
-            namespaces: informers.namespaces,
-          },
-          operatorNamespace: config.operatorNamespace,
-          ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
-        }),
-      );
-    }
+    controllers = [
+      new RegistryCredentialController(ctx),
+      ...(informers.clusterCredentials && informers.namespaces
+        ? [new ClusterRegistryCredentialController(ctx)]
+        : []),
+    ];
+    for (const controller of controllers) controller.start();
+    void removeOrphanedPolicies();
+  };
+  const stopControllers = async () => {
+    stopping.abort();
+    await Promise.all(controllers.map((c) => c.stop()));
   };
   const prune = setInterval(() => cache.prune(new Date()), pruneIntervalMs);
   prune.unref();
 
   let webhook: RunningWebhook | undefined;
+  let key: OperatorKey;
   try {
     [key] = await Promise.all([
       loadOperatorKey(clients.core, config.operatorNamespace, config.operatorKeySecret, logger),
@@ -230,11 +233,7 @@ export async function startOperator(
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
     if (config.webhook)
       webhook = await startWebhook(config.webhook, config, clients, admission, logger, metrics);
-    if (!elector) {
-      createControllers();
-      for (const controller of controllers) controller.start();
-      void removeOrphanedPolicies();
-    }
+    if (!elector) startControllers(key);
   } catch (error) {
     server.close();
     await webhook?.stop();
@@ -251,36 +250,17 @@ export async function startOperator(
     elector ? "operator ready; campaigning for leadership" : "operator ready",
   );
 
-  let stopping = false;
-  let leaderElection: RunningOperator["leaderElection"];
-  if (elector) {
-    let lostLeadership = () => {};
-    const lost = new Promise<void>((resolve) => {
-      lostLeadership = resolve;
-    });
-    let led = false;
-    void elector
-      .run({
-        onStartedLeading: () => {
-          led = true;
-          createControllers();
-          for (const controller of controllers) controller.start();
-          void removeOrphanedPolicies();
-        },
-        onNewLeader: (holder) => logger.info({ holder: holder || "(none)" }, "observed a new leader"),
-      })
-      .then(async (result) => {
-        if (result !== "lost" || stopping || !led) return;
-        logger.error({ identity: elector.identity }, "lost leadership; stopping controllers");
-        // Writes are already refused (elector.isLeader() is false); stop taking work, then report.
-        await Promise.race([
-          Promise.all(controllers.map((c) => c.stop())),
-          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
-        ]);
-        lostLeadership();
-      });
-    leaderElection = { identity: elector.identity, isLeader: () => elector.isLeader(), lost };
-  }
+  let stopped = false;
+  const leaderElection: RunningOperator["leaderElection"] = elector && {
+    identity: elector.identity,
+    isLeader: () => elector.isLeader(),
+    lost: campaign(
+      elector,
+      logger,
+      { start: () => startControllers(key), stop: stopControllers },
+      () => stopped,
+    ).lost,
+  };
 
   return {
     metrics,
@@ -290,13 +270,13 @@ export async function startOperator(
     ...(webhook ? { webhookPort: webhook.port } : {}),
     ...(leaderElection ? { leaderElection } : {}),
     async idle() {
-      await Promise.all(controllers.map((c) => c.queue.idle()));
+      await Promise.all(controllers.map((c) => c.idle()));
     },
     async stop() {
       ready = false;
-      stopping = true;
+      stopped = true;
       clearInterval(prune);
-      await Promise.all(controllers.map((c) => c.stop()));
+      await stopControllers();
       // Release only after the controllers' last writes, so the next leader starts from them.
       await elector?.stop();
       await webhook?.stop();

@@ -1,4 +1,5 @@
-import { type AdmissionregistrationV1Api, ApiException } from "@kubernetes/client-node";
+import type { AdmissionregistrationV1Api } from "@kubernetes/client-node";
+import { isNotFound } from "../kube/errors.js";
 
 export type AdmissionPolicyAvailability = { available: true } | { available: false; reason: string };
 
@@ -18,7 +19,7 @@ export async function discoverAdmissionPolicies(
     const list = await api.getAPIResources();
     return list.resources.some((r) => r.name === "mutatingadmissionpolicies") ? { available: true } : absent;
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return absent;
+    if (isNotFound(error)) return absent;
     throw error;
   }
 }

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import {
-  type AdmissionregistrationV1Api,
-  ApiException,
-  type V1LabelSelector,
-  type V1MutatingAdmissionPolicy,
-  type V1MutatingAdmissionPolicyBinding,
+import type {
+  AdmissionregistrationV1Api,
+  V1LabelSelector,
+  V1MutatingAdmissionPolicy,
+  V1MutatingAdmissionPolicyBinding,
 } from "@kubernetes/client-node";
 import type { NamespaceSelection } from "../api/v1alpha1.js";
+import { isNotFound } from "../kube/errors.js";
 import { managedByLabel, managedByValue, ownerKey, type SecretOwner } from "../secrets/ownership.js";
 
 const nameLabel = "kubernetes.io/metadata.name";
@@ -115,7 +115,7 @@ async function readOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined
   try {
     return await read();
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -243,5 +243,7 @@ export const readyReasons = {
   secretConflict: "SecretConflict",
   expired: "Expired",
   forbidden: "Forbidden",
+  /** Writing the Secret failed for another reason than a conflict or a refusal (e.g. the apiserver was unavailable). */
+  writeFailed: "WriteFailed",
 } as const;
 export type ReadyReason = (typeof readyReasons)[keyof typeof readyReasons];

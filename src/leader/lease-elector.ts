@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { ApiException, type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
+import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
+import { statusCode } from "../kube/errors.js";
+import { type Clock, systemClock } from "../util/clock.js";
 import { errorText } from "../util/error-text.js";
-import { type Clock, systemClock } from "./clock.js";
 
 /** The three Lease calls the elector makes: the seam unit tests fake. */
 export type LeaseApi = Pick<
@@ -73,10 +74,6 @@ export function validateTimings(timings: {
   if (!(leaseDurationMs > renewDeadlineMs))
     throw new Error("lease duration must be longer than the renew deadline");
   if (leaseDurationMs < 1000) throw new Error("lease duration must be at least 1s");
-}
-
-function statusOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
 }
 
 /** Client-node leaves MicroTime fields as the apiserver's strings at runtime despite the Date type. */
@@ -247,7 +244,7 @@ export class LeaseElector {
     try {
       current = await this.api.readNamespacedLease({ namespace, name });
     } catch (error) {
-      if (statusOf(error) !== 404) {
+      if (statusCode(error) !== 404) {
         this.options.logger?.warn({ err: errorText(error), lease: this.leaseName() }, "reading lease failed");
         return false;
       }
@@ -297,7 +294,7 @@ export class LeaseElector {
       return this.acquired(updated, started, callbacks);
     } catch (error) {
       this.options.logger?.debug(
-        { err: errorText(error), status: statusOf(error), lease: this.leaseName() },
+        { err: errorText(error), status: statusCode(error), lease: this.leaseName() },
         ours ? "renewing lease failed" : "taking over lease failed",
       );
       return false;
@@ -357,7 +354,7 @@ export class LeaseElector {
       this.options.logger?.info({ identity: this.identity, lease: this.leaseName() }, "released lease");
     } catch (error) {
       this.options.logger?.warn(
-        { err: errorText(error), status: statusOf(error), lease: this.leaseName() },
+        { err: errorText(error), status: statusCode(error), lease: this.leaseName() },
         "releasing lease failed",
       );
     }

@@ -58,9 +58,33 @@ export interface ResolvedSource {
   mint(signal?: AbortSignal): Promise<RegistryToken[]>;
 }
 
-export interface Provider<Spec> {
+/** The logins a source would write, as `regcred render` shows them before any mint. */
+export interface PlannedLogins {
+  /** Exact hosts, or a placeholder where only a mint can tell (e.g. the caller's ECR account). */
+  hosts: string[];
+  username: string;
+}
+
+/**
+ * What is known about a provider without calling any cloud: everything the controller's messages,
+ * the CLI and the audit need. Pure functions of the spec; none reads anything.
+ */
+export interface ProviderInfo<Spec> {
   /** Semantic checks the CRD schema cannot express; returns one message per problem (empty when valid). */
   validate(spec: Spec): string[];
+  /** A short description for messages, e.g. "ecr eu-west-1". Holds no key material. */
+  describe(spec: Spec): string;
+  /**
+   * The namespace the spec's references name (a ClusterRegistryCredential may name one), or
+   * undefined when they name none and resolve in the resource's default namespace.
+   */
+  referenceNamespace(spec: Spec): string | undefined;
+  plannedLogins(spec: Spec): PlannedLogins;
+  /** Registry hosts this provider mints logins for, for `regcred audit`. */
+  readonly hostPatterns: readonly RegExp[];
+}
+
+export interface Provider<Spec> extends ProviderInfo<Spec> {
   /**
    * Reads the Secrets and ServiceAccounts the spec references and returns the source ready to mint.
    * Throws CredentialError: AuthSecretMissing for a missing Secret or ServiceAccount, InvalidSpec

@@ -1,13 +1,26 @@
 import type { CredentialSource } from "../api/v1alpha1.js";
+import { ecrInfo } from "./ecr/info.js";
 import { type AwsClientFactories, createEcrProvider } from "./ecr/provider.js";
+import { garInfo } from "./gar/info.js";
 import { createGarProvider, type GoogleClientFactories } from "./gar/provider.js";
-import type { Provider, ResolvedSource, SourceAccess } from "./provider.js";
+import type { Provider, ProviderInfo, ResolvedSource, SourceAccess } from "./provider.js";
+
+// Adding a provider: its block in the API (src/api) and the CRDs, its folder, and one line in each
+// of the two maps below. The mapped types make the compiler reject a missing entry.
 
 /** The name of each provider block of a source, e.g. "ecr". */
 export type ProviderName = keyof CredentialSource;
 
-/** One implementation for every provider block of the API; the compiler rejects a missing one. */
-export type Providers = { [Name in ProviderName]-?: Provider<NonNullable<CredentialSource[Name]>> };
+type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
+
+/** What each provider is without calling a cloud: validation, messages, CLI plans, audit patterns. */
+export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = {
+  ecr: ecrInfo,
+  gar: garInfo,
+};
+
+/** One implementation for every provider block of the API. */
+export type Providers = { [Name in ProviderName]-?: Provider<SpecOf<Name>> };
 
 export interface ProviderDependencies {
   aws: AwsClientFactories;
@@ -21,6 +34,16 @@ export function createProviders(dependencies: ProviderDependencies): Providers {
   };
 }
 
+/** Every provider name, for messages ("ecr or gar"). */
+export const providerNames = Object.keys(providerInfo) as ProviderName[];
+
+/** "a, b or c". */
+export function providerList(): string {
+  const names = [...providerNames];
+  const last = names.pop();
+  return names.length > 0 ? `${names.join(", ")} or ${last}` : (last ?? "");
+}
+
 /** The provider block set in a source, or undefined when none or several are set. */
 export function providerOf(source: CredentialSource): ProviderName | undefined {
   const set = (Object.keys(source) as ProviderName[]).filter((name) => source[name] !== undefined);
@@ -31,19 +54,46 @@ export function providerOf(source: CredentialSource): ProviderName | undefined {
 export interface BoundSource {
   name: ProviderName;
   validate(): string[];
+  describe(): string;
+  referenceNamespace(): string | undefined;
+  plannedLogins(): { hosts: string[]; username: string };
   resolve(access: SourceAccess): Promise<ResolvedSource>;
 }
 
-/** Binds a source to its provider; undefined when the source does not set exactly one provider block. */
-export function bindSource(source: CredentialSource, providers: Providers): BoundSource | undefined {
+/**
+ * Binds a source to its provider (or, for the static parts, its ProviderInfo); undefined when the
+ * source does not set exactly one provider block. `resolve` throws when only info was given.
+ */
+export function bindSource(
+  source: CredentialSource,
+  providers: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = providerInfo,
+): BoundSource | undefined {
   const name = providerOf(source);
   if (!name) return undefined;
-  // Providers maps each name to the provider of that name's spec type, so this pairing is sound.
-  const provider = providers[name] as Provider<unknown>;
+  // The maps pair each name with the provider of that name's spec type, so this pairing is sound.
+  const provider = providers[name] as ProviderInfo<unknown> & Partial<Provider<unknown>>;
   const spec = source[name];
   return {
     name,
     validate: () => provider.validate(spec),
-    resolve: (access) => provider.resolve(spec, access),
+    describe: () => provider.describe(spec),
+    referenceNamespace: () => provider.referenceNamespace(spec),
+    plannedLogins: () => provider.plannedLogins(spec),
+    resolve: (access) => {
+      if (!provider.resolve) throw new Error(`internal error: ${name} was bound without its implementation`);
+      return provider.resolve(spec, access);
+    },
   };
+}
+
+/** The namespace a source's references name, if any (see ProviderInfo.referenceNamespace). */
+export function referenceNamespaceOf(source: CredentialSource): string | undefined {
+  return bindSource(source)?.referenceNamespace();
+}
+
+/** Whether the host is a registry some provider mints logins for. */
+export function isProviderHost(host: string): boolean {
+  return Object.values<ProviderInfo<never>>(providerInfo).some((info) =>
+    info.hostPatterns.some((pattern) => pattern.test(host)),
+  );
 }

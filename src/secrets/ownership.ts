@@ -26,8 +26,20 @@ export interface SecretOwner {
 }
 
 /** "Kind/namespace/name" or "Kind/name", as written in the owner annotation. */
-export function ownerKey(owner: SecretOwner): string {
+export function ownerKey(owner: Pick<SecretOwner, "kind" | "name" | "namespace">): string {
   return owner.namespace ? `${owner.kind}/${owner.namespace}/${owner.name}` : `${owner.kind}/${owner.name}`;
+}
+
+/** The owner an owner key names (the inverse of ownerKey); undefined for anything else. */
+export function parseOwnerKey(
+  key: string | undefined,
+): Pick<SecretOwner, "kind" | "name" | "namespace"> | undefined {
+  const parts = (key ?? "").split("/");
+  if (parts.some((part) => part === "")) return undefined;
+  if (parts.length === 2) return { kind: parts[0] as string, name: parts[1] as string };
+  if (parts.length === 3)
+    return { kind: parts[0] as string, namespace: parts[1] as string, name: parts[2] as string };
+  return undefined;
 }
 
 /** True when the Secret carries this operator's marks for exactly this owner (matched by uid). */

@@ -1,4 +1,6 @@
-import { ApiException, type CoreV1Api, type V1OwnerReference, type V1Secret } from "@kubernetes/client-node";
+import type { V1OwnerReference, V1Secret } from "@kubernetes/client-node";
+import { statusCode } from "../kube/errors.js";
+import type { SecretApi } from "../kube/ports.js";
 import type { OperatorKey } from "../security/operator-key.js";
 import { errorText } from "../util/error-text.js";
 import { annotations, isOwnedBy, type SecretOwner, withoutOwnershipMarks } from "./ownership.js";
@@ -10,10 +12,6 @@ export type WriteOutcome =
   | { kind: "conflict"; message: string }
   /** The apiserver refused the Secret as invalid (422), e.g. annotations over its size limit. */
   | { kind: "rejected"; message: string };
-
-function statusCode(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
 
 function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const left = a ?? {};
@@ -91,7 +89,7 @@ function conflictMessage(secret: V1Secret, owner: SecretOwner): string {
  * Throws ApiException for other API failures, except the AlreadyExists race it resolves itself.
  */
 export async function writeManagedSecret(
-  core: CoreV1Api,
+  core: SecretApi,
   cached: V1Secret | undefined,
   desired: V1Secret,
   owner: SecretOwner,
@@ -109,7 +107,7 @@ export async function writeManagedSecret(
 }
 
 async function write(
-  core: CoreV1Api,
+  core: SecretApi,
   cached: V1Secret | undefined,
   desired: V1Secret,
   owner: SecretOwner,
@@ -158,7 +156,7 @@ async function write(
  * when it was already gone or is not provably the owner's).
  */
 export async function deleteManagedSecret(
-  core: CoreV1Api,
+  core: SecretApi,
   namespace: string,
   name: string,
   owner: SecretOwner,
@@ -186,7 +184,7 @@ export async function deleteManagedSecret(
  * whether it changed anything; a Secret already gone, owned by someone else or unsigned is left alone.
  */
 export async function releaseManagedSecret(
-  core: CoreV1Api,
+  core: SecretApi,
   namespace: string,
   name: string,
   owner: SecretOwner,
@@ -204,7 +202,7 @@ export async function releaseManagedSecret(
 
 /** Reads a Secret live from the apiserver; undefined when it does not exist. Throws other ApiExceptions. */
 export async function readSecretIfExists(
-  core: CoreV1Api,
+  core: SecretApi,
   namespace: string,
   name: string,
 ): Promise<V1Secret | undefined> {

@@ -1,8 +1,9 @@
 // The operator's own secret: it keys the digests in status and the signatures on managed Secrets,
 // so that nothing a tenant writes (a Secret's data or its marks) can pass for the operator's work.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ApiException, type CoreV1Api } from "@kubernetes/client-node";
+import type { CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { isConflict, isNotFound } from "../kube/errors.js";
 import { errorText } from "../util/error-text.js";
 
 const dataKey = "key";
@@ -72,7 +73,7 @@ export async function loadOperatorKey(
     try {
       return await core.readNamespacedSecret({ namespace, name });
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   };
@@ -95,7 +96,7 @@ export async function loadOperatorKey(
       });
       logger.info({ secret: `${namespace}/${name}` }, "created the operator key");
     } catch (error) {
-      if (!(error instanceof ApiException && error.code === 409)) throw error;
+      if (!isConflict(error)) throw error;
       secret = await read();
     }
   }

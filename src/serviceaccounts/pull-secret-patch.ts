@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import {
   ApiException,
-  type CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
   type V1ServiceAccount,
 } from "@kubernetes/client-node";
+import { isNotFound } from "../kube/errors.js";
+import type { ServiceAccountApi } from "../kube/ports.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const maxAttempts = 5;
@@ -38,7 +39,11 @@ type Change = (account: V1ServiceAccount) => object | undefined;
  * read (up to five times), so no update by anyone is lost. `change` returns undefined when nothing
  * needs writing. Returns whether it wrote. A missing account is not an error (returns false).
  */
-async function patchWithRetry(core: CoreV1Api, account: V1ServiceAccount, change: Change): Promise<boolean> {
+async function patchWithRetry(
+  core: ServiceAccountApi,
+  account: V1ServiceAccount,
+  change: Change,
+): Promise<boolean> {
   const namespace = account.metadata?.namespace as string;
   const name = account.metadata?.name as string;
   let current = account;
@@ -68,7 +73,7 @@ async function patchWithRetry(core: CoreV1Api, account: V1ServiceAccount, change
       try {
         current = await core.readNamespacedServiceAccount({ name, namespace });
       } catch (readError) {
-        if (readError instanceof ApiException && readError.code === 404) return false;
+        if (isNotFound(readError)) return false;
         throw readError;
       }
     }
@@ -81,7 +86,7 @@ async function patchWithRetry(core: CoreV1Api, account: V1ServiceAccount, change
  * it can later remove exactly what it added. An entry someone else put there is left unclaimed.
  */
 export function ensurePullSecret(
-  core: CoreV1Api,
+  core: ServiceAccountApi,
   account: V1ServiceAccount,
   secretName: string,
   owner: string,
@@ -100,7 +105,7 @@ export function ensurePullSecret(
  * it; removes the annotation too. Other entries are kept.
  */
 export function removePullSecret(
-  core: CoreV1Api,
+  core: ServiceAccountApi,
   account: V1ServiceAccount,
   secretName: string,
 ): Promise<boolean> {

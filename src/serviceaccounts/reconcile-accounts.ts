@@ -1,5 +1,6 @@
-import type { CoreV1Api, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1ServiceAccount } from "@kubernetes/client-node";
 import type { ServiceAccountSelection } from "../api/v1alpha1.js";
+import type { ServiceAccountApi } from "../kube/ports.js";
 import {
   addedByOperator,
   ensurePullSecret,
@@ -16,17 +17,17 @@ export interface AccountsOutcome {
 /**
  * Brings the ServiceAccounts of one namespace in line with a selection: selected accounts list
  * secretName in imagePullSecrets; accounts this owner patched earlier but that are no longer
- * selected (or all of them, when `selection` is undefined or `present` is false) lose exactly that
+ * selected (or all of them, when `selection` is undefined or `want` is "absent") lose exactly that
  * entry. Accounts come from the informer cache; writes happen only where something differs.
  * Throws the first API error after trying every account.
  */
 export async function reconcileServiceAccounts(
-  core: CoreV1Api,
+  core: ServiceAccountApi,
   accounts: readonly V1ServiceAccount[],
   selection: ServiceAccountSelection | undefined,
   secretName: string,
   owner: string,
-  present: boolean,
+  want: "present" | "absent",
 ): Promise<AccountsOutcome> {
   const outcome: AccountsOutcome = { patched: 0, unpatched: 0 };
   const errors: unknown[] = [];
@@ -34,7 +35,7 @@ export async function reconcileServiceAccounts(
   await Promise.all(
     accounts.map(async (account) => {
       try {
-        if (present && selectsServiceAccount(selection, account)) {
+        if (want === "present" && selectsServiceAccount(selection, account)) {
           if (await ensurePullSecret(core, account, secretName, owner)) outcome.patched++;
         } else if (addedByOperator(account, secretName) && account.metadata?.annotations?.[key] === owner) {
           if (await removePullSecret(core, account, secretName)) outcome.unpatched++;

@@ -1,4 +1,5 @@
 import type { RegistryToken } from "../providers/provider.js";
+import { type Clock, systemClock } from "../util/clock.js";
 
 /** Tokens minted for one identity, and when. */
 export interface MintedTokens {
@@ -16,7 +17,7 @@ export class TokenCache {
   private readonly entries = new Map<string, MintedTokens>();
   private readonly inflight = new Map<string, Promise<MintedTokens>>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   /**
    * Returns the cached tokens for identity when isFresh(entry) holds; otherwise mints (or joins a
@@ -33,7 +34,7 @@ export class TokenCache {
     if (!pending) {
       pending = mint()
         .then((tokens) => {
-          const minted = { tokens, mintedAt: this.now() };
+          const minted = { tokens, mintedAt: new Date(this.clock.now()) };
           this.entries.set(identity, minted);
           return minted;
         })

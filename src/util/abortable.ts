@@ -1,3 +1,8 @@
+/** Thrown out of a sync (never reported in status) when the operator stops during it. */
+export class StoppedError extends Error {
+  override name = "StoppedError";
+}
+
 /**
  * Settles as `work` does, or rejects with `signal.reason` as soon as the signal aborts, whichever
  * comes first. For calls that ignore AbortSignals (google-auth-library, the GKE metadata server):

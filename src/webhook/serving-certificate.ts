@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { ApiException, type CoreV1Api, type V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { isNotFound, statusCode } from "../kube/errors.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import type { TlsMaterial } from "./rotating-secure-context.js";
 import { createSelfSignedServingCertificate } from "./self-signed-certificate.js";
@@ -140,7 +141,7 @@ export class ServingCertificateManager {
         );
         return next;
       } catch (error) {
-        const code = error instanceof ApiException ? error.code : undefined;
+        const code = statusCode(error);
         // 409: another replica created or rotated it first; use theirs (re-validated) on the next pass.
         if ((code !== 409 && code !== 404) || attempt >= maxWriteAttempts) throw error;
       }
@@ -226,7 +227,7 @@ async function readSecret(core: CoreV1Api, namespace: string, name: string): Pro
   try {
     return await core.readNamespacedSecret({ namespace, name });
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

@@ -1,10 +1,10 @@
-import {
-  type AdmissionregistrationV1Api,
-  ApiException,
-  type V1LabelSelector,
-  type V1MutatingWebhook,
-  type V1MutatingWebhookConfiguration,
+import type {
+  AdmissionregistrationV1Api,
+  V1LabelSelector,
+  V1MutatingWebhook,
+  V1MutatingWebhookConfiguration,
 } from "@kubernetes/client-node";
+import { isNotFound, statusCode } from "../kube/errors.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { injectOptOutKey, injectOptOutValue } from "./mutate-pod.js";
 
@@ -126,7 +126,7 @@ export async function ensureMutatingWebhookConfiguration(
       });
       return "updated";
     } catch (error) {
-      const code = error instanceof ApiException ? error.code : undefined;
+      const code = statusCode(error);
       if ((code !== 409 && code !== 404) || attempt >= maxWriteAttempts) throw error;
     }
   }
@@ -141,7 +141,7 @@ export async function deleteMutatingWebhookConfiguration(
     await api.deleteMutatingWebhookConfiguration({ name });
     return true;
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return false;
+    if (isNotFound(error)) return false;
     throw error;
   }
 }
@@ -153,7 +153,7 @@ async function readConfiguration(
   try {
     return await api.readMutatingWebhookConfiguration({ name });
   } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }

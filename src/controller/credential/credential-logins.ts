@@ -9,6 +9,7 @@ import type { RegistryToken } from "../../providers/provider.js";
 import type { OperatorKey } from "../../security/operator-key.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens } from "../../tokens/token-cache.js";
+import { retryDelayMs } from "../runtime/retry-delay.js";
 import { earliestExpiry, type MintContext, mintSources, type SourceResult } from "./mint-sources.js";
 import {
   identityFingerprint,
@@ -16,7 +17,6 @@ import {
   loginDigest,
   recoverSourceTokens,
 } from "./recover-tokens.js";
-import { retryDelayMs } from "./retry-delay.js";
 
 /** At most this many of a resource's Secrets are read to recover one source's logins. */
 export const maxRecoveryCandidates = 3;

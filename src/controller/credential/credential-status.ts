@@ -1,5 +1,5 @@
-import type { CustomObjectsApi } from "@kubernetes/client-node";
 import type { RegistryCredentialStatus } from "../../api/v1alpha1.js";
+import type { CredentialObjectsApi } from "../../kube/ports.js";
 import { canonicalJson } from "../../util/canonical-json.js";
 import { redactSecrets } from "../../util/redact.js";
 import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
@@ -31,7 +31,7 @@ function redactMessages<S extends RegistryCredentialStatus>(status: S): S {
  * from `next` are removed. Returns whether it wrote. Throws ApiException on failure.
  */
 export async function writeStatus<S extends RegistryCredentialStatus>(
-  objects: CustomObjectsApi,
+  objects: CredentialObjectsApi,
   ref: ObjectRef,
   current: S | undefined,
   wanted: S,

@@ -1,5 +1,6 @@
-import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { group, version } from "../../api/v1alpha1.js";
+import type { CredentialObjectsApi } from "../../kube/ports.js";
 
 /** Where a custom object lives: namespace is omitted for cluster-scoped kinds. */
 export interface ObjectRef {
@@ -12,7 +13,7 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 /** Applies a JSON merge patch to the object (or to its status subresource). Throws ApiException. */
 export async function mergePatchObject(
-  objects: CustomObjectsApi,
+  objects: CredentialObjectsApi,
   ref: ObjectRef,
   body: object,
   subresource: "status" | undefined = undefined,

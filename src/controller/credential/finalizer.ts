@@ -1,4 +1,5 @@
-import type { CustomObjectsApi, V1ObjectMeta } from "@kubernetes/client-node";
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+import type { CredentialObjectsApi } from "../../kube/ports.js";
 import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
 
 export const finalizerName = "regcred.dev/cleanup";
@@ -12,7 +13,7 @@ export function hasFinalizer(meta: V1ObjectMeta): boolean {
  * fails with 409 instead of clobbering a concurrent change to the finalizer list.
  */
 export async function setFinalizer(
-  objects: CustomObjectsApi,
+  objects: CredentialObjectsApi,
   ref: ObjectRef,
   meta: V1ObjectMeta,
   present: boolean,

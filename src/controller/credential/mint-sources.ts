@@ -5,7 +5,7 @@ import type { RegistryToken, SourceAccess } from "../../providers/provider.js";
 import { bindSource, type ProviderName, type Providers } from "../../providers/registry.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens, TokenCache } from "../../tokens/token-cache.js";
-import { abortable } from "../../util/abortable.js";
+import { abortable, StoppedError } from "../../util/abortable.js";
 
 export interface SourceResult {
   index: number;
@@ -21,21 +21,6 @@ export interface SourceResult {
 export function earliestExpiry(tokens: readonly RegistryToken[]): Date | undefined {
   const times = tokens.flatMap((t) => (t.expiresAt ? [t.expiresAt.getTime()] : []));
   return times.length ? new Date(Math.min(...times)) : undefined;
-}
-
-export function describeSource(source: CredentialSource): string {
-  if (source.ecr) return `ecr ${source.ecr.region}`;
-  if (source.gar) return `gar ${source.gar.registries.join(",")}`;
-  return "unknown provider";
-}
-
-/** The spec problems of every source (empty when all are valid), each prefixed with its path. */
-export function validateSources(sources: readonly CredentialSource[], providers: Providers): string[] {
-  return sources.flatMap((source, index) => {
-    const bound = bindSource(source, providers);
-    if (!bound) return [`spec.sources[${index}]: set exactly one provider block (ecr or gar)`];
-    return bound.validate().map((problem) => `spec.sources[${index}].${bound.name}: ${problem}`);
-  });
 }
 
 export interface MintContext {
@@ -57,11 +42,6 @@ export interface MintContext {
 
 /** How long one resolve, or one mint, may take before the source fails with "timed out". */
 export const defaultDeadlineMs = 60_000;
-
-/** Thrown out of mintSources (never reported in status) when the operator stops during a mint. */
-export class StoppedError extends Error {
-  override name = "StoppedError";
-}
 
 /**
  * Runs `work` under a deadline and the stop signal: the signal it gets aborts at either, and the
@@ -109,7 +89,11 @@ export async function mintSources(
       if (!bound)
         throw new Error(`spec.sources[${index}] has no single provider block; validate sources first`);
       const provider = bound.name;
-      const result: SourceResult = { index, provider, label: describeSource(source) };
+      const result: SourceResult = {
+        index,
+        provider,
+        label: bindSource(source)?.describe() ?? "unknown provider",
+      };
       try {
         const resolved = await bounded(ctx, result.label, "resolving its references", () =>
           bound.resolve(ctx.accessFor(source)),

@@ -1,10 +1,10 @@
-import type { CustomObjectsApi } from "@kubernetes/client-node";
 import {
   type Condition,
   type ReadyReason,
   type RegistryCredentialStatus,
   readyReasons,
 } from "../../api/v1alpha1.js";
+import type { CredentialObjectsApi } from "../../kube/ports.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { EventRecorder, EventTarget } from "../runtime/events.js";
 import { type ConditionUpdate, setCondition } from "./conditions.js";
@@ -40,7 +40,7 @@ function conditionsFor<S extends RegistryCredentialStatus>(
  * metric follow. Throws ApiException when the status cannot be written.
  */
 export async function reportNotReady<S extends RegistryCredentialStatus>(
-  deps: { objects: CustomObjectsApi; events: EventRecorder; metrics: OperatorMetrics },
+  deps: { kube: { objects: CredentialObjectsApi }; events: EventRecorder; metrics: OperatorMetrics },
   target: NotReadyTarget<S>,
   now: Date,
   reason: ReadyReason,
@@ -56,7 +56,7 @@ export async function reportNotReady<S extends RegistryCredentialStatus>(
     secretName: target.secretName,
     conditions: conditionsFor(target, { type: "Ready", status: "False", reason, message }, now),
   } as S;
-  await writeStatus(deps.objects, target.ref, previous, status);
+  await writeStatus(deps.kube.objects, target.ref, previous, status);
   await deps.events.record(target.object, "Warning", reason, message);
   deps.metrics.credentialReady.set(target.labels, 0);
 }
@@ -68,7 +68,7 @@ export async function reportNotReady<S extends RegistryCredentialStatus>(
  * Throws ApiException when the status cannot be written.
  */
 export async function reportReady<S extends RegistryCredentialStatus>(
-  deps: { objects: CustomObjectsApi; events: EventRecorder; metrics: OperatorMetrics },
+  deps: { kube: { objects: CredentialObjectsApi }; events: EventRecorder; metrics: OperatorMetrics },
   target: NotReadyTarget<S>,
   now: Date,
   status: Omit<S, "conditions" | "observedGeneration" | "secretName">,
@@ -88,7 +88,7 @@ export async function reportReady<S extends RegistryCredentialStatus>(
     ),
   } as S;
   const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
-  await writeStatus(deps.objects, target.ref, previous, next);
+  await writeStatus(deps.kube.objects, target.ref, previous, next);
   if (minted || becameReady)
     await deps.events.record(target.object, "Normal", readyReasons.tokenRefreshed, message);
   deps.metrics.credentialReady.set(target.labels, 1);

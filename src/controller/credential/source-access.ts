@@ -1,4 +1,5 @@
-import { ApiException, type CoreV1Api, type V1ServiceAccount } from "@kubernetes/client-node";
+import { ApiException, type V1ServiceAccount } from "@kubernetes/client-node";
+import type { ReferenceApi } from "../../kube/ports.js";
 import { CredentialError } from "../../providers/errors.js";
 import type { ReferencedSecret, SourceAccess } from "../../providers/provider.js";
 
@@ -28,7 +29,7 @@ export class KubeSourceAccess implements SourceAccess {
   readonly ambientAccessTokenAllowed: boolean;
 
   constructor(
-    private readonly core: CoreV1Api,
+    private readonly core: ReferenceApi,
     readonly namespace: string,
     policy: AmbientPolicy,
   ) {

@@ -1,20 +1,20 @@
-import { ApiException, type CoreV1Api, type V1Secret, type V1ServiceAccount } from "@kubernetes/client-node";
-import type { DeletionPolicy, ServiceAccountSelection } from "../../api/v1alpha1.js";
-import type { Informer } from "../../kube/informer.js";
-import type { OperatorMetrics } from "../../metrics/metrics.js";
-import { ownerKey as keyOfOwner, type SecretOwner } from "../../secrets/ownership.js";
+import type { V1Secret } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { type DeletionPolicy, readyReasons, type ServiceAccountSelection } from "../../api/v1alpha1.js";
+import { isConflict } from "../../kube/errors.js";
+import { ownerKey, type SecretOwner } from "../../secrets/ownership.js";
 import {
   deleteManagedSecret,
   releaseManagedSecret,
   writeManagedSecret,
 } from "../../secrets/secret-writer.js";
-import type { OperatorKey } from "../../security/operator-key.js";
 import { ensurePullSecret, pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { type AccountsOutcome, reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
 import { errorText } from "../../util/error-text.js";
+import type { ControllerContext } from "./context.js";
 
-/** What a ClusterRegistryCredential writes into each namespace, fixed by its last full sync. */
-export interface FanOutPlan {
+/** What a credential resource writes into each target namespace, fixed by its last full sync. */
+export interface TargetPlan {
   uid: string;
   generation: number;
   owner: SecretOwner;
@@ -25,19 +25,39 @@ export interface FanOutPlan {
   deletionPolicy: DeletionPolicy;
 }
 
-export interface FanOutClients {
-  core: CoreV1Api;
-  secrets: Informer<V1Secret>;
-  serviceAccounts: Informer<V1ServiceAccount>;
-  metrics: OperatorMetrics;
-  key: OperatorKey;
+export type TargetResult =
+  | { ok: true; wrote?: "created" | "updated" }
+  | { ok: false; reason: string; message: string };
+
+/**
+ * The last plan and the per-namespace results of each resource, by owner key: owned by the
+ * resource's controller, read and written by its full syncs and its namespace-level syncs.
+ */
+export class TargetState {
+  readonly plans = new Map<string, TargetPlan>();
+  readonly results = new Map<string, Map<string, TargetResult>>();
+
+  /** The results of a resource, created empty when it has none. */
+  resultsOf(owner: string): Map<string, TargetResult> {
+    let results = this.results.get(owner);
+    if (!results) {
+      results = new Map();
+      this.results.set(owner, results);
+    }
+    return results;
+  }
+
+  forget(owner: string): void {
+    this.plans.delete(owner);
+    this.results.delete(owner);
+  }
 }
 
-export type NamespaceResult = { ok: true } | { ok: false; reason: string; message: string };
+type TargetContext = Pick<ControllerContext, "kube" | "informers" | "metrics" | "key">;
 
-function countPatches(metrics: OperatorMetrics, outcome: AccountsOutcome): void {
-  if (outcome.patched) metrics.serviceAccountPatches.inc({ operation: "add" }, outcome.patched);
-  if (outcome.unpatched) metrics.serviceAccountPatches.inc({ operation: "remove" }, outcome.unpatched);
+function countPatches(ctx: TargetContext, outcome: AccountsOutcome): void {
+  if (outcome.patched) ctx.metrics.serviceAccountPatches.inc({ operation: "add" }, outcome.patched);
+  if (outcome.unpatched) ctx.metrics.serviceAccountPatches.inc({ operation: "remove" }, outcome.unpatched);
 }
 
 /** Whether the selection names the `default` account (or all accounts) outright. */
@@ -52,100 +72,118 @@ function selectsDefaultByName(selection: ServiceAccountSelection | undefined): b
  * the account it created is patched like any other. Call only once the Secret is the owner's.
  */
 async function precreateDefaultAccount(
-  clients: FanOutClients,
+  ctx: TargetContext,
   namespace: string,
-  plan: FanOutPlan,
+  owner: SecretOwner,
+  secretName: string,
 ): Promise<void> {
-  if (clients.serviceAccounts.get("default", namespace)) return;
+  if (ctx.informers.serviceAccounts.get("default", namespace)) return;
   try {
-    await clients.core.createNamespacedServiceAccount({
+    await ctx.kube.core.createNamespacedServiceAccount({
       namespace,
       body: {
-        metadata: {
-          name: "default",
-          annotations: { [pullSecretAnnotation(plan.secretName)]: keyOfOwner(plan.owner) },
-        },
-        imagePullSecrets: [{ name: plan.secretName }],
+        metadata: { name: "default", annotations: { [pullSecretAnnotation(secretName)]: ownerKey(owner) } },
+        imagePullSecrets: [{ name: secretName }],
       },
     });
   } catch (error) {
-    if (!(error instanceof ApiException) || error.code !== 409) throw error;
-    const existing = await clients.core.readNamespacedServiceAccount({ name: "default", namespace });
-    await ensurePullSecret(clients.core, existing, plan.secretName, keyOfOwner(plan.owner));
+    if (!isConflict(error)) throw error;
+    const existing = await ctx.kube.core.readNamespacedServiceAccount({ name: "default", namespace });
+    await ensurePullSecret(ctx.kube.core, existing, secretName, ownerKey(owner));
   }
 }
 
 /**
- * Makes one target namespace hold the plan's Secret, then patches its selected ServiceAccounts
- * (creating `default` when it is selected by name and missing). ServiceAccounts are touched only
- * once the Secret of that name is this owner's, so none is ever pointed at someone else's Secret.
+ * Points the namespace's selected ServiceAccounts at the owner's Secret (creating `default` when it
+ * is selected by name and missing) and unpoints the ones that left the selection. Call only once
+ * the Secret of that name is this owner's, so no account is pointed at someone else's Secret.
+ * Throws API errors.
+ */
+export async function ensureAccounts(
+  ctx: TargetContext,
+  owner: SecretOwner,
+  secretName: string,
+  accounts: ServiceAccountSelection | undefined,
+  namespace: string,
+): Promise<void> {
+  if (selectsDefaultByName(accounts)) await precreateDefaultAccount(ctx, namespace, owner, secretName);
+  countPatches(
+    ctx,
+    await reconcileServiceAccounts(
+      ctx.kube.core,
+      ctx.informers.serviceAccounts.list(namespace),
+      accounts,
+      secretName,
+      ownerKey(owner),
+      "present",
+    ),
+  );
+}
+
+/**
+ * Makes one target namespace hold the plan's Secret, then its ServiceAccounts (ensureAccounts).
  * Never throws: a conflict or API failure is returned as that namespace's result (reason
  * InvalidSpec when the apiserver rejects the Secret as invalid), so one namespace cannot stop the others.
  */
-export async function ensureNamespace(
-  clients: FanOutClients,
-  plan: FanOutPlan,
+export async function ensureTarget(
+  ctx: TargetContext,
+  plan: TargetPlan,
   namespace: string,
-): Promise<NamespaceResult> {
+  logger: Logger,
+): Promise<TargetResult> {
   try {
     const outcome = await writeManagedSecret(
-      clients.core,
-      clients.secrets.get(plan.secretName, namespace),
+      ctx.kube.core,
+      ctx.informers.secrets.get(plan.secretName, namespace),
       plan.secretFor(namespace),
       plan.owner,
     );
-    if (outcome.kind === "conflict") return { ok: false, reason: "SecretConflict", message: outcome.message };
-    if (outcome.kind === "rejected") return { ok: false, reason: "InvalidSpec", message: outcome.message };
+    if (outcome.kind === "conflict")
+      return { ok: false, reason: readyReasons.secretConflict, message: outcome.message };
+    if (outcome.kind === "rejected")
+      return { ok: false, reason: readyReasons.invalidSpec, message: outcome.message };
     if (outcome.kind !== "unchanged") {
-      clients.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
+      ctx.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
+      logger.debug({ namespace, secret: plan.secretName }, `secret ${outcome.kind}`);
     }
-    if (selectsDefaultByName(plan.accounts)) await precreateDefaultAccount(clients, namespace, plan);
-    const accounts = await reconcileServiceAccounts(
-      clients.core,
-      clients.serviceAccounts.list(namespace),
-      plan.accounts,
-      plan.secretName,
-      keyOfOwner(plan.owner),
-      true,
-    );
-    countPatches(clients.metrics, accounts);
-    return { ok: true };
+    await ensureAccounts(ctx, plan.owner, plan.secretName, plan.accounts, namespace);
+    return outcome.kind === "unchanged" ? { ok: true } : { ok: true, wrote: outcome.kind };
   } catch (error) {
-    return { ok: false, reason: "WriteFailed", message: errorText(error) };
+    return { ok: false, reason: readyReasons.writeFailed, message: errorText(error) };
   }
 }
 
 /**
- * Undoes the plan in a namespace that left the selection (or on deletion): unpatches the
+ * Undoes the owner's work in a namespace that left the selection (or on deletion): unpatches the
  * ServiceAccounts the owner patched, then deletes the owner's Secret (Delete) or strips its marks
  * (Retain) when the managed-Secret cache holds one there. Secrets and entries of anyone else are
  * never touched. Throws API errors.
  */
-export async function cleanupNamespace(
-  clients: FanOutClients,
+export async function cleanupTarget(
+  ctx: TargetContext,
   owner: SecretOwner,
   secretName: string,
   deletionPolicy: DeletionPolicy,
   namespace: string,
 ): Promise<void> {
   countPatches(
-    clients.metrics,
+    ctx,
     await reconcileServiceAccounts(
-      clients.core,
-      clients.serviceAccounts.list(namespace),
+      ctx.kube.core,
+      ctx.informers.serviceAccounts.list(namespace),
       undefined,
       secretName,
-      keyOfOwner(owner),
-      false,
+      ownerKey(owner),
+      "absent",
     ),
   );
-  if (!clients.secrets.get(secretName, namespace)) return;
+  if (!ctx.informers.secrets.get(secretName, namespace)) return;
   const changed =
     deletionPolicy === "Delete"
-      ? await deleteManagedSecret(clients.core, namespace, secretName, owner, clients.key)
-      : await releaseManagedSecret(clients.core, namespace, secretName, owner, clients.key);
+      ? await deleteManagedSecret(ctx.kube.core, namespace, secretName, owner, ctx.key)
+      : await releaseManagedSecret(ctx.kube.core, namespace, secretName, owner, ctx.key);
   if (changed)
-    clients.metrics.secretWrites.inc({ operation: deletionPolicy === "Delete" ? "delete" : "release" });
+    ctx.metrics.secretWrites.inc({ operation: deletionPolicy === "Delete" ? "delete" : "release" });
 }
 
 /** Runs `work` over items with at most `concurrency` in flight; resolves with results in item order. */

@@ -1,5 +1,6 @@
-import type { CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { EventApi } from "../../kube/ports.js";
+import { type Clock, systemClock } from "../../util/clock.js";
 import { errorText } from "../../util/error-text.js";
 import { redactSecrets } from "../../util/redact.js";
 
@@ -23,17 +24,17 @@ export class EventRecorder {
   private readonly recent = new Map<string, number>();
 
   constructor(
-    private readonly core: CoreV1Api,
+    private readonly core: EventApi,
     private readonly logger: Logger,
     private readonly instance: string,
-    private readonly now: () => Date = () => new Date(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Records an event; `message` is redacted and cut to 1,024 characters. Never throws. */
   async record(target: EventTarget, type: EventType, reason: string, text: string): Promise<void> {
     const message = redactSecrets(text).slice(0, 1024);
     const key = `${target.metadata.uid}|${type}|${reason}|${message}`;
-    const now = this.now();
+    const now = new Date(this.clock.now());
     const last = this.recent.get(key);
     if (last !== undefined && now.getTime() - last < repeatWindowMs) return;
     this.recent.set(key, now.getTime());

@@ -1,50 +1,96 @@
+import type { Logger } from "pino";
+import { StoppedError } from "../../util/abortable.js";
+import { type Clock, systemClock } from "../../util/clock.js";
+import { errorText } from "../../util/error-text.js";
+import { retryDelayMs } from "./retry-delay.js";
+
+/** What one sync asks of the queue, as controller-runtime's Result does. */
+export interface SyncResult {
+  /** Run the key again after this many milliseconds (renewal time or retry backoff). */
+  requeueAfterMs?: number;
+  /** The sync failed and counts towards the key's backoff (see WorkQueue.touch). */
+  failed?: boolean;
+}
+
+/** What a sync is told about its run. */
+export interface SyncRun {
+  /** Consecutive failures of this key, counting this run (1 on a first try or after a success). */
+  failures: number;
+  /** The queue's logger with the key's bindings (kind, namespace, name). */
+  logger: Logger;
+}
+
+export type SyncOutcome = "success" | "failed" | "error";
+
+export interface WorkQueueOptions<K> {
+  /**
+   * Runs one key and resolves with when to run it again. A throw (an unexpected apiserver error)
+   * is logged and retried with backoff; a StoppedError (the operator is stopping) only logged.
+   */
+  sync(key: K, run: SyncRun): Promise<SyncResult>;
+  /** The string form of a key: keys with equal strings are one key. */
+  keyOf(key: K): string;
+  /** Log bindings naming the key's object. */
+  describe(key: K): Record<string, string>;
+  /** At most this many keys are synced at a time. */
+  concurrency: number;
+  logger: Logger;
+  clock?: Clock;
+  /** In [0, 1); picks the jitter of retry delays. */
+  random?: () => number;
+  /** Collect keys but sync none until resume() (controllers resume once their caches have synced). */
+  startPaused?: boolean;
+  onDepthChange?(depth: number): void;
+  /** Called after every sync with its outcome and duration. */
+  onSynced?(outcome: SyncOutcome, seconds: number): void;
+}
+
 /**
- * A work queue in the style of client-go's: keys are coalesced (a key waiting to be processed is
- * queued once however often it is added), a key is never processed by two workers at once (a key
- * added while being processed is processed again afterwards), delayed adds keep the earliest due
- * time, and at most `concurrency` keys are processed at a time. A queue created paused collects
- * keys but processes none until resume() (controllers resume once their caches have synced).
+ * A work queue in the style of client-go's, applying each sync's result itself: keys are coalesced
+ * (a key waiting to be synced is queued once however often it is added), a key is never synced by
+ * two workers at once (a key added while being synced is synced again afterwards), delayed adds
+ * keep the earliest due time, failures are counted per key until its next success, and at most
+ * `concurrency` keys are synced at a time.
  */
-export class WorkQueue {
+export class WorkQueue<K = string> {
   private readonly ready: string[] = [];
+  private readonly keys = new Map<string, K>();
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
   private readonly touchedWhileProcessing = new Set<string>();
-  private readonly timers = new Map<string, { due: number; timer: NodeJS.Timeout }>();
+  private readonly timers = new Map<string, { due: number; cancel: () => void }>();
   private readonly failures = new Map<string, number>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
   private active = 0;
   private stopped = false;
   private paused: boolean;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(
-    private readonly process: (key: string) => Promise<void>,
-    private readonly concurrency: number,
-    private readonly onDepthChange: (depth: number) => void = () => {},
-    private readonly onUnhandled: (key: string, error: unknown) => void = (key, error) =>
-      console.error(`work queue: processing ${key} threw`, error),
-    startPaused = false,
-  ) {
-    this.paused = startPaused;
+  constructor(private readonly options: WorkQueueOptions<K>) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.paused = options.startPaused ?? false;
   }
 
-  /** Queues key for processing as soon as a worker is free. */
-  add(key: string): void {
+  /** Queues key for syncing as soon as a worker is free. */
+  add(key: K): void {
     if (this.stopped) return;
-    const pending = this.timers.get(key);
+    const id = this.remember(key);
+    const pending = this.timers.get(id);
     if (pending) {
-      clearTimeout(pending.timer);
-      this.timers.delete(key);
+      pending.cancel();
+      this.timers.delete(id);
     }
-    if (this.processing.has(key)) {
-      this.dirtyWhileProcessing.add(key);
+    if (this.processing.has(id)) {
+      this.dirtyWhileProcessing.add(id);
       return;
     }
-    if (this.queued.has(key)) return;
-    this.queued.add(key);
-    this.ready.push(key);
-    this.onDepthChange(this.depth);
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    this.ready.push(id);
+    this.options.onDepthChange?.(this.depth);
     this.pump();
   }
 
@@ -53,10 +99,11 @@ export class WorkQueue {
    * scheduled stands. For events about other objects (a ServiceAccount, a namespace) that make a
    * sync worth running but must not run a failing one, and its cloud calls, early.
    */
-  touch(key: string): void {
+  touch(key: K): void {
     if (this.stopped) return;
-    if (this.processing.has(key)) {
-      this.touchedWhileProcessing.add(key);
+    const id = this.remember(key);
+    if (this.processing.has(id)) {
+      this.touchedWhileProcessing.add(id);
       return;
     }
     if (this.failureCount(key) > 0) return;
@@ -64,51 +111,41 @@ export class WorkQueue {
   }
 
   /** addAfter, unless the key is backing off (see touch). */
-  touchAfter(key: string, delayMs: number): void {
+  touchAfter(key: K, delayMs: number): void {
     if (this.failureCount(key) > 0) return;
     this.addAfter(key, delayMs);
   }
 
   /** Queues key after delayMs; an earlier pending due time for the key wins. */
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: K, delayMs: number): void {
     if (this.stopped) return;
     if (delayMs <= 0) {
       this.add(key);
       return;
     }
-    const due = Date.now() + delayMs;
-    const pending = this.timers.get(key);
+    const id = this.remember(key);
+    const due = this.clock.now() + delayMs;
+    const pending = this.timers.get(id);
     if (pending && pending.due <= due) return;
-    if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
+    pending?.cancel();
+    const cancel = this.clock.schedule(delayMs, () => {
+      this.timers.delete(id);
       this.add(key);
-    }, delayMs);
-    timer.unref();
-    this.timers.set(key, { due, timer });
+    });
+    this.timers.set(id, { due, cancel });
   }
 
   /** Consecutive failures recorded for key since its last success. */
-  failureCount(key: string): number {
-    return this.failures.get(key) ?? 0;
+  failureCount(key: K): number {
+    return this.failures.get(this.options.keyOf(key)) ?? 0;
   }
 
-  recordFailure(key: string): number {
-    const count = this.failureCount(key) + 1;
-    this.failures.set(key, count);
-    return count;
-  }
-
-  forget(key: string): void {
-    this.failures.delete(key);
-  }
-
-  /** Keys waiting to be processed now (not counting delayed ones). */
+  /** Keys waiting to be synced now (not counting delayed ones). */
   get depth(): number {
     return this.ready.length;
   }
 
-  /** Resolves when nothing is queued or being processed (delayed keys do not count). */
+  /** Resolves when nothing is queued or being synced (delayed keys do not count). */
   idle(): Promise<void> {
     if (this.active === 0 && this.ready.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -117,7 +154,7 @@ export class WorkQueue {
   /** Stops accepting keys and drops delayed ones; resolves when in-flight work has finished. */
   async shutdown(): Promise<void> {
     this.stopped = true;
-    for (const { timer } of this.timers.values()) clearTimeout(timer);
+    for (const { cancel } of this.timers.values()) cancel();
     this.timers.clear();
     this.ready.length = 0;
     this.queued.clear();
@@ -125,35 +162,61 @@ export class WorkQueue {
     await this.idle();
   }
 
-  /** Starts processing queued keys. Call once the informers the process function reads have synced. */
+  /** Starts syncing queued keys. Call once the informers the sync reads have synced. */
   resume(): void {
     this.paused = false;
     this.pump();
   }
 
+  private remember(key: K): string {
+    const id = this.options.keyOf(key);
+    this.keys.set(id, key);
+    return id;
+  }
+
   private pump(): void {
-    while (!this.stopped && !this.paused && this.active < this.concurrency && this.ready.length > 0) {
-      const key = this.ready.shift() as string;
-      this.queued.delete(key);
-      this.processing.add(key);
+    while (!this.stopped && !this.paused && this.active < this.options.concurrency && this.ready.length > 0) {
+      const id = this.ready.shift() as string;
+      this.queued.delete(id);
+      this.processing.add(id);
       this.active++;
-      this.onDepthChange(this.depth);
-      void this.run(key);
+      this.options.onDepthChange?.(this.depth);
+      void this.run(id);
     }
   }
 
-  private async run(key: string): Promise<void> {
+  /** Syncs one key and applies its result. Never throws. */
+  private async run(id: string): Promise<void> {
+    const key = this.keys.get(id) as K;
+    const logger = this.options.logger.child(this.options.describe(key));
+    const started = this.clock.now();
+    let outcome: SyncOutcome = "error";
     try {
-      await this.process(key);
+      const result = await this.options.sync(key, { failures: (this.failures.get(id) ?? 0) + 1, logger });
+      if (result.failed) this.failures.set(id, (this.failures.get(id) ?? 0) + 1);
+      else this.failures.delete(id);
+      if (result.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
+      outcome = result.failed ? "failed" : "success";
+      logger.debug({ failed: result.failed ?? false, requeueAfterMs: result.requeueAfterMs }, "reconciled");
     } catch (error) {
-      // process() is expected to handle its own failures; never let one escape as an unhandled rejection.
-      this.onUnhandled(key, error);
+      if (error instanceof StoppedError) {
+        logger.info("reconcile abandoned: the operator is stopping");
+      } else {
+        const failures = (this.failures.get(id) ?? 0) + 1;
+        this.failures.set(id, failures);
+        const delay = retryDelayMs(failures, undefined, this.random());
+        logger.error({ err: errorText(error), retryInMs: delay }, "reconcile failed");
+        this.addAfter(key, delay);
+      }
     } finally {
-      this.processing.delete(key);
+      this.options.onSynced?.(outcome, (this.clock.now() - started) / 1000);
+      this.processing.delete(id);
       this.active--;
-      if (this.dirtyWhileProcessing.delete(key)) this.add(key);
-      else if (this.touchedWhileProcessing.delete(key)) this.touch(key);
-      this.touchedWhileProcessing.delete(key);
+      if (this.dirtyWhileProcessing.delete(id)) this.add(key);
+      else if (this.touchedWhileProcessing.delete(id)) this.touch(key);
+      this.touchedWhileProcessing.delete(id);
+      if (!this.queued.has(id) && !this.processing.has(id) && !this.timers.has(id) && !this.failures.has(id))
+        this.keys.delete(id);
       this.pump();
       if (this.active === 0 && this.ready.length === 0) {
         for (const resolve of this.idleWaiters.splice(0)) resolve();

@@ -6,7 +6,7 @@ import { getAuthorizationTokens } from "./authorization-token.js";
 import type { AwsClientFactories } from "./clients.js";
 import { credentialsFor, resolveBaseIdentity } from "./credentials.js";
 import { identityOf } from "./identity.js";
-import { validateEcrSource } from "./validate.js";
+import { ecrInfo } from "./info.js";
 
 export type {
   AwsClientFactories,
@@ -19,7 +19,7 @@ export { defaultAwsClientFactories } from "./clients.js";
 /** An ECR provider whose every SDK client comes from `factories`. */
 export function createEcrProvider(factories: AwsClientFactories): Provider<EcrSource> {
   return {
-    validate: validateEcrSource,
+    ...ecrInfo,
     async resolve(spec: EcrSource, access): Promise<ResolvedSource> {
       const base = await resolveBaseIdentity(spec, access);
       return {

@@ -8,17 +8,15 @@ import { resolveBaseCredential } from "./credential-source.js";
 import type { GoogleClientFactories } from "./factories.js";
 import { garIdentity } from "./identity.js";
 import { impersonate } from "./impersonation.js";
+import { garInfo, googleRegistryUsername } from "./info.js";
 import { validateGarSource } from "./validate.js";
 
 export type { GoogleEndpoints } from "./endpoints.js";
 export { defaultGoogleClientFactories, type GoogleClientFactories } from "./factories.js";
 
-/** The docker login user name Google registries expect with an access token as password. */
-export const googleRegistryUsername = "oauth2accesstoken";
-
 export function createGarProvider(factories: GoogleClientFactories): Provider<GarSource> {
   return {
-    validate: validateGarSource,
+    ...garInfo,
 
     async resolve(spec: GarSource, access: SourceAccess): Promise<ResolvedSource> {
       const problems = validateGarSource(spec);

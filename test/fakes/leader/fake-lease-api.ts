@@ -1,51 +1,5 @@
 import { ApiException, type V1Lease } from "@kubernetes/client-node";
-import type { Clock } from "../../../src/leader/clock.js";
 import type { LeaseApi } from "../../../src/leader/lease-elector.js";
-
-/** A clock that moves only when advance() is called; sleepers wake in due order. */
-export class FakeClock implements Clock {
-  private sleepers: { due: number; wake: () => void }[] = [];
-
-  constructor(private time = Date.parse("2030-01-01T00:00:00Z")) {}
-
-  now(): number {
-    return this.time;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const sleeper = {
-        due: this.time + Math.max(0, ms),
-        wake: () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          resolve();
-        },
-      };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener("abort", sleeper.wake, { once: true });
-    });
-  }
-
-  /** Moves time forward by ms, waking sleepers (and letting their continuations run) as it goes. */
-  async advance(ms: number): Promise<void> {
-    const target = this.time + ms;
-    for (;;) {
-      await settle();
-      const next = this.sleepers.filter((s) => s.due <= target).sort((a, b) => a.due - b.due)[0];
-      if (!next) break;
-      this.time = Math.max(this.time, next.due);
-      next.wake();
-    }
-    this.time = target;
-    await settle();
-  }
-}
-
-/** Lets every pending promise continuation run. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-}
 
 function apiError(code: number, message: string): ApiException<string> {
   return new ApiException(code, message, JSON.stringify({ message }), {});

@@ -3,23 +3,22 @@
 import { pino } from "pino";
 import { PodAdmissionSync } from "../../../src/admission/pod-admission.js";
 import { WebhookTargets } from "../../../src/admission/pod-admission-targets.js";
-import type { ClusterRegistryCredential, RegistryCredential } from "../../../src/api/v1alpha1.js";
 import { ClusterRegistryCredentialController } from "../../../src/controller/cluster-registry-credential/controller.js";
-import {
-  type ClusterSyncDependencies,
-  syncClusterRegistryCredential,
-} from "../../../src/controller/cluster-registry-credential/sync.js";
+import { clusterRegistryCredentialKind } from "../../../src/controller/cluster-registry-credential/kind.js";
+import type { ControllerContext } from "../../../src/controller/credential/context.js";
+import { syncCredential } from "../../../src/controller/credential/sync-credential.js";
+import { TargetState } from "../../../src/controller/credential/targets.js";
 import { RegistryCredentialController } from "../../../src/controller/registry-credential/controller.js";
-import {
-  type SyncDependencies,
-  syncRegistryCredential,
-} from "../../../src/controller/registry-credential/sync.js";
+import { registryCredentialKind } from "../../../src/controller/registry-credential/kind.js";
+import type { Controller } from "../../../src/controller/runtime/controller.js";
 import { EventRecorder } from "../../../src/controller/runtime/events.js";
+import type { SyncResult } from "../../../src/controller/runtime/work-queue.js";
 import { OperatorMetrics } from "../../../src/metrics/metrics.js";
 import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import { createProviders, type Providers } from "../../../src/providers/registry.js";
 import { OperatorKey } from "../../../src/security/operator-key.js";
 import { TokenCache } from "../../../src/tokens/token-cache.js";
+import { type Clock, systemClock } from "../../../src/util/clock.js";
 import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
 import type { FakeCluster } from "../../fakes/kube/fake-cluster.js";
 
@@ -59,18 +58,24 @@ export interface ProcessOptions {
   ambientIdentityAllowed?: (namespace: string) => boolean;
   /** Why MutatingAdmissionPolicies cannot be used, when they cannot (default: they can). */
   admissionPoliciesUnavailable?: string;
+  /** The deadline of each resolve and mint; default mintSources' own. */
+  deadlineMs?: number;
 }
+
+const quiet = { failures: 1, logger: silent };
 
 /** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
 export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = {}) {
   const aws = options.aws ?? new FakeAwsClients();
   const providers: Providers = createProviders({ aws: aws.factories(), google: options.google ?? noGoogle });
-  const cache = new TokenCache(options.now);
+  const now = options.now;
+  const clock: Clock = now ? { ...systemClock, now: () => now().getTime() } : systemClock;
+  const cache = new TokenCache(clock);
   const metrics = new OperatorMetrics({ processMetrics: false });
   const core = cluster.core();
   const objects = cluster.objects();
   const admission = cluster.admission();
-  const events = new EventRecorder(core, silent, "test", options.now);
+  const events = new EventRecorder(core, silent, "test", clock);
   const targets = new WebhookTargets({
     credentials: cluster.rcInformer,
     clusterCredentials: cluster.crcInformer,
@@ -83,84 +88,101 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
       ? { available: false, reason: options.admissionPoliciesUnavailable }
       : { available: true, policies: cluster.policyInformer },
   );
-  const key = operatorKeyOf(cluster);
-  const webhook = { served: true, excludedNamespaces: ["kube-system", operatorNamespace] };
-  const now = options.now ?? (() => new Date());
-  const plans = new Map();
-  const results = new Map();
-  // What the sync functions and the controllers of one process share.
-  const parts = { providers, cache, events, metrics, logger: silent, podAdmission, key, webhook };
+  const stopping = new AbortController();
   // Read at call time: the cluster's informers are new after a restart.
-  const common = () => ({
-    ...parts,
-    core,
-    objects,
-    secrets: cluster.secretInformer,
-    serviceAccounts: cluster.accountInformer,
-    now,
+  const ctx = (): ControllerContext => ({
+    kube: { core, objects },
+    informers: {
+      credentials: cluster.rcInformer,
+      clusterCredentials: cluster.crcInformer,
+      namespaces: cluster.namespaceInformer,
+      secrets: cluster.secretInformer,
+      serviceAccounts: cluster.accountInformer,
+    },
+    providers,
+    cache,
+    events,
+    metrics,
+    logger: silent,
+    podAdmission,
+    key: operatorKeyOf(cluster),
+    webhook: { served: true, excludedNamespaces: ["kube-system", operatorNamespace] },
+    clock,
     random: () => 0.5,
-  });
-  const rcDeps = (): SyncDependencies => ({
-    ...common(),
-    credentials: cluster.rcInformer,
-    ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
-  });
-  const clusterDeps = (): ClusterSyncDependencies => ({
-    ...common(),
-    clusterCredentials: cluster.crcInformer,
-    namespaces: cluster.namespaceInformer,
-    operatorNamespace,
     concurrency: 4,
-    plans,
-    results,
+    operatorNamespace,
+    ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
+    ambientAccessTokensAllowed: false,
+    stopping: stopping.signal,
+    ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),
   });
-  const shared = { ...parts, clients: { core, objects, admission } as never, concurrency: 4 };
+  const rcState = new TargetState();
+  const crcState = new TargetState();
+  const controllers: Controller[] = [];
+  /** Runs the sync; when that only added the finalizer, runs it once more. Resolves the last result. */
+  const syncNew = async (sync: () => Promise<SyncResult>, finalized: () => boolean) => {
+    if (finalized()) return sync();
+    const first = await sync();
+    return finalized() ? sync() : first;
+  };
+  const rcFinalized = (namespace: string, name: string) =>
+    !!cluster.rcInformer.get(name, namespace)?.metadata.finalizers?.length;
   return {
+    ctx,
     /** The RegistryCredential controller over the cluster's informers, as the operator wires it. */
-    registryCredentialController: () =>
-      new RegistryCredentialController({
-        ...shared,
-        informers: {
-          credentials: cluster.rcInformer,
-          secrets: cluster.secretInformer,
-          serviceAccounts: cluster.accountInformer,
-        },
-        ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
-      }),
-    clusterCredentialController: () =>
-      new ClusterRegistryCredentialController({
-        ...shared,
-        informers: {
-          credentials: cluster.rcInformer,
-          clusterCredentials: cluster.crcInformer,
-          namespaces: cluster.namespaceInformer,
-          secrets: cluster.secretInformer,
-          serviceAccounts: cluster.accountInformer,
-        },
-        operatorNamespace,
-        ambientAccessTokensAllowed: false,
-      }),
+    registryCredentialController() {
+      const controller = new RegistryCredentialController(ctx());
+      controllers.push(controller);
+      return controller;
+    },
+    clusterCredentialController() {
+      const controller = new ClusterRegistryCredentialController(ctx());
+      controllers.push(controller);
+      return controller;
+    },
+    /** Stops the process as the operator does: abandons syncs in flight, then stops every controller. */
+    async stop() {
+      stopping.abort();
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
     aws,
     cache,
     metrics,
     targets,
     podAdmission,
-    rcDeps,
-    clusterDeps,
-    /** Syncs a RegistryCredential until it has a finalizer, then once more; resolves the last outcome. */
-    async syncRegistryCredential(namespace: string, name: string, failures = 1) {
-      const first = await syncRegistryCredential(rcDeps(), namespace, name, failures);
-      const rc = cluster.rcInformer.get(name, namespace) as RegistryCredential | undefined;
-      return rc && !rc.metadata.deletionTimestamp && first.requeueAfterMs === undefined && !first.failed
-        ? syncRegistryCredential(rcDeps(), namespace, name, failures)
-        : first;
+    /** One sync of a RegistryCredential, as its controller runs it (`failures` counts this run). */
+    syncRegistryCredentialOnce(namespace: string, name: string, failures = 1) {
+      return syncCredential(
+        ctx(),
+        registryCredentialKind(ctx()),
+        rcState,
+        { namespace, name },
+        { ...quiet, failures },
+      );
     },
-    async syncClusterCredential(name: string, failures = 1) {
-      const first = await syncClusterRegistryCredential(clusterDeps(), name, failures);
-      const crc = cluster.crcInformer.get(name) as ClusterRegistryCredential | undefined;
-      return crc && !crc.metadata.deletionTimestamp && first.requeueAfterMs === undefined && !first.failed
-        ? syncClusterRegistryCredential(clusterDeps(), name, failures)
-        : first;
+    /** Syncs a RegistryCredential until it has a finalizer, then once more; resolves the last result. */
+    syncRegistryCredential(namespace: string, name: string, failures = 1) {
+      const once = () =>
+        syncCredential(
+          ctx(),
+          registryCredentialKind(ctx()),
+          rcState,
+          { namespace, name },
+          { ...quiet, failures },
+        );
+      return syncNew(once, () => rcFinalized(namespace, name));
+    },
+    syncClusterCredential(name: string, failures = 1) {
+      const finalized = () => !!cluster.crcInformer.get(name)?.metadata.finalizers?.length;
+      const once = () =>
+        syncCredential(
+          ctx(),
+          clusterRegistryCredentialKind(ctx()),
+          crcState,
+          { name },
+          { ...quiet, failures },
+        );
+      return syncNew(once, finalized);
     },
   };
 }

@@ -4,7 +4,8 @@ import {
   type LeaseElectorOptions,
   validateTimings,
 } from "../../../src/leader/lease-elector.js";
-import { FakeClock, FakeLeaseApi, settle } from "../../fakes/leader/fake-lease-api.js";
+import { FakeClock, settle } from "../../fakes/clock.js";
+import { FakeLeaseApi } from "../../fakes/leader/fake-lease-api.js";
 
 // leaseDuration 15 s, renewDeadline 10 s, retryPeriod 2 s: the defaults.
 function elector(api: FakeLeaseApi, clock: FakeClock, options: Partial<LeaseElectorOptions> = {}) {

@@ -1,6 +1,7 @@
 import { describe, expect, it, jest } from "@jest/globals";
 import type { RegistryToken } from "../../../src/providers/provider.js";
 import { type MintedTokens, TokenCache } from "../../../src/tokens/token-cache.js";
+import { systemClock } from "../../../src/util/clock.js";
 
 const t0 = new Date("2030-01-01T00:00:00.000Z");
 
@@ -39,7 +40,7 @@ const passwords = (minted: MintedTokens) => minted.tokens.map((t) => t.password)
 describe("TokenCache.get", () => {
   it("mints on a miss and stamps the entry with the clock's time", async () => {
     const time = clock();
-    const cache = new TokenCache(time.now);
+    const cache = new TokenCache({ ...systemClock, now: () => time.now().getTime() });
     const mint = counter();
     const result = await cache.get("id-a", always, mint);
     expect(result).toEqual({
@@ -53,7 +54,7 @@ describe("TokenCache.get", () => {
 
   it("reuses a fresh entry without minting", async () => {
     const time = clock();
-    const cache = new TokenCache(time.now);
+    const cache = new TokenCache({ ...systemClock, now: () => time.now().getTime() });
     const mint = counter();
     await cache.get("id-a", always, mint);
     time.advance(60_000);
@@ -66,7 +67,7 @@ describe("TokenCache.get", () => {
 
   it("re-mints a stale entry and replaces it", async () => {
     const time = clock();
-    const cache = new TokenCache(time.now);
+    const cache = new TokenCache({ ...systemClock, now: () => time.now().getTime() });
     const mint = counter();
     await cache.get("id-a", always, mint);
     time.advance(3_600_000);
@@ -82,7 +83,7 @@ describe("TokenCache.get", () => {
   });
 
   it("passes the cached entry to isFresh", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     await cache.get("id-a", always, counter());
     const isFresh = jest.fn((_entry: MintedTokens) => true);
     await cache.get("id-a", isFresh, counter());
@@ -90,7 +91,7 @@ describe("TokenCache.get", () => {
   });
 
   it("keeps identities apart", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     const a = counter("a.example");
     const b = counter("b.example");
     await cache.get("id-a", always, a);
@@ -102,7 +103,7 @@ describe("TokenCache.get", () => {
   });
 
   it("shares one mint between concurrent requests for one identity (single flight)", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     const pending = deferred();
     const requests = [1, 2, 3].map(() => cache.get("id-a", never, pending.mint));
     pending.resolve([token("registry.example", "shared")]);
@@ -116,7 +117,7 @@ describe("TokenCache.get", () => {
   });
 
   it("does not share a mint between different identities", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     const a = deferred();
     const b = deferred();
     const fromA = cache.get("id-a", never, a.mint);
@@ -128,7 +129,7 @@ describe("TokenCache.get", () => {
   });
 
   it("mints again after a shared mint has settled", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     const mint = counter();
     await Promise.all([cache.get("id-a", never, mint), cache.get("id-a", never, mint)]);
     const later = await cache.get("id-a", never, mint);
@@ -137,7 +138,7 @@ describe("TokenCache.get", () => {
   });
 
   it("rejects every waiter with the mint's error and caches nothing on a first failure", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     const pending = deferred();
     const requests = [cache.get("id-a", never, pending.mint), cache.get("id-a", never, pending.mint)];
     pending.reject(new Error("throttled"));
@@ -147,7 +148,7 @@ describe("TokenCache.get", () => {
   });
 
   it("leaves the previous entry in place when a re-mint fails, and retries on the next get", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     await cache.get("id-a", always, counter());
     await expect(
       cache.get("id-a", never, async () => {
@@ -166,7 +167,7 @@ describe("TokenCache.seed", () => {
   const recovered: MintedTokens = { tokens: [token("registry.example", "from-secret")], mintedAt: t0 };
 
   it("stores a recovered entry that get() then reuses", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     cache.seed("id-a", recovered);
     const mint = counter();
     const result = await cache.get("id-a", always, mint);
@@ -176,7 +177,7 @@ describe("TokenCache.seed", () => {
   });
 
   it("does not overwrite an entry already cached", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     await cache.get("id-a", always, counter());
     cache.seed("id-a", recovered);
     expect(passwords(await cache.get("id-a", always, counter()))).toEqual(["password-1"]);
@@ -188,7 +189,7 @@ describe("TokenCache.prune", () => {
   const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
 
   it("drops an entry whose tokens have no known expiry once it is older than the maximum age", async () => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     await cache.get("id-a", always, async () => [token("a", "p")]);
     cache.prune(at(59), 60 * 60_000);
     expect(cache.size).toBe(1);
@@ -202,7 +203,7 @@ describe("TokenCache.prune", () => {
     ["keeps an entry whose token expires exactly at the cut-off", [token("a", "p", at(30))], true],
     ["keeps an entry with a token of unknown expiry minted within the maximum age", [token("a", "p")], true],
   ])("%s", async (_name, tokens, kept) => {
-    const cache = new TokenCache(clock().now);
+    const cache = new TokenCache({ ...systemClock, now: () => clock().now().getTime() });
     await cache.get("id-a", always, async () => tokens);
     await cache.get("id-other", always, async () => [token("c", "p", at(120))]);
     cache.prune(at(30), 60 * 60_000);

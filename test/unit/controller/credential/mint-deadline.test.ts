@@ -2,7 +2,6 @@
 // shows as ProviderError "timed out" and never holds a worker, its identity or a shutdown. Finding 7.
 import { describe, expect, it } from "@jest/globals";
 import type { RegistryCredential } from "../../../../src/api/v1alpha1.js";
-import { syncRegistryCredential } from "../../../../src/controller/registry-credential/sync.js";
 import type { GoogleClientFactories } from "../../../../src/providers/gar/provider.js";
 import { FakeCluster } from "../../../fakes/kube/fake-cluster.js";
 import { fakeEcr, registryCredential } from "../fixtures.js";
@@ -55,11 +54,10 @@ describe("a mint", () => {
     cluster.addNamespace(operatorNamespace);
     for (const name of ["a", "b"]) cluster.applyRegistryCredential(gar(name));
     const google = stalledGoogle();
-    const process = operatorProcess(cluster, { google });
-    const deps = () => ({ ...process.rcDeps(), deadlineMs: 200 });
-    for (const name of ["a", "b"]) await syncRegistryCredential(deps(), operatorNamespace, name, 1); // finalizers
+    const process = operatorProcess(cluster, { google, deadlineMs: 200 });
+    for (const name of ["a", "b"]) await process.syncRegistryCredentialOnce(operatorNamespace, name); // finalizers
     const outcomes = await Promise.all(
-      ["a", "b"].map((name) => syncRegistryCredential(deps(), operatorNamespace, name, 1)),
+      ["a", "b"].map((name) => process.syncRegistryCredentialOnce(operatorNamespace, name)),
     );
     for (const outcome of outcomes) expect(outcome.failed).toBe(true);
     for (const name of ["a", "b"]) {
@@ -69,19 +67,19 @@ describe("a mint", () => {
     }
     // The two shared one mint; the next sync starts a new one instead of joining the stalled one.
     expect(google.calls).toBe(1);
-    await syncRegistryCredential(deps(), operatorNamespace, "a", 2);
+    await process.syncRegistryCredentialOnce(operatorNamespace, "a", 2);
     expect(google.calls).toBe(2);
   });
 
-  it("in flight is abandoned when the controller stops, so the shutdown completes", async () => {
+  it("in flight is abandoned when the operator stops, so the shutdown completes", async () => {
     const cluster = new FakeCluster();
     cluster.addNamespace(operatorNamespace);
     cluster.applyRegistryCredential(gar("a"));
     const google = stalledGoogle();
-    const controller = operatorProcess(cluster, { google }).registryCredentialController();
-    controller.start();
+    const process = operatorProcess(cluster, { google });
+    process.registryCredentialController().start();
     while (google.calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    await controller.stop();
+    await process.stop();
     expect(readyOf(cluster.registryCredentials.get(operatorNamespace, "a"))).toBeUndefined();
   });
 });

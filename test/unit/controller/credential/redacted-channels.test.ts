@@ -4,9 +4,8 @@ import { describe, expect, it } from "@jest/globals";
 import { ApiException, type CoreV1Api, type CustomObjectsApi, type V1Secret } from "@kubernetes/client-node";
 import type { ClusterRegistryCredentialStatus } from "../../../../src/api/v1alpha1.js";
 import { writeStatus } from "../../../../src/controller/credential/credential-status.js";
-import { ensureNamespace, type FanOutClients } from "../../../../src/controller/credential/targets.js";
+import { ensureTarget } from "../../../../src/controller/credential/targets.js";
 import { EventRecorder } from "../../../../src/controller/runtime/events.js";
-import { runSync } from "../../../../src/controller/runtime/run-sync.js";
 import { WorkQueue } from "../../../../src/controller/runtime/work-queue.js";
 import { createLogger } from "../../../../src/logging/logger.js";
 import { OperatorMetrics } from "../../../../src/metrics/metrics.js";
@@ -54,16 +53,17 @@ const channels: [string, () => Promise<string>][] = [
     "the reconcile-failed log of a sync that threw an apiserver error",
     async () => {
       const { lines, logger } = capturedLogger();
-      const queue = new WorkQueue(async () => {}, 1);
-      await runSync(
-        queue,
-        "team-a/pull",
-        logger,
-        () => {},
-        async () => {
+      const queue = new WorkQueue<string>({
+        sync: async () => {
           throw apiError(400, remote);
         },
-      );
+        keyOf: (key) => key,
+        describe: (key) => ({ key }),
+        concurrency: 1,
+        logger,
+      });
+      queue.add("team-a/pull");
+      await queue.idle();
       await queue.shutdown();
       return lines.join("\n");
     },
@@ -121,10 +121,13 @@ const channels: [string, () => Promise<string>][] = [
           throw apiError(400, remote);
         },
       } as unknown as CoreV1Api;
-      const clients: FanOutClients = {
-        core,
-        secrets: { get: () => undefined, list: () => [] } as never,
-        serviceAccounts: { get: () => undefined, list: () => [] } as never,
+      const ctx = {
+        kube: { core, objects: {} as never },
+        informers: {
+          credentials: {} as never,
+          secrets: { get: () => undefined, list: () => [] } as never,
+          serviceAccounts: { get: () => undefined, list: () => [] } as never,
+        },
         metrics: new OperatorMetrics({ processMetrics: false }),
         key: OperatorKey.ephemeral(),
       };
@@ -142,7 +145,7 @@ const channels: [string, () => Promise<string>][] = [
         accounts: undefined,
         deletionPolicy: "Delete" as const,
       };
-      return JSON.stringify(await ensureNamespace(clients, plan, "team-a"));
+      return JSON.stringify(await ensureTarget(ctx, plan, "team-a", capturedLogger().logger));
     },
   ],
 ];

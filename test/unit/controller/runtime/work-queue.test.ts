@@ -1,5 +1,24 @@
 import { afterEach, describe, expect, it, jest } from "@jest/globals";
-import { WorkQueue } from "../../../../src/controller/runtime/work-queue.js";
+import { pino } from "pino";
+import { type SyncResult, type SyncRun, WorkQueue } from "../../../../src/controller/runtime/work-queue.js";
+import { StoppedError } from "../../../../src/util/abortable.js";
+
+/** A queue of string keys over a process function (a sync returning nothing succeeded). */
+function queueOf(
+  process: (key: string, run: SyncRun) => Promise<SyncResult | undefined>,
+  concurrency: number,
+  onDepthChange?: (depth: number) => void,
+) {
+  return new WorkQueue<string>({
+    sync: async (key, run) => (await process(key, run)) ?? {},
+    keyOf: (key) => key,
+    describe: (key) => ({ key }),
+    concurrency,
+    logger: pino({ level: "silent" }),
+    random: () => 0.5,
+    ...(onDepthChange ? { onDepthChange } : {}),
+  });
+}
 
 /** Lets pending promise callbacks (and real setImmediate) run. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -10,7 +29,7 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 function gatedProcess() {
   const started: string[] = [];
-  const inFlight = new Map<string, (() => void)[]>();
+  const inFlight = new Map<string, ((result: SyncResult) => void)[]>();
   let active = 0;
   let maxActive = 0;
   let maxSameKey = 0;
@@ -20,11 +39,12 @@ function gatedProcess() {
     maxActive = Math.max(maxActive, active);
     const waiting = inFlight.get(key) ?? [];
     maxSameKey = Math.max(maxSameKey, waiting.length + 1);
-    await new Promise<void>((resolve) => {
+    const result = await new Promise<SyncResult>((resolve) => {
       waiting.push(resolve);
       inFlight.set(key, waiting);
     });
     active--;
+    return result;
   };
   return {
     process,
@@ -36,11 +56,11 @@ function gatedProcess() {
       return maxSameKey;
     },
     inFlight: () => [...inFlight.entries()].filter(([, w]) => w.length > 0).map(([k]) => k),
-    /** Finishes the oldest in-flight run of key. */
-    async finish(key: string) {
+    /** Finishes the oldest in-flight run of key with `result`. */
+    async finish(key: string, result: SyncResult = {}) {
       const resolve = inFlight.get(key)?.shift();
       if (!resolve) throw new Error(`${key} is not in flight`);
-      resolve();
+      resolve(result);
       await flush();
     },
   };
@@ -59,7 +79,7 @@ afterEach(() => {
 describe("WorkQueue.add", () => {
   it("processes an added key", async () => {
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 2);
+    const queue = queueOf(process, 2);
     queue.add("ns/a");
     await queue.idle();
     expect(processed).toEqual(["ns/a"]);
@@ -67,7 +87,7 @@ describe("WorkQueue.add", () => {
 
   it("coalesces duplicate adds of a key that is waiting", async () => {
     const gate = gatedProcess();
-    const queue = new WorkQueue(gate.process, 1);
+    const queue = queueOf(gate.process, 1);
     queue.add("a");
     await flush();
     for (let i = 0; i < 5; i++) queue.add("b");
@@ -83,7 +103,7 @@ describe("WorkQueue.add", () => {
     ["three times", 3],
   ])("re-runs a key added %s while it is processing, once, after the run in flight", async (_name, adds) => {
     const gate = gatedProcess();
-    const queue = new WorkQueue(gate.process, 4);
+    const queue = queueOf(gate.process, 4);
     queue.add("a");
     await flush();
     for (let i = 0; i < adds; i++) queue.add("a");
@@ -104,7 +124,7 @@ describe("WorkQueue.add", () => {
     [3, 7],
   ])("runs at most %i keys at a time (%i keys queued)", async (concurrency, keys) => {
     const gate = gatedProcess();
-    const queue = new WorkQueue(gate.process, concurrency);
+    const queue = queueOf(gate.process, concurrency);
     const names = Array.from({ length: keys }, (_, i) => `k${i}`);
     for (const name of names) queue.add(name);
     await flush();
@@ -119,7 +139,7 @@ describe("WorkQueue.add", () => {
   it("reports the depth of keys waiting as it changes", async () => {
     const depths: number[] = [];
     const gate = gatedProcess();
-    const queue = new WorkQueue(gate.process, 1, (depth) => depths.push(depth));
+    const queue = queueOf(gate.process, 1, (depth) => depths.push(depth));
     queue.add("a");
     queue.add("b");
     queue.add("c");
@@ -138,7 +158,7 @@ describe("WorkQueue.addAfter", () => {
   it("queues the key once its delay has passed", async () => {
     jest.useFakeTimers();
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 1);
+    const queue = queueOf(process, 1);
     queue.addAfter("a", 10_000);
     await jest.advanceTimersByTimeAsync(9_999);
     expect(processed).toEqual([]);
@@ -154,7 +174,7 @@ describe("WorkQueue.addAfter", () => {
   ])("keeps the earliest due time: %s", async (_name, delays) => {
     jest.useFakeTimers();
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 1);
+    const queue = queueOf(process, 1);
     for (const delay of delays) queue.addAfter("a", delay);
     await jest.advanceTimersByTimeAsync(4_999);
     expect(processed).toEqual([]);
@@ -166,7 +186,7 @@ describe("WorkQueue.addAfter", () => {
 
   it.each([0, -1])("queues at once for a delay of %i", async (delay) => {
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 1);
+    const queue = queueOf(process, 1);
     queue.addAfter("a", delay);
     expect(queue.depth + processed.length).toBe(1);
     await queue.idle();
@@ -176,7 +196,7 @@ describe("WorkQueue.addAfter", () => {
   it("cancels a pending delayed add when the key is added now", async () => {
     jest.useFakeTimers();
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 1);
+    const queue = queueOf(process, 1);
     queue.addAfter("a", 10_000);
     queue.add("a");
     await jest.advanceTimersByTimeAsync(0);
@@ -188,7 +208,7 @@ describe("WorkQueue.addAfter", () => {
   it("keeps delays of different keys apart", async () => {
     jest.useFakeTimers();
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 1);
+    const queue = queueOf(process, 1);
     queue.addAfter("late", 2_000);
     queue.addAfter("early", 1_000);
     await jest.advanceTimersByTimeAsync(2_000);
@@ -198,14 +218,14 @@ describe("WorkQueue.addAfter", () => {
 
 describe("WorkQueue.idle", () => {
   it("resolves at once when nothing is queued or processing", async () => {
-    const queue = new WorkQueue(recordingProcess().process, 1);
+    const queue = queueOf(recordingProcess().process, 1);
     await expect(queue.idle()).resolves.toBeUndefined();
   });
 
   it("does not wait for delayed keys", async () => {
     jest.useFakeTimers();
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 1);
+    const queue = queueOf(process, 1);
     queue.addAfter("a", 60_000);
     await queue.idle();
     expect(processed).toEqual([]);
@@ -213,7 +233,7 @@ describe("WorkQueue.idle", () => {
 
   it("resolves only after the work in flight and the re-runs it caused have finished", async () => {
     const gate = gatedProcess();
-    const queue = new WorkQueue(gate.process, 2);
+    const queue = queueOf(gate.process, 2);
     let idle = false;
     queue.add("a");
     queue.add("b");
@@ -235,7 +255,7 @@ describe("WorkQueue.shutdown", () => {
   it("waits for the work in flight, drops waiting and delayed keys, and ignores later adds", async () => {
     jest.useFakeTimers({ doNotFake: ["setImmediate"] });
     const gate = gatedProcess();
-    const queue = new WorkQueue(gate.process, 1);
+    const queue = queueOf(gate.process, 1);
     queue.add("running");
     queue.add("waiting");
     queue.addAfter("delayed", 1_000);
@@ -258,29 +278,80 @@ describe("WorkQueue.shutdown", () => {
   });
 
   it("resolves at once when nothing is in flight", async () => {
-    const queue = new WorkQueue(recordingProcess().process, 1);
+    const queue = queueOf(recordingProcess().process, 1);
     await expect(queue.shutdown()).resolves.toBeUndefined();
   });
 });
 
-describe("WorkQueue failure counters", () => {
-  it("counts consecutive failures per key until forgotten", () => {
-    const queue = new WorkQueue(recordingProcess().process, 1);
+describe("WorkQueue applying sync results", () => {
+  it("counts consecutive failed syncs of a key, tells the sync its count, and forgets it on success", async () => {
+    const runs: number[] = [];
+    const results: SyncResult[] = [{ failed: true }, { failed: true }, {}, { failed: true }];
+    const queue = queueOf(async (_key, run) => {
+      runs.push(run.failures);
+      return results.shift();
+    }, 1);
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      queue.add("a");
+      await queue.idle();
+      counts.push(queue.failureCount("a"));
+    }
+    expect(runs).toEqual([1, 2, 3, 1]);
+    expect(counts).toEqual([1, 2, 0, 1]);
+    expect(queue.failureCount("b")).toBe(0);
+  });
+
+  it("runs the key again after the delay the sync asked for", async () => {
+    jest.useFakeTimers();
+    const { processed, process } = recordingProcess();
+    const queue = queueOf(async (key) => {
+      await process(key);
+      return { requeueAfterMs: 30_000 };
+    }, 1);
+    queue.add("a");
+    await jest.advanceTimersByTimeAsync(29_999);
+    expect(processed).toEqual(["a"]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(processed).toEqual(["a", "a"]);
+    await queue.shutdown();
+  });
+
+  it("retries a sync that threw with backoff, counting it as a failure", async () => {
+    jest.useFakeTimers();
+    let runs = 0;
+    const queue = queueOf(async () => {
+      runs++;
+      throw new Error("the apiserver is unavailable");
+    }, 1);
+    queue.add("a");
+    await jest.advanceTimersByTimeAsync(0);
+    expect([runs, queue.failureCount("a")]).toEqual([1, 1]);
+    await jest.advanceTimersByTimeAsync(4_999);
+    expect(runs).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect([runs, queue.failureCount("a")]).toEqual([2, 2]);
+    await queue.shutdown();
+  });
+
+  it("does not retry a sync abandoned because the operator is stopping", async () => {
+    jest.useFakeTimers();
+    let runs = 0;
+    const queue = queueOf(async () => {
+      runs++;
+      throw new StoppedError("stopping");
+    }, 1);
+    queue.add("a");
+    await jest.advanceTimersByTimeAsync(10 * 60_000);
+    expect(runs).toBe(1);
     expect(queue.failureCount("a")).toBe(0);
-    expect([queue.recordFailure("a"), queue.recordFailure("a"), queue.recordFailure("a")]).toEqual([1, 2, 3]);
-    expect(queue.recordFailure("b")).toBe(1);
-    expect(queue.failureCount("a")).toBe(3);
-    queue.forget("a");
-    expect(queue.failureCount("a")).toBe(0);
-    expect(queue.failureCount("b")).toBe(1);
-    expect(queue.recordFailure("a")).toBe(1);
   });
 });
 
 describe("WorkQueue.touch", () => {
   it("queues a key that is not backing off, like add", async () => {
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 2);
+    const queue = queueOf(process, 2);
     queue.touch("a");
     await queue.idle();
     expect(processed).toEqual(["a"]);
@@ -289,9 +360,16 @@ describe("WorkQueue.touch", () => {
   it("leaves the retry of a key that failed in place, and add still runs it at once", async () => {
     jest.useFakeTimers();
     const { processed, process } = recordingProcess();
-    const queue = new WorkQueue(process, 2);
-    queue.recordFailure("a");
-    queue.addAfter("a", 10_000);
+    let failNext = true;
+    const queue = queueOf(async (key) => {
+      await process(key);
+      if (!failNext) return {};
+      failNext = false;
+      return { failed: true, requeueAfterMs: 10_000 };
+    }, 2);
+    queue.add("a");
+    await queue.idle();
+    processed.length = 0;
     queue.touch("a");
     queue.touchAfter("a", 100);
     jest.advanceTimersByTime(5_000);
@@ -307,15 +385,14 @@ describe("WorkQueue.touch", () => {
 
   it("runs a key touched while in flight again afterwards only if that run succeeded", async () => {
     const gated = gatedProcess();
-    const queue = new WorkQueue(gated.process, 2);
+    const queue = queueOf(gated.process, 2);
     queue.add("ok");
     queue.add("failing");
     await flush();
     queue.touch("ok");
     queue.touch("failing");
-    queue.recordFailure("failing");
     await gated.finish("ok");
-    await gated.finish("failing");
+    await gated.finish("failing", { failed: true });
     expect(gated.started).toEqual(["ok", "failing", "ok"]);
     await gated.finish("ok");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { retryDelayMs } from "../../../../src/controller/credential/retry-delay.js";
+import { retryDelayMs } from "../../../../src/controller/runtime/retry-delay.js";
 
 const second = 1_000;
 const minute = 60 * second;

@@ -1,4 +1,7 @@
-/** Time as the lease elector sees it; injected so tests can drive it by hand. */
+/**
+ * Time as the operator sees it: the one clock the work queue, token cache, event recorder, syncs
+ * and Lease elector read, injected so tests can drive it by hand.
+ */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
@@ -7,6 +10,8 @@ export interface Clock {
    * keeps the process alive on its own.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls fn once after ms milliseconds; the returned function cancels it. Never keeps the process alive. */
+  schedule(ms: number, fn: () => void): () => void;
 }
 
 /** The real clock: Date.now and unref'd timers. */
@@ -19,13 +24,17 @@ export const systemClock: Clock = {
         return;
       }
       const done = () => {
-        clearTimeout(timer);
+        cancel();
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, ms));
-      timer.unref();
+      const cancel = systemClock.schedule(ms, done);
       signal?.addEventListener("abort", done, { once: true });
     });
+  },
+  schedule(ms, fn) {
+    const timer = setTimeout(fn, Math.max(0, ms));
+    timer.unref();
+    return () => clearTimeout(timer);
   },
 };

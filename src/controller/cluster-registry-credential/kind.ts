@@ -1,0 +1,47 @@
+import { selectorsForSelection } from "../../admission/admission-policy.js";
+import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
+import { referenceNamespaceOf } from "../../providers/registry.js";
+import type { ControllerContext } from "../credential/context.js";
+import type { CredentialKind } from "../credential/credential-kind.js";
+import { KubeSourceAccess } from "../credential/source-access.js";
+import { isTargeted } from "./namespace-selection.js";
+
+/**
+ * A ClusterRegistryCredential: its Secret goes to every namespace it selects, its references
+ * resolve in the namespace they name (else the operator's), and it may use the operator's ambient
+ * identity (it is written by cluster administrators), but fans out the operator's own Google token
+ * only on explicit opt-in. Status counts the namespaces and lists the failing ones.
+ */
+export function clusterRegistryCredentialKind(
+  ctx: ControllerContext,
+): CredentialKind<ClusterRegistryCredential> {
+  const namespaces = ctx.informers.namespaces;
+  const credentials = ctx.informers.clusterCredentials;
+  if (!namespaces || !credentials)
+    throw new Error("ClusterRegistryCredentials need the cluster-wide informers");
+  return {
+    kind: clusterRegistryCredentialNames.kind,
+    plural: clusterRegistryCredentialNames.plural,
+    get: ({ name }) => credentials.get(name),
+    targets: (crc) =>
+      namespaces
+        .list()
+        .filter((ns) => isTargeted(crc.spec.namespaces, ns))
+        .map((ns) => ns.metadata?.name as string)
+        .sort(),
+    home: () => ctx.operatorNamespace,
+    access: (_crc, source) =>
+      new KubeSourceAccess(ctx.kube.core, referenceNamespaceOf(source) ?? ctx.operatorNamespace, {
+        ambientIdentityAllowed: true,
+        ambientAccessTokenAllowed: ctx.ambientAccessTokensAllowed,
+      }),
+    admissionSelectors: (crc) => selectorsForSelection(crc.spec.namespaces),
+    describeTargets(_crc, secretName, { targeted, inSync, failed, failures }) {
+      const note = failed > 0 ? `; ${failed} failed (see status.failures)` : "";
+      return {
+        where: `Secret ${secretName} in ${inSync} of ${targeted} namespaces${note}`,
+        status: { namespaces: { targeted, inSync, failed }, failures },
+      };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from "pino";
+import type { PodAdmissionSync } from "../../admission/pod-admission.js";
+import type { KubePort } from "../../kube/ports.js";
+import type { OperatorMetrics } from "../../metrics/metrics.js";
+import type { Providers } from "../../providers/registry.js";
+import type { OperatorKey } from "../../security/operator-key.js";
+import type { TokenCache } from "../../tokens/token-cache.js";
+import type { Clock } from "../../util/clock.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { Informers } from "../runtime/informers.js";
+import type { WebhookCoverage } from "./pod-admission-condition.js";
+
+/**
+ * Everything the controllers and the credential pipeline share, built once by the operator's
+ * composition root and passed by reference. Adding a dependency is one field here.
+ */
+export interface ControllerContext {
+  /** The apiserver calls a sync makes (leader-guarded under leader election). */
+  kube: KubePort;
+  informers: Informers;
+  providers: Providers;
+  cache: TokenCache;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  podAdmission: PodAdmissionSync;
+  /** Keys login digests and Secret signatures. */
+  key: OperatorKey;
+  /** What the operator's webhook covers (for the PodAdmission condition). */
+  webhook: WebhookCoverage;
+  clock: Clock;
+  /** In [0, 1); the one source of randomness (retry jitter). */
+  random: () => number;
+  /** Keys synced at a time per controller, and namespaces written at a time per resource. */
+  concurrency: number;
+  /** Where the operator runs; where a ClusterRegistryCredential's references resolve by default. */
+  operatorNamespace: string;
+  /** Whether RegistryCredentials in a namespace may use the operator's ambient cloud identity. */
+  ambientIdentityAllowed(namespace: string): boolean;
+  /** --allow-ambient-google-access-tokens: whether cluster resources may fan out the operator's own Google token. */
+  ambientAccessTokensAllowed: boolean;
+  /** Aborted when the controllers stop, so no resolve or mint holds a worker or the shutdown. */
+  stopping: AbortSignal;
+  /** The deadline of each resolve and mint (mintSources' default when undefined). */
+  deadlineMs?: number;
+}
