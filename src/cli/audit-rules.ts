@@ -1,12 +1,13 @@
 import type { V1Namespace, V1Pod, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../api/v1alpha1.js";
 import { isTargeted } from "../controller/cluster-registry-credential/namespace-selection.js";
+import { isProviderHost } from "../providers/registry.js";
 import { parseDockerConfig } from "../secrets/dockerconfig.js";
 import { annotations, managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { hasPullSecret } from "../serviceaccounts/pull-secret-patch.js";
 import { selectsServiceAccount } from "../serviceaccounts/selection.js";
 import { formatDuration } from "../util/duration.js";
-import { authKeyCovers, isCloudRegistryHost, registryHostOf } from "./hosts.js";
+import { authKeyCovers, registryHostOf } from "./hosts.js";
 
 export type AuditRule =
   | "uncovered-image"
@@ -93,7 +94,7 @@ export function auditPods(input: AuditInput): Finding[] {
       return secret ? [secret] : [];
     });
     const missing = refs.filter((name) => !secrets.has(key(namespace, name)));
-    const hosts = [...new Set(podImages(pod).map(registryHostOf).filter(isCloudRegistryHost))].sort();
+    const hosts = [...new Set(podImages(pod).map(registryHostOf).filter(isProviderHost))].sort();
     for (const host of hosts) {
       const covering = referenced.filter((secret) =>
         secretRegistryKeys(secret).some((k) => authKeyCovers(k, host)),

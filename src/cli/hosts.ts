@@ -8,17 +8,6 @@ export function registryHostOf(image: string): string {
     : "docker.io";
 }
 
-const cloudRegistryPatterns: RegExp[] = [
-  /^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/,
-  /^[a-z0-9-]+-docker\.pkg\.dev$/,
-  /^([a-z0-9-]+\.)?gcr\.io$/,
-];
-
-/** Whether the host is a cloud registry this operator mints logins for (ECR, Artifact Registry, gcr.io). */
-export function isCloudRegistryHost(host: string): boolean {
-  return cloudRegistryPatterns.some((pattern) => pattern.test(host));
-}
-
 /** A dockerconfig auths key reduced to its host: "https://gcr.io/v1/" → "gcr.io". */
 export function normalizeAuthKey(key: string): string {
   return key

@@ -1,33 +1,20 @@
 import type { CredentialSource } from "../api/v1alpha1.js";
+import { bindSource, type ProviderName } from "../providers/registry.js";
 import { buildDockerConfig, parseDockerConfig } from "../secrets/dockerconfig.js";
 import { maskDockerConfig } from "./mask.js";
 
-/** Stands in for the ECR caller's account id until a mint reveals it. */
-export const callerAccountPlaceholder = "<caller account>";
-
-/** The hosts a source would write, and whether they are exact or a pattern known only after a mint. */
+/** The hosts a source would write (exact, or with a placeholder known only after a mint) and its username. */
 export interface PlannedSource {
   index: number;
-  provider: "ecr" | "gar";
+  provider: ProviderName;
   hosts: string[];
   username: string;
 }
 
+/** What the source would write, from its provider's ProviderInfo; undefined without exactly one provider block. */
 export function plannedSource(source: CredentialSource, index: number): PlannedSource | undefined {
-  if (source.ecr) {
-    const { region, registryIds } = source.ecr;
-    const accounts = registryIds && registryIds.length > 0 ? registryIds : [callerAccountPlaceholder];
-    return {
-      index,
-      provider: "ecr",
-      hosts: accounts.map((account) => `${account}.dkr.ecr.${region}.amazonaws.com`),
-      username: "AWS",
-    };
-  }
-  if (source.gar) {
-    return { index, provider: "gar", hosts: [...source.gar.registries], username: "oauth2accesstoken" };
-  }
-  return undefined;
+  const bound = bindSource(source);
+  return bound ? { index, provider: bound.name, ...bound.plannedLogins() } : undefined;
 }
 
 /** The masked dockerconfigjson document the sources would produce; placeholder secrets, then masked. */

@@ -7,37 +7,22 @@ import {
   type RegistryCredential,
   registryCredentialNames,
 } from "../api/v1alpha1.js";
-import { defaultAwsClientFactories } from "../providers/ecr/provider.js";
-import { defaultGoogleClientFactories } from "../providers/gar/provider.js";
-import { bindSource, createProviders } from "../providers/registry.js";
+import { checkSpec } from "../controller/credential/spec-checks.js";
+import { callerAccountPlaceholder } from "../providers/ecr/info.js";
 import { outputFormat, stringOption } from "./args.js";
 import type { Command } from "./command.js";
 import { CliError, UsageError } from "./errors.js";
 import { exitCodes } from "./io.js";
 import { contextNamespace } from "./kubeconfig.js";
-import {
-  callerAccountPlaceholder,
-  type PlannedSource,
-  plannedSource,
-  renderMaskedDockerConfig,
-} from "./render-plan.js";
+import { type PlannedSource, plannedSource, renderMaskedDockerConfig } from "./render-plan.js";
 import { ClusterReader } from "./resources.js";
 
 type Credential = RegistryCredential | ClusterRegistryCredential;
 
-/** Spec problems as the controller reports them; the providers are built but never called. */
+/** Spec problems exactly as the controller reports them (its own checkSpec); calls no cloud. */
 export function specProblems(credential: Credential): string[] {
-  const providers = createProviders({
-    aws: defaultAwsClientFactories(),
-    google: defaultGoogleClientFactories(),
-  });
-  const sources = credential.spec?.sources ?? [];
-  if (sources.length === 0) return ["spec.sources: at least one source is required"];
-  return sources.flatMap((source, index) => {
-    const bound = bindSource(source, providers);
-    if (!bound) return [`spec.sources[${index}]: set exactly one provider block (ecr or gar)`];
-    return bound.validate().map((problem) => `spec.sources[${index}].${bound.name}: ${problem}`);
-  });
+  const checked = checkSpec(credential.spec ?? { sources: [] });
+  return "problems" in checked ? checked.problems : [];
 }
 
 function credentialsInFile(path: string): Credential[] {

@@ -1,5 +1,5 @@
 import type { V1OwnerReference, V1Secret } from "@kubernetes/client-node";
-import { statusCode } from "../kube/errors.js";
+import { statusCode, unlessNotFound } from "../kube/errors.js";
 import type { SecretApi } from "../kube/ports.js";
 import type { OperatorKey } from "../security/operator-key.js";
 import { errorText } from "../util/error-text.js";
@@ -70,9 +70,10 @@ export function hasDesiredContent(current: V1Secret, desired: V1Secret): boolean
   );
 }
 
-function conflictMessage(secret: V1Secret, owner: SecretOwner): string {
+/** Why a Secret of someone else at the owner's name was left untouched. */
+export function conflictMessage(secret: V1Secret, owner: SecretOwner): string {
   const name = `${secret.metadata?.namespace}/${secret.metadata?.name}`;
-  const claimedBy = secret.metadata?.annotations?.["regcred.dev/owner"];
+  const claimedBy = secret.metadata?.annotations?.[annotations.owner];
   return claimedBy
     ? `Secret ${name} is managed by ${claimedBy}, not by this ${owner.kind}; it was left untouched`
     : `Secret ${name} already exists and was not created by this operator; it was left untouched. Delete it or set spec.secret.name to another name`;
@@ -206,10 +207,5 @@ export async function readSecretIfExists(
   namespace: string,
   name: string,
 ): Promise<V1Secret | undefined> {
-  try {
-    return await core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (statusCode(error) === 404) return undefined;
-    throw error;
-  }
+  return unlessNotFound(core.readNamespacedSecret({ namespace, name }));
 }

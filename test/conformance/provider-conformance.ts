@@ -92,6 +92,41 @@ export function describeProviderConformance<Spec>(
     );
 
     it(
+      "plans what it mints: the planned username and host count, every minted host claimed by its host patterns",
+      withHarness(async (h) => {
+        const tokens = await (await h.provider.resolve(h.validSpec, h.access)).mint();
+        const planned = h.provider.plannedLogins(h.validSpec);
+        expect(planned.hosts).toHaveLength(tokens.length);
+        for (const token of tokens) {
+          expect(token.username).toBe(planned.username);
+          expect(h.provider.hostPatterns.some((pattern) => pattern.test(token.host))).toBe(true);
+        }
+        // A host the plan knows exactly is one the mint writes.
+        for (const host of planned.hosts.filter((host) => !host.includes("<")))
+          expect(tokens.map((t) => t.host)).toContain(host);
+      }),
+    );
+
+    it(
+      "describes a spec in a short phrase that starts with its name and holds no key material",
+      withHarness(async (h) => {
+        for (const spec of [h.validSpec, h.ambientSpec]) {
+          const description = h.provider.describe(spec);
+          expect(description.startsWith(`${name} `)).toBe(true);
+          expectNoSecrets(description, h.secretValues());
+        }
+      }),
+    );
+
+    it(
+      "names no reference namespace for a spec whose references name none",
+      withHarness(async (h) => {
+        expect(h.provider.referenceNamespace(h.validSpec)).toBeUndefined();
+        expect(h.provider.referenceNamespace(h.ambientSpec)).toBeUndefined();
+      }),
+    );
+
+    it(
       "gives the same identity for the same inputs and a new one when the referenced Secret changes",
       withHarness(async (h) => {
         const first = (await h.provider.resolve(h.validSpec, h.access)).identity;

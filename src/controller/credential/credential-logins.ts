@@ -9,7 +9,7 @@ import type { RegistryToken } from "../../providers/provider.js";
 import type { OperatorKey } from "../../security/operator-key.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens } from "../../tokens/token-cache.js";
-import { retryDelayMs } from "../runtime/retry-delay.js";
+import { configurationRetryDelayMs, retryDelayMs } from "../runtime/retry-delay.js";
 import { earliestExpiry, type MintContext, mintSources, type SourceResult } from "./mint-sources.js";
 import {
   identityFingerprint,
@@ -209,7 +209,8 @@ function consequences(logins: Logins, target: string, exists: boolean): string {
 
 /**
  * Describes failed sources for the Ready condition, says truthfully what was written, and plans
- * the retry. `exists` tells whether the resource's Secret(s) exist; `writtenExpiry` is the
+ * the retry: exponential backoff for outages, the slow interval when every failure is one only a
+ * change can fix (CredentialError.retryable false). `exists` tells whether the resource's Secret(s) exist; `writtenExpiry` is the
  * earliest expiry of the logins they hold (undefined when unknown or nothing is written).
  */
 export function reportFailure(
@@ -235,7 +236,10 @@ export function reportFailure(
     message: expired
       ? `the logins in ${target} expired at ${writtenExpiry?.toISOString()} and refreshing failed: ${detail}`
       : `${detail}${consequences(logins, target, exists)}`,
-    retryAfterMs: retryDelayMs(options.failures, msUntilExpiry, options.random),
+    // Outages back off from 5 s; configuration errors (not retryable) wait the longest delay.
+    retryAfterMs: logins.failed.every((r) => r.error?.retryable === false)
+      ? configurationRetryDelayMs(msUntilExpiry, options.random)
+      : retryDelayMs(options.failures, msUntilExpiry, options.random),
     expired,
   };
 }

@@ -1,13 +1,14 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import {
+  type ClusterRegistryCredentialStatus,
   type NamespaceFailure,
   type ReadyReason,
-  type RegistryCredentialStatus,
   readyReasons,
 } from "../../api/v1alpha1.js";
 import { desiredSecret } from "../../secrets/desired-secret.js";
 import { buildDockerConfig } from "../../secrets/dockerconfig.js";
-import { annotations, ownerKey, type SecretOwner } from "../../secrets/ownership.js";
+import { annotations, isOwnedBy, ownerKey, type SecretOwner } from "../../secrets/ownership.js";
+import { conflictMessage, readSecretIfExists } from "../../secrets/secret-writer.js";
 import { secretSignature } from "../../secrets/signature.js";
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { stableJitter } from "../../tokens/refresh-schedule.js";
@@ -84,14 +85,17 @@ export async function syncCredential<T extends CredentialResource>(
   }
 
   const now = new Date(ctx.clock.now());
-  const target: NotReadyTarget<RegistryCredentialStatus> = {
+  const target: NotReadyTarget<ClusterRegistryCredentialStatus> = {
     object: resource,
     ref: self.ref,
     secretName: self.secretName,
     labels: self.labels,
   };
-  const notReady = (reason: ReadyReason, message: string, extra: Partial<RegistryCredentialStatus> = {}) =>
-    reportNotReady(ctx, target, now, reason, message, extra);
+  const notReady = (
+    reason: ReadyReason,
+    message: string,
+    extra: Partial<ClusterRegistryCredentialStatus> = {},
+  ) => reportNotReady(ctx, target, now, reason, message, extra);
 
   const checked = checkSpec(resource.spec);
   if ("problems" in checked) {
@@ -102,6 +106,24 @@ export async function syncCredential<T extends CredentialResource>(
   const { policy } = checked;
 
   const targets = kind.targets(resource);
+  const taken = await takenTargets(ctx, self, targets);
+  if (taken.length > 0 && taken.length === targets.length) {
+    // No target can take the Secret: minting would only spend a cloud call.
+    const first = taken[0] as NamespaceFailure;
+    state.results.set(self.id, new Map(taken.map((f) => [f.namespace, { ok: false, ...f }])));
+    const described = kind.describeTargets(resource, self.secretName, {
+      targeted: targets.length,
+      inSync: 0,
+      failed: taken.length,
+      failures: taken.slice(0, maxFailuresListed),
+    });
+    await notReady(
+      readyReasons.secretConflict,
+      `${first.message}${inAll(targets, taken.length)}`,
+      described.status,
+    );
+    return { requeueAfterMs: recheckMs };
+  }
   const owned = ownedNamespaces(ctx, self.owner);
   const jitter = stableJitter(self.owner.uid);
   const logins = await collectLogins(
@@ -178,17 +200,19 @@ export async function syncCredential<T extends CredentialResource>(
   const writtenExpiry = logins.expiresAt ?? (previousExpiry ? new Date(previousExpiry) : undefined);
   if (writtenExpiry) ctx.metrics.credentialExpiry.set(self.labels, writtenExpiry.getTime() / 1000);
   const expiry = writtenExpiry ? { expiresAt: writtenExpiry.toISOString() } : {};
-  const inAll = (count: number) =>
-    targets.length > 1 ? ` (in ${count} of ${targets.length} namespaces)` : "";
 
   // The apiserver refusing the Secret as invalid is the spec's fault in every namespace alike.
   const rejected = failures.filter((f) => f.reason === readyReasons.invalidSpec);
   if (rejected.length > 0) {
     const first = rejected[0] as NamespaceFailure;
-    await notReady(readyReasons.invalidSpec, `${first.message}${inAll(rejected.length)}; check spec.secret`, {
-      ...described.status,
-      sources: logins.sources,
-    });
+    await notReady(
+      readyReasons.invalidSpec,
+      `${first.message}${inAll(targets, rejected.length)}; check spec.secret`,
+      {
+        ...described.status,
+        sources: logins.sources,
+      },
+    );
     return { requeueAfterMs: recheckMs };
   }
 
@@ -216,7 +240,7 @@ export async function syncCredential<T extends CredentialResource>(
     const conflict = failures.every((f) => f.reason === readyReasons.secretConflict);
     await notReady(
       conflict ? readyReasons.secretConflict : readyReasons.writeFailed,
-      `${first.message}${inAll(failures.length)}`,
+      `${first.message}${inAll(targets, failures.length)}`,
       {
         ...described.status,
         sources: logins.sources,
@@ -311,6 +335,37 @@ async function finalize<T extends CredentialResource>(
   await setFinalizer(ctx.kube.objects, self.ref, self.resource.metadata, false);
   state.forget(self.id);
   ctx.metrics.forgetCredential(self.labels.kind, self.labels.namespace, self.labels.name);
+}
+
+/** " (in 2 of 5 namespaces)" for a resource with several targets; nothing for one. */
+function inAll(targets: readonly string[], count: number): string {
+  return targets.length > 1 ? ` (in ${count} of ${targets.length} namespaces)` : "";
+}
+
+/**
+ * The targets whose Secret name is taken by someone else, as conflicts, or none as soon as one
+ * target is found that can take the Secret (its own Secret is cached there, or the name is free).
+ * A name the cache does not hold is read live: the cache holds only Secrets of live owners. So a
+ * resource whose Secrets exist costs no read, and a new one one read. Throws API errors.
+ */
+async function takenTargets<T extends CredentialResource>(
+  ctx: ControllerContext,
+  self: Credential<T>,
+  targets: readonly string[],
+): Promise<NamespaceFailure[]> {
+  const taken: NamespaceFailure[] = [];
+  for (const namespace of targets) {
+    const secret =
+      ctx.informers.secrets.get(self.secretName, namespace) ??
+      (await readSecretIfExists(ctx.kube.core, namespace, self.secretName));
+    if (!secret || isOwnedBy(secret, self.owner)) return [];
+    taken.push({
+      namespace,
+      reason: readyReasons.secretConflict,
+      message: conflictMessage(secret, self.owner),
+    });
+  }
+  return taken;
 }
 
 /** Namespaces where a Secret of this owner is cached (the cache holds only Secrets of live owners). */

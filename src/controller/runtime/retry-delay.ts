@@ -14,3 +14,12 @@ export function retryDelayMs(failures: number, msUntilExpiry: number | undefined
   if (msUntilExpiry !== undefined && msUntilExpiry > 0) delay = Math.min(delay, msUntilExpiry / 2);
   return Math.max(minDelayMs, Math.round(delay));
 }
+
+/**
+ * The retry delay after a failure that only a change can fix (bad configuration: an invalid or
+ * missing referenced Secret, a refused identity): the longest delay, 5 min with jitter, also capped
+ * to half of the current login's remaining time. The resource's own change retries at once.
+ */
+export function configurationRetryDelayMs(msUntilExpiry: number | undefined, random: number): number {
+  return retryDelayMs(Number.POSITIVE_INFINITY, msUntilExpiry, random);
+}

@@ -16,7 +16,7 @@ export interface SyncResult {
 export interface SyncRun {
   /** Consecutive failures of this key, counting this run (1 on a first try or after a success). */
   failures: number;
-  /** The queue's logger with the key's bindings (kind, namespace, name). */
+  /** The queue's logger with the key's bindings (kind, namespace, name, and the key itself). */
   logger: Logger;
 }
 
@@ -188,7 +188,7 @@ export class WorkQueue<K = string> {
   /** Syncs one key and applies its result. Never throws. */
   private async run(id: string): Promise<void> {
     const key = this.keys.get(id) as K;
-    const logger = this.options.logger.child(this.options.describe(key));
+    const logger = this.options.logger.child({ ...this.options.describe(key), key: id });
     const started = this.clock.now();
     let outcome: SyncOutcome = "error";
     try {

@@ -7,7 +7,6 @@ import {
   type AdmissionregistrationV1Api,
   ApiException,
   type CoreV1Api,
-  type CustomObjectsApi,
   type KubernetesObject,
   type V1MutatingAdmissionPolicy,
   type V1MutatingAdmissionPolicyBinding,
@@ -17,6 +16,7 @@ import {
 } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../../../src/api/v1alpha1.js";
 import type { Informer, InformerEvent } from "../../../src/kube/informer.js";
+import type { CredentialObjectsApi, KubePort } from "../../../src/kube/ports.js";
 import { managedByLabel, managedByValue } from "../../../src/secrets/ownership.js";
 
 type Obj = KubernetesObject & { metadata: NonNullable<KubernetesObject["metadata"]> };
@@ -305,8 +305,8 @@ export class FakeCluster {
     this.writes.push(`${verb} ${kind} ${key}`);
   }
 
-  /** The CoreV1Api slice the operator uses. */
-  core(): CoreV1Api {
+  /** The CoreV1Api slice the credential pipeline uses (its KubePort), plus readNamespace for admission lookups. */
+  core(): KubePort["core"] & Pick<CoreV1Api, "readNamespace"> {
     const cluster = this;
     const api = {
       async readNamespacedSecret({ namespace, name }: { namespace: string; name: string }) {
@@ -468,11 +468,11 @@ export class FakeCluster {
         return body;
       },
     };
-    return api as unknown as CoreV1Api;
+    return api as unknown as KubePort["core"] & Pick<CoreV1Api, "readNamespace">;
   }
 
   /** The CustomObjectsApi slice the operator uses: merge patches of finalizers and of status. */
-  objects(): CustomObjectsApi {
+  objects(): CredentialObjectsApi {
     const patch = (
       kind: "RegistryCredential" | "ClusterRegistryCredential",
       namespace: string | undefined,
@@ -519,7 +519,7 @@ export class FakeCluster {
       patchClusterCustomObjectStatus: async (p: { name: string; body: never }) =>
         patch("ClusterRegistryCredential", undefined, p.name, p.body, true),
     };
-    return api as unknown as CustomObjectsApi;
+    return api as unknown as CredentialObjectsApi;
   }
 
   /** The AdmissionregistrationV1Api slice for MutatingAdmissionPolicies and their bindings. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
-import { authKeyCovers, isCloudRegistryHost, registryHostOf } from "../../../src/cli/hosts.js";
+import { authKeyCovers, registryHostOf } from "../../../src/cli/hosts.js";
 import { maskDockerConfig } from "../../../src/cli/mask.js";
 import { plannedSource, renderMaskedDockerConfig } from "../../../src/cli/render-plan.js";
+import { isProviderHost } from "../../../src/providers/registry.js";
 import { buildDockerConfig, parseDockerConfig } from "../../../src/secrets/dockerconfig.js";
 
 describe("registry hosts", () => {
@@ -16,14 +17,14 @@ describe("registry hosts", () => {
   });
 
   it("recognises ECR, Artifact Registry and gcr.io hosts only", () => {
-    expect(isCloudRegistryHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com")).toBe(true);
-    expect(isCloudRegistryHost("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com")).toBe(true);
-    expect(isCloudRegistryHost("europe-west1-docker.pkg.dev")).toBe(true);
-    expect(isCloudRegistryHost("gcr.io")).toBe(true);
-    expect(isCloudRegistryHost("eu.gcr.io")).toBe(true);
-    expect(isCloudRegistryHost("docker.io")).toBe(false);
-    expect(isCloudRegistryHost("quay.io")).toBe(false);
-    expect(isCloudRegistryHost("evil-gcr.io.example.com")).toBe(false);
+    expect(isProviderHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com")).toBe(true);
+    expect(isProviderHost("123456789012.dkr.ecr-fips.us-east-1.amazonaws.com")).toBe(true);
+    expect(isProviderHost("europe-west1-docker.pkg.dev")).toBe(true);
+    expect(isProviderHost("gcr.io")).toBe(true);
+    expect(isProviderHost("eu.gcr.io")).toBe(true);
+    expect(isProviderHost("docker.io")).toBe(false);
+    expect(isProviderHost("quay.io")).toBe(false);
+    expect(isProviderHost("evil-gcr.io.example.com")).toBe(false);
   });
 
   it("matches auths keys with scheme and path", () => {

@@ -6,13 +6,14 @@ import { WebhookTargets } from "../../../src/admission/pod-admission-targets.js"
 import { ClusterRegistryCredentialController } from "../../../src/controller/cluster-registry-credential/controller.js";
 import { clusterRegistryCredentialKind } from "../../../src/controller/cluster-registry-credential/kind.js";
 import type { ControllerContext } from "../../../src/controller/credential/context.js";
-import { syncCredential } from "../../../src/controller/credential/sync-credential.js";
+import { syncCredential, syncTarget } from "../../../src/controller/credential/sync-credential.js";
 import { TargetState } from "../../../src/controller/credential/targets.js";
 import { RegistryCredentialController } from "../../../src/controller/registry-credential/controller.js";
 import { registryCredentialKind } from "../../../src/controller/registry-credential/kind.js";
 import type { Controller } from "../../../src/controller/runtime/controller.js";
 import { EventRecorder } from "../../../src/controller/runtime/events.js";
 import type { SyncResult } from "../../../src/controller/runtime/work-queue.js";
+import { createLogger } from "../../../src/logging/logger.js";
 import { OperatorMetrics } from "../../../src/metrics/metrics.js";
 import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import { createProviders, type Providers } from "../../../src/providers/registry.js";
@@ -62,10 +63,15 @@ export interface ProcessOptions {
   deadlineMs?: number;
 }
 
-const quiet = { failures: 1, logger: silent };
-
 /** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
 export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = {}) {
+  /** Every log line of the process, parsed: `msg` plus its fields. */
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  const quiet = { failures: 1, logger };
   const aws = options.aws ?? new FakeAwsClients();
   const providers: Providers = createProviders({ aws: aws.factories(), google: options.google ?? noGoogle });
   const now = options.now;
@@ -103,7 +109,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     cache,
     events,
     metrics,
-    logger: silent,
+    logger,
     podAdmission,
     key: operatorKeyOf(cluster),
     webhook: { served: true, excludedNamespaces: ["kube-system", operatorNamespace] },
@@ -146,6 +152,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
       await Promise.all(controllers.map((c) => c.stop()));
     },
     aws,
+    logs,
     cache,
     metrics,
     targets,
@@ -171,6 +178,20 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
           { ...quiet, failures },
         );
       return syncNew(once, () => rcFinalized(namespace, name));
+    },
+    /** One sync of a ClusterRegistryCredential, as its controller runs it. */
+    syncClusterCredentialOnce(name: string, failures = 1) {
+      return syncCredential(
+        ctx(),
+        clusterRegistryCredentialKind(ctx()),
+        crcState,
+        { name },
+        { ...quiet, failures },
+      );
+    },
+    /** A namespace-level sync of a ClusterRegistryCredential; false when it has no current plan. */
+    syncClusterTarget(name: string, namespace: string) {
+      return syncTarget(ctx(), clusterRegistryCredentialKind(ctx()), crcState, { name }, namespace, quiet);
     },
     syncClusterCredential(name: string, failures = 1) {
       const finalized = () => !!cluster.crcInformer.get(name)?.metadata.finalizers?.length;

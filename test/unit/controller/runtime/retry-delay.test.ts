@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { retryDelayMs } from "../../../../src/controller/runtime/retry-delay.js";
+import { configurationRetryDelayMs, retryDelayMs } from "../../../../src/controller/runtime/retry-delay.js";
 
 const second = 1_000;
 const minute = 60 * second;
@@ -69,5 +69,17 @@ describe("retryDelayMs", () => {
   it("returns whole milliseconds", () => {
     expect(Number.isInteger(retryDelayMs(3, undefined, 0.123_456))).toBe(true);
     expect(Number.isInteger(retryDelayMs(3, 12_345, centre))).toBe(true);
+  });
+});
+
+describe("configurationRetryDelayMs", () => {
+  it.each([0, 0.5, 0.999])("waits the longest delay, 5 minutes at most, for random %f", (random) => {
+    const delay = configurationRetryDelayMs(undefined, random);
+    expect(delay).toBeGreaterThanOrEqual(4 * 60_000);
+    expect(delay).toBeLessThanOrEqual(5 * 60_000);
+  });
+
+  it("still retries before half of the current login's remaining time has passed", () => {
+    expect(configurationRetryDelayMs(60_000, 0.5)).toBe(30_000);
   });
 });

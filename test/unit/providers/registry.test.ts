@@ -1,0 +1,50 @@
+// The provider registry: one line per provider, and everything the controller and CLI need from it.
+import { describe, expect, it } from "@jest/globals";
+import {
+  createProviders,
+  providerInfo,
+  providerList,
+  providerNames,
+  referenceNamespaceOf,
+} from "../../../src/providers/registry.js";
+import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
+
+describe("the provider registry", () => {
+  it("has an implementation for every provider it has info for, and nothing more", () => {
+    const providers = createProviders({ aws: new FakeAwsClients().factories(), google: {} as never });
+    expect(Object.keys(providers).sort()).toEqual([...providerNames].sort());
+    for (const name of providerNames) expect(providerInfo[name].hostPatterns.length).toBeGreaterThan(0);
+  });
+
+  it("names every provider in messages", () => {
+    expect(providerList()).toBe("ecr or gar");
+  });
+
+  it.each<[string, Parameters<typeof referenceNamespaceOf>[0], string | undefined]>([
+    [
+      "an ecr Secret reference with a namespace",
+      { ecr: { region: "eu-west-1", auth: { secretRef: { name: "k", namespace: "aws" } } } },
+      "aws",
+    ],
+    [
+      "an ecr ServiceAccount reference with a namespace",
+      {
+        ecr: { region: "eu-west-1", auth: { serviceAccountRef: { name: "sa", namespace: "irsa" } } },
+      },
+      "irsa",
+    ],
+    [
+      "a gar Secret reference with a namespace",
+      { gar: { registries: ["gcr.io"], auth: { secretRef: { name: "k", namespace: "gcp" } } } },
+      "gcp",
+    ],
+    ["a source without references", { ecr: { region: "eu-west-1" } }, undefined],
+    [
+      "a source with two provider blocks",
+      { ecr: { region: "eu-west-1" }, gar: { registries: ["gcr.io"] } },
+      undefined,
+    ],
+  ])("resolves the reference namespace of %s", (_name, source, expected) => {
+    expect(referenceNamespaceOf(source)).toBe(expected);
+  });
+});
