@@ -1,8 +1,8 @@
 // Generates docs/api-reference.md from the CRD manifests in deploy/crds/, so the reference cannot
-// drift from the schema the apiserver enforces. Run with `npm run docs:api`.
+// drift from the schema the apiserver enforces. scripts/generate-api.ts runs it (`npm run generate`).
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   loadYaml,
@@ -143,7 +143,7 @@ export function generateApiReference(crds: V1CustomResourceDefinition[]): string
   const lines: string[] = [
     "# API reference",
     "",
-    "<!-- Generated from deploy/crds/*.yaml by scripts/generate-api-reference.ts; do not edit. Run npm run docs:api. -->",
+    "<!-- Generated from deploy/schema/ by scripts/generate-api.ts; do not edit. Run npm run generate. -->",
     "",
     "Group `regcred.dev`. Every field the apiserver accepts, with the validation it enforces. Fields not",
     "listed are pruned. Defaults marked in the descriptions but not in the Default column are applied by",
@@ -211,8 +211,8 @@ function pick<T>(record: Record<string, T>, keys: string[]): Record<string, T> {
   return Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k] as T]));
 }
 
-/** Biome's Markdown formatting of `text`, so the committed file passes `biome check`. */
-export function formatMarkdown(text: string, path = apiReferencePath): string {
+/** Biome's formatting of `text` as the file at `path` (Markdown, YAML, TypeScript), so it passes `biome check`. */
+export function formatWithBiome(text: string, path = apiReferencePath): string {
   const biome = join(repoRoot, "node_modules", ".bin", "biome");
   const result = spawnSync(biome, ["format", `--stdin-file-path=${path}`], {
     cwd: repoRoot,
@@ -221,9 +221,4 @@ export function formatMarkdown(text: string, path = apiReferencePath): string {
   });
   if (result.status !== 0) throw new Error(`biome format failed: ${result.stderr}`);
   return result.stdout;
-}
-
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  writeFileSync(apiReferencePath, formatMarkdown(generateApiReference(readCrds())));
-  console.log(`wrote ${apiReferencePath}`);
 }
