@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
+import { validateTimings } from "./leader/lease-elector.js";
 import type { LogLevel } from "./logging/logger.js";
 import { parseDuration } from "./util/duration.js";
+import type { WebhookServing } from "./webhook/start-webhook.js";
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; in-cluster configuration when undefined and running in a pod. */
@@ -33,7 +35,7 @@ export interface OperatorConfig {
    * The pod admission webhook: served on `port` when set. The apiserver reaches it through the
    * Service `service` in the operator's namespace, or at `url` (for out-of-cluster runs).
    */
-  webhook?: { host: string; port: number; service?: string; url?: string; configurationName: string };
+  webhook?: WebhookServing;
   /** Google endpoint overrides (for private or test endpoints); Google's own when undefined. */
   google: { stsTokenUrl?: string; iamCredentialsUrl?: string; allowedTokenUris?: string[] };
   /**
@@ -43,7 +45,7 @@ export interface OperatorConfig {
   leaderElection?: LeaderElectionConfig;
 }
 
-export interface LeaderElectionConfig {
+interface LeaderElectionConfig {
   /** Namespace of the Lease; default the operator's namespace. */
   namespace: string;
   /** The Lease's name. */
@@ -174,12 +176,11 @@ function leaderElectionConfig(
   const leaseDurationMs = duration("--lease-duration", pick("lease-duration", "LEASE_DURATION") ?? "15s");
   const renewDeadlineMs = duration("--renew-deadline", pick("renew-deadline", "RENEW_DEADLINE") ?? "10s");
   const retryPeriodMs = duration("--retry-period", pick("retry-period", "RETRY_PERIOD") ?? "2s");
-  if (retryPeriodMs <= 0) throw new ConfigError("--retry-period must be positive");
-  if (renewDeadlineMs <= retryPeriodMs)
-    throw new ConfigError("--renew-deadline must be longer than --retry-period");
-  if (leaseDurationMs <= renewDeadlineMs)
-    throw new ConfigError("--lease-duration must be longer than --renew-deadline");
-  if (leaseDurationMs < 1000) throw new ConfigError("--lease-duration must be at least 1s");
+  try {
+    validateTimings({ leaseDurationMs, renewDeadlineMs, retryPeriodMs });
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     leaderElection: {
       namespace: pick("leader-election-namespace", "LEADER_ELECTION_NAMESPACE") || operatorNamespace,

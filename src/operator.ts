@@ -4,11 +4,10 @@ import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { discoverAdmissionPolicies } from "./admission/admission-policy-api.js";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
-import { WebhookTargets } from "./admission/pod-admission-targets.js";
+import { cachedOrLiveNamespace, WebhookTargets } from "./admission/pod-admission-targets.js";
 import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
-import { ClusterRegistryCredentialController } from "./controller/cluster-registry-credential/controller.js";
+import { startControllers } from "./controller/controllers.js";
 import type { ControllerContext } from "./controller/credential/context.js";
-import { RegistryCredentialController } from "./controller/registry-credential/controller.js";
 import type { Controller } from "./controller/runtime/controller.js";
 import { EventRecorder } from "./controller/runtime/events.js";
 import {
@@ -17,9 +16,7 @@ import {
   startInformers,
   stopInformers,
 } from "./controller/runtime/informers.js";
-import { liveOwnerLookup } from "./controller/runtime/live-owners.js";
 import { createKubeClients, type KubeClients } from "./kube/clients.js";
-import { isNotFound } from "./kube/errors.js";
 import { campaign } from "./leader/leadership.js";
 import { LeaseElector } from "./leader/lease-elector.js";
 import { guardAllWrites } from "./leader/write-guard.js";
@@ -31,7 +28,6 @@ import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
 import { systemClock } from "./util/clock.js";
-import { errorText } from "./util/error-text.js";
 import { type RunningWebhook, startWebhook, webhookExcludedNamespaces } from "./webhook/start-webhook.js";
 
 export interface RunningOperator {
@@ -75,7 +71,7 @@ export interface OperatorOverrides {
 }
 
 /** Loads the kubeconfig named in config, else the in-cluster config, else the default locations. */
-export function loadKubeConfig(config: OperatorConfig): KubeConfig {
+function loadKubeConfig(config: OperatorConfig): KubeConfig {
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
@@ -84,6 +80,33 @@ export function loadKubeConfig(config: OperatorConfig): KubeConfig {
 }
 
 const pruneIntervalMs = 10 * 60_000;
+
+/** The controllers' context: the shared parts, plus what config decides. */
+function controllerContext(
+  config: OperatorConfig,
+  kube: KubeClients,
+  shared: Pick<
+    ControllerContext,
+    "informers" | "providers" | "cache" | "events" | "metrics" | "logger" | "podAdmission" | "key"
+  >,
+  stopping: AbortSignal,
+): ControllerContext {
+  return {
+    ...shared,
+    kube,
+    webhook: {
+      served: config.webhook !== undefined,
+      excludedNamespaces: webhookExcludedNamespaces(config.operatorNamespace),
+    },
+    clock: systemClock,
+    random: Math.random,
+    concurrency: config.concurrency,
+    operatorNamespace: config.operatorNamespace,
+    ambientIdentityAllowed: ambientIdentityPolicy(config),
+    ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
+    stopping,
+  };
+}
 
 /**
  * Composition root: builds clients, providers, cache, metrics and controllers from config, serves
@@ -115,44 +138,15 @@ export async function startOperator(
   const address =
     bound && typeof bound === "object" ? { host: bound.address, port: bound.port } : config.metricsAddress;
 
-  // MutatingAdmissionPolicies are cluster-scoped: a single-namespace install has no rights to them.
-  const policySupport = config.watchNamespace
-    ? {
-        available: false as const,
-        reason: `the operator watches only namespace ${config.watchNamespace}, and MutatingAdmissionPolicies are cluster-scoped`,
-      }
-    : await discoverAdmissionPolicies(clients.admission);
+  const policySupport = await discoverAdmissionPolicies(clients.admission, config.watchNamespace);
   const informers = createInformers(kc, clients, logger, config.watchNamespace, policySupport.available);
   countCachedObjects(informers, metrics);
-  // Admission lookups must answer within the webhook timeout: they get a client of their own, not
-  // queued behind reconcile traffic in the shared rate limiter.
-  const admissionLookups = kc.makeApiClient(CoreV1Api);
   const admission = new WebhookTargets({
-    credentials: informers.credentials,
-    ...(informers.clusterCredentials ? { clusterCredentials: informers.clusterCredentials } : {}),
-    secrets: informers.secrets,
-    lookupNamespace: async (name) => {
-      const cached = informers.namespaces?.get(name);
-      if (cached) return cached;
-      // A namespace created a moment ago may not be cached yet; its pods must still be covered.
-      return admissionLookups.readNamespace({ name }).catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
-    },
+    ...informers,
+    lookupNamespace: cachedOrLiveNamespace(informers.namespaces, kc.makeApiClient(CoreV1Api)),
   });
   const election = config.leaderElection;
-  const elector = election
-    ? new LeaseElector({
-        api: clients.coordination,
-        namespace: election.namespace,
-        name: election.name,
-        leaseDurationMs: election.leaseDurationMs,
-        renewDeadlineMs: election.renewDeadlineMs,
-        retryPeriodMs: election.retryPeriodMs,
-        logger,
-      })
-    : undefined;
+  const elector = election && new LeaseElector({ api: clients.coordination, ...election, logger });
   // Under leader election, the controllers' writes go through clients that refuse to write the
   // moment this replica's lease is no longer fresh (see guardWrites), whatever the elector loop knows.
   const controllerClients: KubeClients = elector
@@ -160,6 +154,7 @@ export async function startOperator(
     : clients;
   const podAdmission = new PodAdmissionSync(
     controllerClients.admission,
+    // createInformers makes the policy cache exactly when policies are available.
     policySupport.available
       ? {
           available: true,
@@ -167,54 +162,15 @@ export async function startOperator(
         }
       : policySupport,
   );
-  // Resources deleted while no controller ran leave policies nobody owns.
-  const removeOrphanedPolicies = () =>
-    podAdmission
-      .removeOrphans(liveOwnerLookup(informers))
-      .then((removed) => {
-        if (removed.length > 0)
-          logger.info({ policies: removed }, "removed MutatingAdmissionPolicies no resource owns");
-      })
-      .catch((error: unknown) =>
-        logger.warn({ err: errorText(error) }, "removing orphaned MutatingAdmissionPolicies failed"),
-      );
   const eventSource = elector ? elector.identity : `${hostname()}-${process.pid}`;
   const events = new EventRecorder(controllerClients.core, logger, eventSource);
   const stopping = new AbortController();
   let controllers: Controller[] = [];
   // Controllers subscribe to the informers when constructed and reconcile from then on, so under
   // leader election they are only constructed once this replica leads.
-  const startControllers = (key: OperatorKey) => {
-    const ctx: ControllerContext = {
-      kube: controllerClients,
-      informers,
-      providers,
-      cache,
-      events,
-      metrics,
-      logger,
-      podAdmission,
-      key,
-      webhook: {
-        served: config.webhook !== undefined,
-        excludedNamespaces: webhookExcludedNamespaces(config.operatorNamespace),
-      },
-      clock: systemClock,
-      random: Math.random,
-      concurrency: config.concurrency,
-      operatorNamespace: config.operatorNamespace,
-      ambientIdentityAllowed: ambientIdentityPolicy(config),
-      ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
-      stopping: stopping.signal,
-    };
-    controllers = [
-      new RegistryCredentialController(ctx),
-      ...(informers.clusterCredentials && informers.namespaces
-        ? [new ClusterRegistryCredentialController(ctx)]
-        : []),
-    ];
-    for (const controller of controllers) controller.start();
-    void removeOrphanedPolicies();
+  const start = (key: OperatorKey) => {
+    const shared = { informers, providers, cache, events, metrics, logger, podAdmission, key };
+    controllers = startControllers(controllerContext(config, controllerClients, shared, stopping.signal));
   };
   const stopControllers = async () => {
     stopping.abort();
@@ -233,7 +189,7 @@ export async function startOperator(
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
     if (config.webhook)
       webhook = await startWebhook(config.webhook, config, clients, admission, logger, metrics);
-    if (!elector) startControllers(key);
+    if (!elector) start(key);
   } catch (error) {
     server.close();
     await webhook?.stop();
@@ -254,12 +210,7 @@ export async function startOperator(
   const leaderElection: RunningOperator["leaderElection"] = elector && {
     identity: elector.identity,
     isLeader: () => elector.isLeader(),
-    lost: campaign(
-      elector,
-      logger,
-      { start: () => startControllers(key), stop: stopControllers },
-      () => stopped,
-    ).lost,
+    lost: campaign(elector, logger, { start: () => start(key), stop: stopControllers }, () => stopped).lost,
   };
 
   return {

@@ -6,7 +6,7 @@ import { freePort } from "../../test/support/controlplane/ports.js";
 import { type ManagedProcess, startProcess } from "../../test/support/controlplane/processes.js";
 import { type OperatorCounters, scrapeOperator } from "./prometheus.js";
 
-export const mainJs =
+const mainJs =
   process.env.BENCH_OPERATOR_MAIN ?? fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 
 export interface OperatorSettings {

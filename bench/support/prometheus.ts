@@ -1,7 +1,7 @@
 // A minimal reader of the Prometheus text exposition format: enough to sum counters by label.
 import { httpsGet, type TlsClientOptions } from "../../test/support/controlplane/http.js";
 
-export interface Sample {
+interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
@@ -11,7 +11,7 @@ const sampleLine = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$
 const labelPair = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 /** Parses the samples of the metrics whose names start with one of `prefixes` (all when empty). */
-export function parseSamples(text: string, prefixes: readonly string[] = []): Sample[] {
+function parseSamples(text: string, prefixes: readonly string[] = []): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
@@ -26,7 +26,7 @@ export function parseSamples(text: string, prefixes: readonly string[] = []): Sa
 }
 
 /** Sum of the samples named `name` whose labels include every entry of `labels`. */
-export function sum(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
+function sum(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((total, s) => total + s.value, 0);

@@ -15,7 +15,7 @@ export interface Machine {
 }
 
 /** Writes seen by the apiserver (apiserver_request_total), the bench's own writes subtracted. */
-export interface ApiserverWriteCounts {
+interface ApiserverWriteCounts {
   secretWrites: number;
   serviceAccountWrites: number;
   credentialWrites: number;
@@ -113,7 +113,7 @@ export interface BenchResults {
   durationSeconds: number;
 }
 
-export const targets = {
+const targets = {
   ratio: 1.3,
   rssMB: 150,
   rssAtN: 5000,
@@ -131,7 +131,7 @@ function median(values: readonly number[]): number {
 }
 
 /** The figures the table and the targets use, for one size. */
-export function summarize(size: SizeResult) {
+function summarize(size: SizeResult) {
   const operator = median(size.rotations.map((r) => r.convergenceSeconds));
   const baseline = median(size.baselines.map((b) => b.convergenceSeconds));
   const peakRssMB = Math.max(size.memory.first.peakRss, size.memory.restarted.peakRss) / 1e6;
@@ -442,7 +442,7 @@ function panel(
   return out.join("\n");
 }
 
-export function svg(results: BenchResults): string {
+function svg(results: BenchResults): string {
   const rows = results.sizes.map((size) => ({ n: size.n, x: summarize(size) }));
   const xs = rows.map((r) => r.n);
   const s = results.settings;

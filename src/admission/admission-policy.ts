@@ -12,7 +12,7 @@ import { managedByLabel, managedByValue, ownerKey, type SecretOwner } from "../s
 const nameLabel = "kubernetes.io/metadata.name";
 /** Names the credential resource ("Kind/namespace/name" or "Kind/name") a policy belongs to. */
 export const policyOwnerAnnotation = "regcred.dev/owner";
-export const injectOptOutLabel = "regcred.dev/inject";
+const injectOptOutLabel = "regcred.dev/inject";
 
 /** The name of the MutatingAdmissionPolicy (and prefix of its bindings) for one credential resource. */
 export function admissionPolicyName(owner: SecretOwner): string {
@@ -25,6 +25,7 @@ export function admissionPolicyName(owner: SecretOwner): string {
 /**
  * A CEL JSONPatch that appends the Secret to a pod's imagePullSecrets unless it is there already,
  * keeping every other entry. Secret names are DNS subdomains, so they need no escaping in CEL.
+ * @internal exported for its tests
  */
 export function injectionExpression(secretName: string): string {
   const entry = `Object.spec.imagePullSecrets{name: "${secretName}"}`;

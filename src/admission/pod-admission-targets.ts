@@ -1,4 +1,4 @@
-import type { V1Namespace, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1Namespace, V1Secret } from "@kubernetes/client-node";
 import {
   apiVersion,
   type ClusterRegistryCredential,
@@ -7,13 +7,14 @@ import {
   type RegistryCredential,
   registryCredentialNames,
 } from "../api/v1alpha1.js";
-import { isTargeted } from "../controller/cluster-registry-credential/namespace-selection.js";
+import { unlessNotFound } from "../kube/errors.js";
 import type { Informer } from "../kube/informer.js";
+import { isTargeted } from "../kube/namespace-selection.js";
 import { isOwnedBy } from "../secrets/ownership.js";
 import type { PullSecretIndex } from "../webhook/pull-secret-index.js";
 
 /** Finds a namespace by name: from a cache when it is there, else from the apiserver; undefined when it does not exist. */
-export type NamespaceLookup = (name: string) => Promise<V1Namespace | undefined>;
+type NamespaceLookup = (name: string) => Promise<V1Namespace | undefined>;
 
 export interface WebhookTargetSources {
   credentials: Informer<RegistryCredential>;
@@ -71,4 +72,17 @@ export class WebhookTargets implements PullSecretIndex {
     }
     return [...names].sort();
   }
+}
+
+/**
+ * The lookup of a namespace for WebhookTargets: the namespace cache, else a live read (a namespace
+ * created a moment ago may not be cached yet, and its pods must still be covered). `reader` should
+ * be a client of its own: admission must answer within the webhook's timeout, not queue behind
+ * reconcile traffic in a shared rate limiter.
+ */
+export function cachedOrLiveNamespace(
+  cache: Pick<Informer<V1Namespace>, "get"> | undefined,
+  reader: Pick<CoreV1Api, "readNamespace">,
+): NamespaceLookup {
+  return async (name) => cache?.get(name) ?? unlessNotFound(reader.readNamespace({ name }));
 }

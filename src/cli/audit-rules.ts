@@ -1,6 +1,6 @@
 import type { V1Namespace, V1Pod, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../api/v1alpha1.js";
-import { isTargeted } from "../controller/cluster-registry-credential/namespace-selection.js";
+import { isTargeted } from "../kube/namespace-selection.js";
 import { isProviderHost } from "../providers/registry.js";
 import { parseDockerConfig } from "../secrets/dockerconfig.js";
 import { annotations, managedByLabel, managedByValue } from "../secrets/ownership.js";
@@ -9,7 +9,7 @@ import { selectsServiceAccount } from "../serviceaccounts/selection.js";
 import { formatDuration } from "../util/duration.js";
 import { authKeyCovers, registryHostOf } from "./hosts.js";
 
-export type AuditRule =
+type AuditRule =
   | "uncovered-image"
   | "expired-pull-secret"
   | "service-account-missing-secret"
@@ -38,7 +38,7 @@ export interface AuditInput {
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
 /** Hosts a pull Secret grants: the auths keys of .dockerconfigjson (or legacy .dockercfg). */
-export function secretRegistryKeys(secret: V1Secret): string[] {
+function secretRegistryKeys(secret: V1Secret): string[] {
   const data = secret.data ?? {};
   const json = data[".dockerconfigjson"];
   if (json) return Object.keys(parseDockerConfig(Buffer.from(json, "base64").toString("utf8"))?.auths ?? {});
@@ -53,12 +53,12 @@ export function secretRegistryKeys(secret: V1Secret): string[] {
   return [];
 }
 
-export function isManaged(secret: V1Secret): boolean {
+function isManaged(secret: V1Secret): boolean {
   return secret.metadata?.labels?.[managedByLabel] === managedByValue;
 }
 
 /** The managed Secret's expires-at in ms, or undefined when unmanaged or unparsable. */
-export function managedExpiry(secret: V1Secret): number | undefined {
+function managedExpiry(secret: V1Secret): number | undefined {
   if (!isManaged(secret)) return undefined;
   const value = secret.metadata?.annotations?.[annotations.expiresAt];
   const at = value ? Date.parse(value) : Number.NaN;
@@ -80,7 +80,7 @@ function ownerHint(secret: V1Secret): string {
 }
 
 /** Rule 1: cloud-registry images that no referenced pull Secret covers, or only expired ones do. */
-export function auditPods(input: AuditInput): Finding[] {
+function auditPods(input: AuditInput): Finding[] {
   const secrets = new Map(
     input.secrets.map((s) => [key(s.metadata?.namespace ?? "", s.metadata?.name ?? ""), s]),
   );
@@ -139,7 +139,7 @@ function secretNameOf(credential: RegistryCredential | ClusterRegistryCredential
 }
 
 /** Rule 2: ServiceAccounts a credential selects that lack its Secret in imagePullSecrets. */
-export function auditServiceAccounts(input: AuditInput): Finding[] {
+function auditServiceAccounts(input: AuditInput): Finding[] {
   const targets: {
     owner: string;
     namespace: string;
@@ -186,7 +186,7 @@ export function auditServiceAccounts(input: AuditInput): Finding[] {
 }
 
 /** Rule 3: managed Secrets that expired or expire within the threshold. */
-export function auditExpiringSecrets(input: AuditInput): Finding[] {
+function auditExpiringSecrets(input: AuditInput): Finding[] {
   const findings: Finding[] = [];
   const now = input.now.getTime();
   for (const secret of input.secrets) {

@@ -8,6 +8,7 @@ import { ClusterReader } from "./resources.js";
 import { namespaceScope, scopeHelp, scopeOptions } from "./scope.js";
 import { formatTable } from "./table.js";
 
+/** @internal exported for its tests */
 export function formatFindings(findings: Finding[]): string {
   if (findings.length === 0) return "No findings.";
   return [

@@ -2,7 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { OptionSpec, ParsedArgs } from "./args.js";
 import type { CliIo } from "./io.js";
 
-export interface CommandContext {
+interface CommandContext {
   io: CliIo;
   /** Loads the KubeConfig on first use, so --help and render of a file need none. */
   kubeConfig(): KubeConfig;

@@ -33,7 +33,7 @@ function describeScope(op: Operation): string {
 }
 
 /** Translates an API error into a CliError with a message naming what was attempted. */
-export function explainApiError(error: unknown, op: Operation): Error {
+function explainApiError(error: unknown, op: Operation): Error {
   if (error instanceof ApiException) {
     const detail = statusMessage(error.body);
     if (error.code === 403) {

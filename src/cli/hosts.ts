@@ -9,7 +9,7 @@ export function registryHostOf(image: string): string {
 }
 
 /** A dockerconfig auths key reduced to its host: "https://gcr.io/v1/" → "gcr.io". */
-export function normalizeAuthKey(key: string): string {
+function normalizeAuthKey(key: string): string {
   return key
     .replace(/^[a-z]+:\/\//i, "")
     .replace(/\/.*$/, "")

@@ -1,6 +1,6 @@
 import type { DockerConfig } from "../secrets/dockerconfig.js";
 
-export const mask = "****";
+const mask = "****";
 
 /** Fields of an auths entry that may be shown; every other value is a secret. */
 const visibleFields = new Set(["username", "email"]);

@@ -20,7 +20,7 @@ import { ClusterReader } from "./resources.js";
 type Credential = RegistryCredential | ClusterRegistryCredential;
 
 /** Spec problems exactly as the controller reports them (its own checkSpec); calls no cloud. */
-export function specProblems(credential: Credential): string[] {
+function specProblems(credential: Credential): string[] {
   const checked = checkSpec(credential.spec ?? { sources: [] });
   return "problems" in checked ? checked.problems : [];
 }
@@ -46,7 +46,7 @@ function credentialsInFile(path: string): Credential[] {
   return credentials;
 }
 
-export interface Rendered {
+interface Rendered {
   kind: string;
   namespace?: string;
   name: string;
@@ -55,7 +55,7 @@ export interface Rendered {
   dockerconfigjson: unknown;
 }
 
-export function renderCredential(credential: Credential): Rendered {
+function renderCredential(credential: Credential): Rendered {
   const problems = specProblems(credential);
   const name = credential.metadata?.name ?? "";
   if (problems.length > 0) {
@@ -72,7 +72,7 @@ export function renderCredential(credential: Credential): Rendered {
   };
 }
 
-export function formatRendered(rendered: Rendered): string {
+function formatRendered(rendered: Rendered): string {
   const id = rendered.namespace ? `${rendered.namespace}/${rendered.name}` : rendered.name;
   const lines = [`${rendered.kind} ${id} would write Secret "${rendered.secretName}" with hosts:`];
   for (const source of rendered.sources) {

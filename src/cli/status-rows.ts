@@ -59,7 +59,11 @@ export function clusterRegistryCredentialRow(crc: ClusterRegistryCredential, now
     kind: "ClusterRegistryCredential",
     name: crc.metadata.name ?? "",
     ...common(crc.status, crc.metadata.generation, now),
-    namespaces: crc.status?.namespaces ?? { inSync: 0, targeted: 0, failed: 0 },
+    namespaces: {
+      inSync: crc.status?.namespaces?.inSync ?? 0,
+      targeted: crc.status?.namespaces?.targeted ?? 0,
+      failed: crc.status?.namespaces?.failed ?? 0,
+    },
   };
 }
 

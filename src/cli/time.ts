@@ -11,10 +11,3 @@ export function relativeTime(iso: string | undefined, now: Date): string {
   const text = formatDuration(rounded);
   return delta >= 0 ? `in ${text}` : `${text} ago`;
 }
-
-/** "2026-01-01T00:00:00Z (in 5h)", or "-" when absent. */
-export function timeWithRelative(iso: string | undefined, now: Date): string {
-  if (!iso) return "-";
-  const relative = relativeTime(iso, now);
-  return relative ? `${iso} (${relative})` : iso;
-}

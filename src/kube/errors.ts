@@ -12,9 +12,6 @@ export const isNotFound = (error: unknown): boolean => statusCode(error) === 404
 /** 409 Conflict or AlreadyExists. */
 export const isConflict = (error: unknown): boolean => statusCode(error) === 409;
 
-/** 422 Invalid. */
-export const isInvalid = (error: unknown): boolean => statusCode(error) === 422;
-
 /** `read()`'s value, or undefined when the object does not exist. Throws other errors. */
 export async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
   try {

@@ -9,6 +9,7 @@ import {
 import type { Logger } from "pino";
 import { errorText } from "../util/error-text.js";
 
+/** @internal exported for its tests */
 export type InformerEvent = "add" | "update" | "delete";
 
 /** A started informer: a cache of objects kept current by list+watch. */

@@ -33,7 +33,7 @@ export interface LeaseElectorOptions {
 }
 
 /** The subset of a pino logger the elector uses. */
-export interface ElectorLogger {
+interface ElectorLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   debug(fields: object, message: string): void;
@@ -57,23 +57,30 @@ export type RunResult = "stopped" | "lost";
 const defaults = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
 /** hostname_pid_random: unique per process even when pods share a hostname or pids repeat. */
-export function defaultIdentity(): string {
+function defaultIdentity(): string {
   return `${hostname()}_${process.pid}_${randomBytes(4).toString("hex")}`;
 }
 
-/** Throws unless leaseDuration > renewDeadline > retryPeriod > 0 (client-go's constraints, roughly). */
+/**
+ * Throws unless leaseDuration > renewDeadline > retryPeriod > 0 and the lease lasts at least 1 s
+ * (client-go's constraints, roughly). Messages name each timing and its flag.
+ */
 export function validateTimings(timings: {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
 }): void {
   const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = timings;
-  if (!(retryPeriodMs > 0)) throw new Error("retry period must be positive");
+  if (!(retryPeriodMs > 0)) throw new Error("the retry period (--retry-period) must be positive");
   if (!(renewDeadlineMs > retryPeriodMs))
-    throw new Error("renew deadline must be longer than the retry period");
+    throw new Error(
+      "the renew deadline (--renew-deadline) must be longer than the retry period (--retry-period)",
+    );
   if (!(leaseDurationMs > renewDeadlineMs))
-    throw new Error("lease duration must be longer than the renew deadline");
-  if (leaseDurationMs < 1000) throw new Error("lease duration must be at least 1s");
+    throw new Error(
+      "the lease duration (--lease-duration) must be longer than the renew deadline (--renew-deadline)",
+    );
+  if (leaseDurationMs < 1000) throw new Error("the lease duration (--lease-duration) must be at least 1s");
 }
 
 /** Client-node leaves MicroTime fields as the apiserver's strings at runtime despite the Date type. */

@@ -1,4 +1,7 @@
-/** Thrown (as a rejected promise) by a guarded client's write while this replica does not lead. */
+/**
+ * Thrown (as a rejected promise) by a guarded client's write while this replica does not lead.
+ * @internal exported for its tests
+ */
 export class NotLeaderError extends Error {
   override name = "NotLeaderError";
 }
@@ -10,6 +13,7 @@ const writeMethod = /^(create|replace|patch|delete)/;
  * NotLeaderError, without sending anything, whenever allowed() is false at the moment of the call.
  * Reads pass through. This is the last line of defence against a deposed leader (e.g. one resumed
  * after SIGSTOP) writing from a stale view before its elector loop has noticed.
+ * @internal exported for its tests
  */
 export function guardWrites<T extends object>(api: T, allowed: () => boolean): T {
   return new Proxy(api, {

@@ -5,7 +5,7 @@ import { redactSecrets } from "../util/redact.js";
  * Field names whose values are credentials. Any log field with one of these names, at the top
  * level or up to two levels deep, is replaced by "[REDACTED]" before it is written.
  */
-export const redactedFieldNames = [
+const redactedFieldNames = [
   "password",
   "token",
   "accessToken",

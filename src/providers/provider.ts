@@ -59,7 +59,7 @@ export interface ResolvedSource {
 }
 
 /** The logins a source would write, as `regcred render` shows them before any mint. */
-export interface PlannedLogins {
+interface PlannedLogins {
   /** Exact hosts, or a placeholder where only a mint can tell (e.g. the caller's ECR account). */
   hosts: string[];
   username: string;

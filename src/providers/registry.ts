@@ -13,7 +13,10 @@ export type ProviderName = keyof CredentialSource;
 
 type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
 
-/** What each provider is without calling a cloud: validation, messages, CLI plans, audit patterns. */
+/**
+ * What each provider is without calling a cloud: validation, messages, CLI plans, audit patterns.
+ * @internal exported for its tests
+ */
 export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = {
   ecr: ecrInfo,
   gar: garInfo,
@@ -34,7 +37,10 @@ export function createProviders(dependencies: ProviderDependencies): Providers {
   };
 }
 
-/** Every provider name, for messages ("ecr or gar"). */
+/**
+ * Every provider name, for messages ("ecr or gar").
+ * @internal exported for its tests
+ */
 export const providerNames = Object.keys(providerInfo) as ProviderName[];
 
 /** "a, b or c". */
@@ -45,7 +51,7 @@ export function providerList(): string {
 }
 
 /** The provider block set in a source, or undefined when none or several are set. */
-export function providerOf(source: CredentialSource): ProviderName | undefined {
+function providerOf(source: CredentialSource): ProviderName | undefined {
   const set = (Object.keys(source) as ProviderName[]).filter((name) => source[name] !== undefined);
   return set.length === 1 ? set[0] : undefined;
 }

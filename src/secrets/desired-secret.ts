@@ -10,6 +10,7 @@ import {
 
 export const dockerConfigKey = ".dockerconfigjson";
 const operatorAnnotations = new Set<string>(Object.values(annotations));
+/** @internal exported for its tests */
 export const dockerConfigType = "kubernetes.io/dockerconfigjson";
 
 export interface DesiredSecretInput {

@@ -1,6 +1,6 @@
 import type { RegistryToken } from "../providers/provider.js";
 
-export interface DockerAuthEntry {
+interface DockerAuthEntry {
   username: string;
   password: string;
   auth: string;

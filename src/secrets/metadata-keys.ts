@@ -3,7 +3,7 @@ const name = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Why `key` is not a valid label or annotation key ([prefix/]name), or undefined when it is. */
-export function metadataKeyProblem(key: string): string | undefined {
+function metadataKeyProblem(key: string): string | undefined {
   const parts = key.split("/");
   if (parts.length > 2) return `"${key}" has more than one "/"`;
   const [head, tail] = parts.length === 2 ? parts : [undefined, parts[0]];
@@ -21,7 +21,7 @@ export function metadataKeyProblem(key: string): string | undefined {
  * own and for annotations others add. The CRD's bounds (32 values of 4 KiB) keep within it; this
  * check covers an older CRD still installed.
  */
-export const maxExtraAnnotationBytes = 160 * 1024;
+const maxExtraAnnotationBytes = 160 * 1024;
 
 /** Problems with the extra labels and annotations of spec.secret, each naming the field. */
 export function secretTemplateProblems(

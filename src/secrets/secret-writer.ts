@@ -51,7 +51,10 @@ function templateKeysOf(secret: V1Secret): { labels: string[]; annotations: stri
   }
 }
 
-/** True when every field the operator sets already has the desired value in `current`. */
+/**
+ * True when every field the operator sets already has the desired value in `current`.
+ * @internal exported for its tests
+ */
 export function hasDesiredContent(current: V1Secret, desired: V1Secret): boolean {
   const cur = current.metadata ?? {};
   const want = desired.metadata ?? {};

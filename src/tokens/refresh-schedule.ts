@@ -1,6 +1,7 @@
 import type { RefreshPolicy } from "../api/v1alpha1.js";
 import { parseDuration } from "../util/duration.js";
 
+/** @internal exported for its tests */
 export const defaultRefreshPolicy = {
   lifetimeFraction: 0.5,
   jitterFraction: 0.1,
@@ -32,7 +33,10 @@ export function resolveRefreshPolicy(policy: RefreshPolicy | undefined): Resolve
   };
 }
 
-/** Longest lifetime any registry token plausibly has; a reported expiry further out is treated as absurd. */
+/**
+ * Longest lifetime any registry token plausibly has; a reported expiry further out is treated as absurd.
+ * @internal exported for its tests
+ */
 export const maxPlausibleLifetimeMs = 7 * 24 * 3_600_000;
 
 /**
@@ -40,6 +44,7 @@ export const maxPlausibleLifetimeMs = 7 * 24 * 3_600_000;
  * A missing, past, or absurd (more than a week out) expiry yields undefined: the caller must then
  * fall back to the policy's minimum interval, so such tokens are renewed at a safe pace instead of
  * in a hot loop (moto, for example, reports an expiry in 2015).
+ * @internal exported for its tests
  */
 export function plannedLifetimeMs(mintedAt: Date, expiresAt: Date | undefined): number | undefined {
   if (!expiresAt || Number.isNaN(expiresAt.getTime()) || Number.isNaN(mintedAt.getTime())) return undefined;

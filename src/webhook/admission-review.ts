@@ -1,10 +1,10 @@
 import { type JsonPatchOperation, mutatePod, type PodLike } from "./mutate-pod.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 
-export const admissionApiVersion = "admission.k8s.io/v1";
+const admissionApiVersion = "admission.k8s.io/v1";
 
 /** The AdmissionReview the webhook sends back: always allowed, with a JSON Patch when it adds Secrets. */
-export interface AdmissionReviewResponse {
+interface AdmissionReviewResponse {
   apiVersion: typeof admissionApiVersion;
   kind: "AdmissionReview";
   response: {

@@ -7,8 +7,8 @@ import { type ReviewSummary, reviewPodAdmission } from "./admission-review.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { RotatingSecureContext, type TlsMaterial } from "./rotating-secure-context.js";
 
-export const mutatePodsPath = "/mutate-pods";
-export const defaultMaxBodyBytes = 1024 * 1024;
+const mutatePodsPath = "/mutate-pods";
+const defaultMaxBodyBytes = 1024 * 1024;
 
 export interface AdmissionServerOptions {
   /** Address to bind, e.g. "0.0.0.0" in a pod or "127.0.0.1" in tests. */

@@ -6,7 +6,7 @@ import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import type { TlsMaterial } from "./rotating-secure-context.js";
 import { createSelfSignedServingCertificate } from "./self-signed-certificate.js";
 
-export const defaultServingCertificateValidityMs = 365 * 24 * 3600 * 1000;
+const defaultServingCertificateValidityMs = 365 * 24 * 3600 * 1000;
 /** Most CA certificates kept in the trust bundle (the current one plus recent, unexpired predecessors). */
 const maxBundledCas = 3;
 const maxWriteAttempts = 5;

@@ -1,7 +1,6 @@
 import { isIP } from "node:net";
 import type { AdmissionregistrationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { OperatorConfig } from "../config.js";
 import type { OperatorMetrics } from "../metrics/metrics.js";
 import { errorText } from "../util/error-text.js";
 import type { ReviewSummary } from "./admission-review.js";
@@ -23,6 +22,16 @@ export interface RunningWebhook {
   stop(): Promise<void>;
 }
 
+/** How the pod admission webhook is served and how the apiserver reaches it (the Service, or a URL). */
+export interface WebhookServing {
+  host: string;
+  port: number;
+  service?: string;
+  url?: string;
+  /** The MutatingWebhookConfiguration the operator manages. */
+  configurationName: string;
+}
+
 /**
  * Serves the pod admission webhook: a serving certificate shared by every replica (stored in a
  * Secret in the operator's namespace and rotated), the HTTPS server, and the
@@ -31,8 +40,8 @@ export interface RunningWebhook {
  * Rejects when the first certificate or the configuration cannot be written, or the port cannot be bound.
  */
 export async function startWebhook(
-  config: NonNullable<OperatorConfig["webhook"]>,
-  scope: Pick<OperatorConfig, "operatorNamespace" | "watchNamespace">,
+  config: WebhookServing,
+  scope: { operatorNamespace: string; watchNamespace?: string },
   clients: { core: CoreV1Api; admission: AdmissionregistrationV1Api },
   index: PullSecretIndex,
   logger: Logger,

@@ -8,12 +8,12 @@ import { isNotFound, statusCode } from "../kube/errors.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { injectOptOutKey, injectOptOutValue } from "./mutate-pod.js";
 
-export const podWebhookName = "pods.regcred.dev";
+const podWebhookName = "pods.regcred.dev";
 const namespaceNameLabel = "kubernetes.io/metadata.name";
 const maxWriteAttempts = 5;
 
 /** Where the apiserver sends AdmissionReviews: an in-cluster Service, or a URL (tests, out-of-cluster). */
-export type WebhookClientConfig =
+type WebhookClientConfig =
   | { service: { namespace: string; name: string; port?: number; path?: string } }
   | { url: string };
 
@@ -37,6 +37,7 @@ export type EnsureResult = "created" | "updated" | "unchanged";
  * block a pod (failurePolicy Ignore, 2 s timeout, no side effects, so dry-run requests are sent too),
  * is called again when later webhooks change the pod (reinvocationPolicy IfNeeded), skips the
  * excluded namespaces and pods labelled regcred.dev/inject=false.
+ * @internal exported for its tests
  */
 export function desiredMutatingWebhookConfiguration(
   options: MutatingWebhookOptions,
@@ -132,7 +133,10 @@ export async function ensureMutatingWebhookConfiguration(
   }
 }
 
-/** Deletes the configuration; resolves false when it did not exist. Throws other ApiExceptions. */
+/**
+ * Deletes the configuration; resolves false when it did not exist. Throws other ApiExceptions.
+ * @internal exported for its tests
+ */
 export async function deleteMutatingWebhookConfiguration(
   api: AdmissionregistrationV1Api,
   name: string,

@@ -10,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { createLogger } from "../../src/logging/logger.js";
 import { type AdmissionServer, startAdmissionServer } from "../../src/webhook/admission-server.js";
-import { MutablePullSecretIndex } from "../../src/webhook/pull-secret-index.js";
 import { type ServingCertificate, ServingCertificateManager } from "../../src/webhook/serving-certificate.js";
 import {
   deleteMutatingWebhookConfiguration,
   ensureMutatingWebhookConfiguration,
   type MutatingWebhookOptions,
 } from "../../src/webhook/webhook-configuration.js";
+import { MutablePullSecretIndex } from "../fakes/webhook/mutable-pull-secret-index.js";
 import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
 

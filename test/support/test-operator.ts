@@ -3,7 +3,8 @@ import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-nod
 import type { OperatorConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { type RunningOperator, startOperator } from "../../src/operator.js";
-import { type DefaultAwsClientOptions, defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
+import type { DefaultAwsClientOptions } from "../../src/providers/ecr/clients.js";
+import { defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories, type GoogleEndpoints } from "../../src/providers/gar/provider.js";
 import { recordShown } from "./leaks/ledger.js";
 

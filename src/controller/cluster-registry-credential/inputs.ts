@@ -1,11 +1,11 @@
 import type { V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
+import { isTargeted } from "../../kube/namespace-selection.js";
 import { annotations, ownerKey, parseOwnerKey } from "../../secrets/ownership.js";
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { selectsServiceAccount } from "../../serviceaccounts/selection.js";
 import type { ControllerContext } from "../credential/context.js";
 import type { TargetState } from "../credential/targets.js";
-import { isTargeted } from "./namespace-selection.js";
 
 /** A full sync of a resource, or (with namespace) a namespace-level one. */
 export interface ClusterKey {

@@ -1,10 +1,10 @@
 import { selectorsForSelection } from "../../admission/admission-policy.js";
 import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
+import { isTargeted } from "../../kube/namespace-selection.js";
 import { referenceNamespaceOf } from "../../providers/registry.js";
 import type { ControllerContext } from "../credential/context.js";
 import type { CredentialKind } from "../credential/credential-kind.js";
 import { KubeSourceAccess } from "../credential/source-access.js";
-import { isTargeted } from "./namespace-selection.js";
 
 /**
  * A ClusterRegistryCredential: its Secret goes to every namespace it selects, its references

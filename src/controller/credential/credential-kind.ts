@@ -21,7 +21,7 @@ export interface CredentialKey {
 }
 
 /** How a kind's Secrets fared across the namespaces it targets. */
-export interface TargetSummary {
+interface TargetSummary {
   targeted: number;
   inSync: number;
   failed: number;

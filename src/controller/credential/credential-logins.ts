@@ -29,7 +29,7 @@ export const maxRecoveryCandidates = 3;
  * - unverified: a login was written but none could be proven the operator's own, so the Secret
  *   is not written at all (it keeps whatever it holds).
  */
-export type Carry =
+type Carry =
   | { index: number; state: "kept"; tokens: RegistryToken[]; mintedAt: Date; expiresAt?: Date }
   | { index: number; state: "expired"; hosts: string[]; expiredAt: Date }
   | { index: number; state: "none" | "unverified" };

@@ -7,7 +7,7 @@ import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
 type Status = Record<string, unknown>;
 
 /** True when both statuses say the same thing (field order and absent-vs-undefined aside). */
-export function sameStatus<S extends RegistryCredentialStatus>(current: S | undefined, next: S): boolean {
+function sameStatus<S extends RegistryCredentialStatus>(current: S | undefined, next: S): boolean {
   const a = current as Status | undefined;
   const b = next as Status;
   const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b)]);

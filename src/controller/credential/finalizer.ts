@@ -2,7 +2,7 @@ import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { CredentialObjectsApi } from "../../kube/ports.js";
 import { mergePatchObject, type ObjectRef } from "./custom-objects.js";
 
-export const finalizerName = "regcred.dev/cleanup";
+const finalizerName = "regcred.dev/cleanup";
 
 export function hasFinalizer(meta: V1ObjectMeta): boolean {
   return meta.finalizers?.includes(finalizerName) ?? false;

@@ -41,7 +41,7 @@ export interface MintContext {
 }
 
 /** How long one resolve, or one mint, may take before the source fails with "timed out". */
-export const defaultDeadlineMs = 60_000;
+const defaultDeadlineMs = 60_000;
 
 /**
  * Runs `work` under a deadline and the stop signal: the signal it gets aborts at either, and the

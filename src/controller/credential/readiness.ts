@@ -7,7 +7,7 @@ import {
 import type { CredentialObjectsApi } from "../../kube/ports.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { EventRecorder, EventTarget } from "../runtime/events.js";
-import { type ConditionUpdate, setCondition } from "./conditions.js";
+import { type ConditionUpdate, findCondition, setCondition } from "./conditions.js";
 import { writeStatus } from "./credential-status.js";
 import type { ObjectRef } from "./custom-objects.js";
 import { podAdmissionConditionType } from "./pod-admission-condition.js";
@@ -87,7 +87,7 @@ export async function reportReady<S extends RegistryCredentialStatus>(
       now,
     ),
   } as S;
-  const becameReady = previous?.conditions?.find((c) => c.type === "Ready")?.status !== "True";
+  const becameReady = findCondition(previous?.conditions, "Ready")?.status !== "True";
   await writeStatus(deps.kube.objects, target.ref, previous, next);
   if (minted || becameReady)
     await deps.events.record(target.object, "Normal", readyReasons.tokenRefreshed, message);

@@ -34,7 +34,10 @@ export interface Informers {
   admissionPolicies?: Informer<V1MutatingAdmissionPolicy>;
 }
 
-/** The most a managed Secret may weigh (data and annotations) to be cached; a heavier one is read live when needed. */
+/**
+ * The most a managed Secret may weigh (data and annotations) to be cached; a heavier one is read live when needed.
+ * @internal exported for its tests
+ */
 export const maxCachedSecretBytes = 512 * 1024;
 
 function weight(secret: V1Secret): number {
@@ -53,6 +56,7 @@ function weight(secret: V1Secret): number {
  * the label and annotations, so without this a tenant could make every replica hold any number of
  * Secrets of up to 1 MiB each; with it, the cache holds at most one Secret per resource and
  * namespace. Secrets it leaves out are read live when a sync needs them.
+ * @internal exported for its tests
  */
 export function worthCaching(informers: Pick<Informers, "credentials" | "clusterCredentials">) {
   return (secret: V1Secret): boolean => {

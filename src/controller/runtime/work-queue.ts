@@ -20,7 +20,7 @@ export interface SyncRun {
   logger: Logger;
 }
 
-export type SyncOutcome = "success" | "failed" | "error";
+type SyncOutcome = "success" | "failed" | "error";
 
 export interface WorkQueueOptions<K> {
   /**

@@ -25,11 +25,15 @@ export interface AwsCredentials {
 /** Fixed credentials, or a provider the SDK calls (and may cache) before signing. */
 export type AwsCredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
 
+/** @internal exported for its tests */
 export interface SendOptions {
   abortSignal?: AbortSignal;
 }
 
-/** The part of ECRClient the provider uses. */
+/**
+ * The part of ECRClient the provider uses.
+ * @internal exported for its tests
+ */
 export interface EcrClient {
   send(
     command: GetAuthorizationTokenCommand,
@@ -38,7 +42,10 @@ export interface EcrClient {
   destroy(): void;
 }
 
-/** The part of STSClient the provider uses. */
+/**
+ * The part of STSClient the provider uses.
+ * @internal exported for its tests
+ */
 export interface StsClient {
   send(command: AssumeRoleCommand, options?: SendOptions): Promise<AssumeRoleCommandOutput>;
   send(

@@ -8,10 +8,10 @@ import { defaultKeys } from "./secret-keys.js";
 import { assumeRole, assumeRoleWithWebIdentity } from "./sts.js";
 import { checkRoleArn } from "./validate.js";
 
-export const roleArnAnnotation = "eks.amazonaws.com/role-arn";
-export const defaultAudience = "sts.amazonaws.com";
+const roleArnAnnotation = "eks.amazonaws.com/role-arn";
+const defaultAudience = "sts.amazonaws.com";
 /** Lifetime requested for ServiceAccount tokens exchanged at STS. */
-export const serviceAccountTokenSeconds = 3600;
+const serviceAccountTokenSeconds = 3600;
 
 /** Who a source authenticates as before any assumeRole; holds key material only in `credentials`. */
 export type BaseIdentity =

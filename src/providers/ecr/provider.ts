@@ -8,12 +8,7 @@ import { credentialsFor, resolveBaseIdentity } from "./credentials.js";
 import { identityOf } from "./identity.js";
 import { ecrInfo } from "./info.js";
 
-export type {
-  AwsClientFactories,
-  AwsCredentialSource,
-  AwsCredentials,
-  DefaultAwsClientOptions,
-} from "./clients.js";
+export type { AwsClientFactories } from "./clients.js";
 export { defaultAwsClientFactories } from "./clients.js";
 
 /** An ECR provider whose every SDK client comes from `factories`. */

@@ -35,7 +35,7 @@ export function normalizeUrl(text: string): string | undefined {
  * Whether a URL may carry credentials: https, or plain http to a loopback address (local fakes and
  * sidecars, which never leave the host).
  */
-export function isSecureTransport(text: string): boolean {
+function isSecureTransport(text: string): boolean {
   const url = parseUrl(text);
   if (!url) return false;
   return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));

@@ -9,7 +9,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
  * Google's error text from a response body: OAuth2 `error` and `error_description`, or the
  * Google API `error.status` and `error.message`. Undefined when the body carries neither.
  */
-export function googleErrorText(body: unknown): string | undefined {
+function googleErrorText(body: unknown): string | undefined {
   if (typeof body === "string") {
     try {
       return googleErrorText(JSON.parse(body));

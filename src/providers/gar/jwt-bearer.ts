@@ -16,7 +16,7 @@ function base64url(value: string | Buffer): string {
  * An RS256-signed assertion: iss = client_email, scope, aud = token_uri, iat = now and
  * exp = iat + 3600 (seconds), with the key id as `kid` when the key has one.
  */
-export function signJwtBearerAssertion(key: ServiceAccountKey, scope: string, nowMs = Date.now()): string {
+function signJwtBearerAssertion(key: ServiceAccountKey, scope: string, nowMs = Date.now()): string {
   const iat = Math.floor(nowMs / 1000);
   const header = { alg: "RS256", typ: "JWT", ...(key.privateKeyId ? { kid: key.privateKeyId } : {}) };
   const claims = { iss: key.clientEmail, scope, aud: key.tokenUri, iat, exp: iat + assertionLifetimeSeconds };

@@ -11,6 +11,7 @@ import { impersonate } from "./impersonation.js";
 import { garInfo, googleRegistryUsername } from "./info.js";
 import { validateGarSource } from "./validate.js";
 
+/** @internal exported for its tests */
 export type { GoogleEndpoints } from "./endpoints.js";
 export { defaultGoogleClientFactories, type GoogleClientFactories } from "./factories.js";
 

@@ -4,7 +4,7 @@ import { CredentialError } from "../errors.js";
 import { isAllowedTokenUri } from "./endpoints.js";
 
 /** Where Google's own keys send their token requests; assumed when a key has no token_uri. */
-export const googleTokenUri = "https://oauth2.googleapis.com/token";
+const googleTokenUri = "https://oauth2.googleapis.com/token";
 
 export interface ServiceAccountKey {
   clientEmail: string;

@@ -2,7 +2,7 @@
 import type { GarAuth, GarSource, Impersonation } from "../../api/v1alpha1.js";
 
 /** Legacy Container Registry hosts. */
-export const containerRegistryHosts: readonly string[] = ["gcr.io", "us.gcr.io", "eu.gcr.io", "asia.gcr.io"];
+const containerRegistryHosts: readonly string[] = ["gcr.io", "us.gcr.io", "eu.gcr.io", "asia.gcr.io"];
 
 /** `<location>-docker.pkg.dev`, location in lower-case letters, digits and inner dashes. */
 const artifactRegistryHost = /^[a-z][a-z0-9-]*[a-z0-9]-docker\.pkg\.dev$/;
@@ -16,7 +16,7 @@ const workloadIdentityAudience =
 const secretKey = /^[-._a-zA-Z0-9]+$/;
 
 /** Whether `host` is an Artifact Registry or Container Registry host this provider can log in to. */
-export function isGoogleRegistryHost(host: string): boolean {
+function isGoogleRegistryHost(host: string): boolean {
   return artifactRegistryHost.test(host) || containerRegistryHosts.includes(host);
 }
 

@@ -7,7 +7,7 @@ import type { JSONWebKeySet } from "jose";
  * GETs a JSON document, trusting `ca` (PEM) for https and asking for `accept` (kube-apiserver
  * serves its JWKS only as application/jwk-set+json). Rejects on a non-200 answer or bad JSON.
  */
-export function getJson(url: string, ca?: string, accept = "application/json"): Promise<unknown> {
+function getJson(url: string, ca?: string, accept = "application/json"): Promise<unknown> {
   const target = new URL(url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {

@@ -73,7 +73,7 @@ class Store<T extends Obj> {
 }
 
 /** An informer over a Store: listing order is namespaces in the order first seen, as client-node's. */
-export class FakeInformer<T extends Obj> implements Informer<T> {
+class FakeInformer<T extends Obj> implements Informer<T> {
   private objects = new Map<string, Map<string, T>>();
   private readonly handlers: Record<InformerEvent, ((object: T) => void)[]> = {
     add: [],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { formatTable } from "../../../src/cli/table.js";
-import { relativeTime, timeWithRelative } from "../../../src/cli/time.js";
+import { relativeTime } from "../../../src/cli/time.js";
 
 describe("formatTable", () => {
   it("pads columns and upper-cases headers", () => {
@@ -31,6 +31,5 @@ describe("relativeTime", () => {
   it("is empty for missing or invalid times", () => {
     expect(relativeTime(undefined, now)).toBe("");
     expect(relativeTime("nope", now)).toBe("");
-    expect(timeWithRelative(undefined, now)).toBe("-");
   });
 });

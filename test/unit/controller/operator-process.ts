@@ -23,12 +23,12 @@ import { type Clock, systemClock } from "../../../src/util/clock.js";
 import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
 import type { FakeCluster } from "../../fakes/kube/fake-cluster.js";
 
-export const silent = pino({ level: "silent" });
+const silent = pino({ level: "silent" });
 export const operatorNamespace = "regcred-system";
 
 /** The key in the operator's key Secret: the same for every process of one cluster, as a Secret is. */
 const keys = new WeakMap<FakeCluster, OperatorKey>();
-export function operatorKeyOf(cluster: FakeCluster): OperatorKey {
+function operatorKeyOf(cluster: FakeCluster): OperatorKey {
   let key = keys.get(cluster);
   if (!key) {
     key = OperatorKey.ephemeral();

@@ -7,12 +7,13 @@ import type { TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { createLogger } from "../../../src/logging/logger.js";
 import { type AdmissionServer, startAdmissionServer } from "../../../src/webhook/admission-server.js";
-import { MutablePullSecretIndex, type PullSecretIndex } from "../../../src/webhook/pull-secret-index.js";
+import type { PullSecretIndex } from "../../../src/webhook/pull-secret-index.js";
 import type { TlsMaterial } from "../../../src/webhook/rotating-secure-context.js";
 import {
   createSelfSignedServingCertificate,
   type SelfSignedCertificate,
 } from "../../../src/webhook/self-signed-certificate.js";
+import { MutablePullSecretIndex } from "../../fakes/webhook/mutable-pull-secret-index.js";
 
 const dnsName = "webhook.test.svc";
 const issue = () =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { MutablePullSecretIndex } from "../../../src/webhook/pull-secret-index.js";
+import { MutablePullSecretIndex } from "../../fakes/webhook/mutable-pull-secret-index.js";
 
 describe("MutablePullSecretIndex", () => {
   it("answers [] for namespaces nothing targets", () => {

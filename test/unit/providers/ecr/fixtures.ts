@@ -3,7 +3,7 @@ import type { EcrSource } from "../../../../src/api/v1alpha1.js";
 import { CredentialError } from "../../../../src/providers/errors.js";
 import { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
 
-export const region = "eu-west-1";
+const region = "eu-west-1";
 export const staticKeys = {
   accessKeyId: "AKIATESTSTATIC000001",
   secretAccessKey: "static/secret+access/key/for/unit/tests/01",

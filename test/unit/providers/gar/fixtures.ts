@@ -45,7 +45,7 @@ export interface GarWorld {
 }
 
 /** A FakeSourceAccess whose TokenRequest tokens are real JWTs signed by `issuer`. */
-export class FederatedSourceAccess extends FakeSourceAccess {
+class FederatedSourceAccess extends FakeSourceAccess {
   constructor(
     private readonly issuer: FakeOidcIssuer,
     namespace = "tenant-a",

@@ -1,6 +1,6 @@
 import type { V1Namespace } from "@kubernetes/client-node";
-import type { NamespaceSelection } from "../../api/v1alpha1.js";
-import { matchesSelector } from "../../kube/label-selector.js";
+import type { NamespaceSelection } from "../api/v1alpha1.js";
+import { matchesSelector } from "./label-selector.js";
 
 /**
  * Whether a ClusterRegistryCredential writes into this namespace: named or matched by the selector,
