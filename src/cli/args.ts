@@ -1,3 +1,4 @@
+import { type ParseArgsOptionsConfig, parseArgs as parseArgsOf } from "node:util";
 import { UsageError } from "./errors.js";
 
 /** Declares an option: whether it takes a value, and its short alias. */
@@ -12,49 +13,30 @@ export interface ParsedArgs {
 }
 
 /**
- * Parses `--name value`, `--name=value`, `-n value` and flags. Unknown options are usage errors,
- * so a typo never silently widens a query.
+ * Parses `--name value`, `--name=value`, `-n value` and flags with node:util's parseArgs. Unknown
+ * options and missing values are usage errors, so a typo never silently widens a query.
  */
 export function parseArgs(argv: string[], specs: Record<string, OptionSpec>): ParsedArgs {
-  const byShort = new Map(
-    Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])),
-  );
-  const options: Record<string, string | true> = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--") {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    let name: string | undefined;
-    let inline: string | undefined;
-    if (arg.startsWith("--")) {
-      const eq = arg.indexOf("=");
-      name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    } else if (arg.startsWith("-") && arg.length > 1) {
-      name = byShort.get(arg.slice(1, 2));
-      if (!name) throw new UsageError(`unknown option ${arg}`);
-      inline = arg.length > 2 ? arg.slice(2).replace(/^=/, "") : undefined;
-    } else {
-      positionals.push(arg);
-      continue;
-    }
-    const spec = specs[name];
-    if (!spec) throw new UsageError(`unknown option --${name}`);
-    if (!spec.value) {
-      if (inline !== undefined) throw new UsageError(`option --${name} takes no value`);
-      options[name] = true;
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith("-") && value.length > 1)) {
-      throw new UsageError(`option --${name} needs a value`);
-    }
-    options[name] = value;
+  const options: ParseArgsOptionsConfig = {};
+  for (const [name, spec] of Object.entries(specs))
+    options[name] = { type: spec.value ? "string" : "boolean", ...(spec.short ? { short: spec.short } : {}) };
+  try {
+    const parsed = parseArgsOf({ args: argv, options, allowPositionals: true, strict: true });
+    return { options: parsed.values as Record<string, string | true>, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(usageProblem(error as Error & { code?: string }));
   }
-  return { options, positionals };
+}
+
+/** node:util's parse error as one short line: "unknown option --x", "option --x needs a value". */
+function usageProblem(error: Error & { code?: string }): string {
+  const option = /--[a-z0-9-]+/.exec(error.message)?.[0] ?? /'(-[^',]+)/.exec(error.message)?.[1] ?? "";
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return `unknown option ${option}`;
+  if (error.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+    return /does not take an argument/.test(error.message)
+      ? `option ${option} takes no value`
+      : `option ${option} needs a value`;
+  return error.message.split("\n")[0] ?? "invalid arguments";
 }
 
 /** A string option's value, or undefined. */

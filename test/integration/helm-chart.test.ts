@@ -1,13 +1,9 @@
-// The Helm chart as users install it: lint, render, schema, apply to the real control plane, Pod
-// Security `restricted`, and the runtime image's contents (production dependencies only).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { freePort } from "../support/controlplane/ports.js";
 import { crdDirectory } from "../support/crds.js";
 import {
   argsOf,
@@ -19,7 +15,6 @@ import {
   render,
   valuesFile,
 } from "../support/helm.js";
-import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace, expectStatus, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
 
@@ -31,7 +26,6 @@ let scratch: string;
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let objectsApi: k8s.KubernetesObjectApi;
-let _rbacApi: k8s.RbacAuthorizationV1Api;
 const cleanup: k8s.KubernetesObject[] = [];
 
 async function applyAll(objects: k8s.KubernetesObject[], dryRun?: "All"): Promise<void> {
@@ -66,7 +60,6 @@ beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), "regcred-helm-"));
   kc = adminKubeConfig();
   core = kc.makeApiClient(k8s.CoreV1Api);
-  _rbacApi = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   objectsApi = k8s.KubernetesObjectApi.makeApiClient(kc);
 });
 
@@ -215,86 +208,3 @@ describe("the chart on the control plane", () => {
 });
 
 // Least privilege, both ways, from the audit log: least-privilege.test.ts.
-
-describe("the runtime image's contents", () => {
-  let child: ChildProcess | undefined;
-
-  afterAll(() => {
-    child?.kill("SIGKILL");
-  });
-
-  it(
-    "runs from package.json, package-lock.json, dist and `npm ci --omit=dev` alone, and becomes ready",
-    async () => {
-      const app = join(scratch, "app");
-      const tsc = spawnSync(
-        join(repoRoot, "node_modules/.bin/tsc"),
-        ["-p", join(repoRoot, "tsconfig.build.json"), "--outDir", join(app, "dist")],
-        { encoding: "utf8", cwd: repoRoot },
-      );
-      expect(tsc.stdout + tsc.stderr).toBe("");
-      expect(tsc.status).toBe(0);
-      cpSync(join(repoRoot, "package.json"), join(app, "package.json"));
-      cpSync(join(repoRoot, "package-lock.json"), join(app, "package-lock.json"));
-      const npmCli = process.env.npm_execpath;
-      const [npm, npmArgs] = npmCli?.endsWith(".js") ? [process.execPath, [npmCli]] : ["npm", []];
-      const install = spawnSync(
-        npm,
-        [...npmArgs, "ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
-        { cwd: app, encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } },
-      );
-      expect(install.stderr).not.toMatch(/npm error/);
-      expect(install.status).toBe(0);
-      expect(existsSync(join(app, "node_modules/@kubernetes/client-node"))).toBe(true);
-      expect(existsSync(join(app, "node_modules/typescript"))).toBe(false);
-      expect(existsSync(join(app, "node_modules/jest"))).toBe(false);
-
-      const help = spawnSync(process.execPath, ["dist/main.js", "--help"], { cwd: app, encoding: "utf8" });
-      expect(help.status).toBe(0);
-      expect(help.stdout).toContain("--metrics-bind-address");
-
-      // The chart's own arguments (single-namespace mode keeps this operator off other tests' objects).
-      const releaseNamespace = await createNamespace(core, "helm-image");
-      const watched = await createNamespace(core, "helm-image-watched");
-      const leaderElectionSupported = help.stdout.includes("--leader-elect");
-      const chartArgs = argsOf(render("rco", releaseNamespace, { watchNamespace: watched })).filter(
-        (arg) =>
-          !arg.startsWith("--metrics-bind-address") &&
-          (leaderElectionSupported ||
-            !/^--(leader-elect|leader-election-|lease-duration|renew-deadline|retry-period)/.test(arg)),
-      );
-      const port = await freePort();
-      const output: string[] = [];
-      child = spawn(
-        process.execPath,
-        [
-          "dist/main.js",
-          ...chartArgs,
-          `--metrics-bind-address=127.0.0.1:${port}`,
-          `--kubeconfig=${process.env[testEnvironmentKeys.kubeconfig]}`,
-        ],
-        { cwd: app, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      child.stdout?.on("data", (chunk) => output.push(String(chunk)));
-      child.stderr?.on("data", (chunk) => output.push(String(chunk)));
-      const exited = new Promise<number | null>((resolve) => child?.on("exit", (code) => resolve(code)));
-      let exitCode: number | null | undefined;
-      void exited.then((code) => {
-        exitCode = code;
-      });
-      await waitFor(
-        "/readyz of the operator started from the production install",
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
-        {
-          timeoutMs: 60_000,
-          abort: () => (exitCode !== undefined ? `exited ${exitCode}: ${output.join("")}` : undefined),
-        },
-      );
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      child = undefined;
-      expect(output.join("")).not.toMatch(/forbidden|\b403\b/i);
-    },
-    timeout,
-  );
-});
