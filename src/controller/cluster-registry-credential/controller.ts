@@ -1,9 +1,8 @@
-import { clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
+import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
 import type { ControllerContext } from "../credential/context.js";
-import { credentialQueue, SpecChanges } from "../credential/credential-queue.js";
+import { CredentialController } from "../credential/credential-controller.js";
+import { credentialQueue } from "../credential/credential-queue.js";
 import { syncCredential, syncTarget } from "../credential/sync-credential.js";
-import { TargetState } from "../credential/targets.js";
-import type { Controller } from "../runtime/controller.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { type ClusterKey, watchClusterInputs } from "./inputs.js";
 import { clusterRegistryCredentialKind } from "./kind.js";
@@ -18,13 +17,12 @@ const statusDebounceMs = 1000;
  * namespace), so a new namespace or ServiceAccount is handled at once, even while a full rotation
  * across thousands of namespaces is under way. Owns no reconcile logic of its own.
  */
-export class ClusterRegistryCredentialController implements Controller {
+export class ClusterRegistryCredentialController extends CredentialController<ClusterKey> {
   readonly queue: WorkQueue<ClusterKey>;
-  private readonly changes = new SpecChanges();
 
-  constructor(private readonly ctx: ControllerContext) {
+  constructor(ctx: ControllerContext) {
+    super(ctx, kind);
     const crcKind = clusterRegistryCredentialKind(ctx);
-    const state = new TargetState();
     this.queue = credentialQueue<ClusterKey>(
       ctx,
       kind,
@@ -33,47 +31,36 @@ export class ClusterRegistryCredentialController implements Controller {
         describe: (k) => ({ kind, name: k.name, ...(k.namespace ? { target: k.namespace } : {}) }),
       },
       async (key, run) => {
-        if (key.namespace === undefined) return syncCredential(ctx, crcKind, state, { name: key.name }, run);
+        if (key.namespace === undefined)
+          return syncCredential(ctx, crcKind, this.state, { name: key.name }, run);
         // A namespace-level sync needs the resource's plan; without one, run the full sync first
         // (unless the full sync is backing off: its retry stands).
-        if (await syncTarget(ctx, crcKind, state, { name: key.name }, key.namespace, run))
+        if (await syncTarget(ctx, crcKind, this.state, { name: key.name }, key.namespace, run))
           this.queue.touchAfter({ name: key.name }, statusDebounceMs);
         else this.queue.touch({ name: key.name });
         return {};
       },
     );
-    watchClusterInputs(ctx, state, {
-      credential: (crc) => {
-        if (this.changes.changed(crc.metadata.name as string, crc))
-          this.queue.add({ name: crc.metadata.name as string });
-      },
-      deleted: (crc) => {
-        this.changes.forget(crc.metadata.name as string);
+    const credentials = ctx.informers.clusterCredentials;
+    const onCredential = (crc: ClusterRegistryCredential) => {
+      if (this.changes.changed(crc.metadata.name as string, crc))
         this.queue.add({ name: crc.metadata.name as string });
-      },
+    };
+    credentials?.on("add", onCredential);
+    credentials?.on("update", onCredential);
+    credentials?.on("delete", (crc) => {
+      this.changes.forget(crc.metadata.name as string);
+      this.queue.add({ name: crc.metadata.name as string });
+    });
+    watchClusterInputs(ctx, this.state, {
       namespace: (name, namespace) => this.queue.add({ name, namespace }),
       recount: (name) => this.queue.touchAfter({ name }, statusDebounceMs),
     });
   }
 
-  start(): void {
-    const all = this.credentials().list();
+  protected queueAll(): number {
+    const all = this.ctx.informers.clusterCredentials?.list() ?? [];
     for (const crc of all) this.queue.add({ name: crc.metadata.name as string });
-    this.queue.resume();
-    this.ctx.logger.info({ clusterCredentials: all.length }, "ClusterRegistryCredential controller started");
-  }
-
-  async stop(): Promise<void> {
-    await this.queue.shutdown();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private credentials() {
-    return this.ctx.informers.clusterCredentials as NonNullable<
-      ControllerContext["informers"]["clusterCredentials"]
-    >;
+    return all.length;
   }
 }

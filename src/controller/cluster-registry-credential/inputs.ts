@@ -1,10 +1,11 @@
-import type { V1Namespace, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1Namespace, V1ServiceAccount } from "@kubernetes/client-node";
 import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
 import { isTargeted } from "../../kube/namespace-selection.js";
-import { annotations, ownerKey, parseOwnerKey } from "../../secrets/ownership.js";
+import { annotations, ownerKey } from "../../secrets/ownership.js";
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
 import { selectsServiceAccount } from "../../serviceaccounts/selection.js";
 import type { ControllerContext } from "../credential/context.js";
+import { onOwnedSecrets } from "../credential/owned-secrets.js";
 import type { TargetState } from "../credential/targets.js";
 
 /** A full sync of a resource, or (with namespace) a namespace-level one. */
@@ -18,8 +19,6 @@ const idOf = (name: string) => ownerKey({ kind, name });
 
 /** What the controller does when an input changes. */
 export interface ClusterInputHandlers {
-  credential(crc: ClusterRegistryCredential): void;
-  deleted(crc: ClusterRegistryCredential): void;
   /** The namespace needs a namespace-level sync for the resource `name`. */
   namespace(name: string, namespace: string): void;
   /** The resource's status counts changed without a sync (a namespace went away). */
@@ -27,8 +26,8 @@ export interface ClusterInputHandlers {
 }
 
 /**
- * Subscribes to what a ClusterRegistryCredential depends on. Only namespaces, ServiceAccounts and
- * Secrets the resource selects or wrote lead to work for it.
+ * Subscribes to what a ClusterRegistryCredential depends on besides itself. Only namespaces,
+ * ServiceAccounts and Secrets the resource selects or wrote lead to work for it.
  */
 export function watchClusterInputs(
   ctx: ControllerContext,
@@ -42,10 +41,6 @@ export function watchClusterInputs(
     throw new Error("ClusterRegistryCredentials need the cluster-wide informers");
   const secretNameOf = (crc: ClusterRegistryCredential) =>
     crc.spec.secret?.name ?? (crc.metadata.name as string);
-  credentials.on("add", on.credential);
-  credentials.on("update", on.credential);
-  credentials.on("delete", on.deleted);
-
   // A namespace matters when the resource selects it, or it holds what the resource wrote there
   // (it may just have left the selection).
   const holdsWork = (crc: ClusterRegistryCredential, namespace: string) =>
@@ -85,14 +80,11 @@ export function watchClusterInputs(
   informers.serviceAccounts.on("add", onAccount);
   informers.serviceAccounts.on("update", onAccount);
 
-  // One of its Secrets changed or went away: only when the annotations name this resource and its uid.
-  const onSecret = (secret: V1Secret) => {
-    const owner = parseOwnerKey(secret.metadata?.annotations?.[annotations.owner]);
-    if (owner?.kind !== kind || owner.namespace) return;
-    const crc = credentials.get(owner.name);
-    if (crc && crc.metadata.uid === secret.metadata?.annotations?.[annotations.ownerUid])
-      on.namespace(owner.name, secret.metadata?.namespace as string);
-  };
-  informers.secrets.on("update", onSecret);
-  informers.secrets.on("delete", onSecret);
+  // One of its Secrets changed or went away.
+  onOwnedSecrets<ClusterRegistryCredential>(
+    ctx,
+    kind,
+    ({ name, namespace }) => (namespace ? undefined : credentials.get(name)),
+    (crc, secret) => on.namespace(crc.metadata.name as string, secret.metadata?.namespace as string),
+  );
 }

@@ -1,4 +1,5 @@
 import {
+  type ClusterRegistryCredentialStatus,
   type Condition,
   type ReadyReason,
   type RegistryCredentialStatus,
@@ -39,7 +40,7 @@ function conditionsFor<S extends RegistryCredentialStatus>(
  * with `extra`, and is written only if it changed; a Warning event (deduplicated) and the ready
  * metric follow. Throws ApiException when the status cannot be written.
  */
-export async function reportNotReady<S extends RegistryCredentialStatus>(
+async function reportNotReady<S extends RegistryCredentialStatus>(
   deps: { kube: { objects: CredentialObjectsApi }; events: EventRecorder; metrics: OperatorMetrics },
   target: NotReadyTarget<S>,
   now: Date,
@@ -67,7 +68,7 @@ export async function reportNotReady<S extends RegistryCredentialStatus>(
  * Normal event when tokens were minted or the resource just became ready; ready and expired metrics.
  * Throws ApiException when the status cannot be written.
  */
-export async function reportReady<S extends RegistryCredentialStatus>(
+async function reportReady<S extends RegistryCredentialStatus>(
   deps: { kube: { objects: CredentialObjectsApi }; events: EventRecorder; metrics: OperatorMetrics },
   target: NotReadyTarget<S>,
   now: Date,
@@ -93,4 +94,43 @@ export async function reportReady<S extends RegistryCredentialStatus>(
     await deps.events.record(target.object, "Normal", readyReasons.tokenRefreshed, message);
   deps.metrics.credentialReady.set(target.labels, 1);
   deps.metrics.credentialExpired.set(target.labels, 0);
+}
+
+/** The status of one resource during one sync: Ready=False or Ready=True, with the target's PodAdmission condition. */
+export interface CredentialStatus {
+  readonly target: NotReadyTarget<ClusterRegistryCredentialStatus>;
+  notReady(
+    reason: ReadyReason,
+    message: string,
+    extra?: Partial<ClusterRegistryCredentialStatus>,
+  ): Promise<void>;
+  ready(
+    status: Omit<ClusterRegistryCredentialStatus, "conditions" | "observedGeneration" | "secretName">,
+    message: string,
+    minted: boolean,
+  ): Promise<void>;
+}
+
+/** reportNotReady and reportReady bound to one resource and one moment. */
+export function credentialStatus(
+  deps: { kube: { objects: CredentialObjectsApi }; events: EventRecorder; metrics: OperatorMetrics },
+  self: {
+    resource: NotReadyTarget<ClusterRegistryCredentialStatus>["object"];
+    ref: ObjectRef;
+    secretName: string;
+    labels: NotReadyTarget<RegistryCredentialStatus>["labels"];
+  },
+  now: Date,
+): CredentialStatus {
+  const target: NotReadyTarget<ClusterRegistryCredentialStatus> = {
+    object: self.resource,
+    ref: self.ref,
+    secretName: self.secretName,
+    labels: self.labels,
+  };
+  return {
+    target,
+    notReady: (reason, message, extra = {}) => reportNotReady(deps, target, now, reason, message, extra),
+    ready: (status, message, minted) => reportReady(deps, target, now, status, message, minted),
+  };
 }

@@ -1,0 +1,32 @@
+import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
+import type { ControllerContext } from "./context.js";
+import type { Credential, CredentialResource } from "./credential-kind.js";
+import { setFinalizer } from "./finalizer.js";
+import { ownedNamespaces } from "./target-plan.js";
+import { cleanupTarget, runPool, type TargetState } from "./targets.js";
+
+/**
+ * The deletion of a resource that still has our finalizer: its policy goes, every namespace
+ * holding its Secret or a ServiceAccount it patched is cleaned up under its deletion policy, and
+ * the finalizer is removed. Throws API errors (the queue retries).
+ */
+export async function finalize<T extends CredentialResource>(
+  ctx: ControllerContext,
+  state: TargetState,
+  self: Credential<T>,
+): Promise<void> {
+  await ctx.podAdmission.remove(self.id);
+  state.plans.delete(self.id);
+  const patched = ctx.informers.serviceAccounts
+    .list(self.owner.namespace)
+    .filter((sa) => sa.metadata?.annotations?.[pullSecretAnnotation(self.secretName)] === self.id)
+    .map((sa) => sa.metadata?.namespace as string);
+  const touched = new Set([...ownedNamespaces(ctx, self.owner), ...patched]);
+  const policy = self.resource.spec.deletionPolicy ?? "Delete";
+  await runPool([...touched], ctx.concurrency, (ns) =>
+    cleanupTarget(ctx, self.owner, self.secretName, policy, ns),
+  );
+  await setFinalizer(ctx.kube.objects, self.ref, self.resource.metadata, false);
+  state.forget(self.id);
+  ctx.metrics.forgetCredential(self.labels.kind, self.labels.namespace, self.labels.name);
+}

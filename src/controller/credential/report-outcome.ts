@@ -1,0 +1,120 @@
+import { type NamespaceFailure, readyReasons } from "../../api/v1alpha1.js";
+import type { ResolvedRefreshPolicy } from "../../tokens/refresh-schedule.js";
+import { retryDelayMs } from "../runtime/retry-delay.js";
+import type { SyncResult, SyncRun } from "../runtime/work-queue.js";
+import type { ControllerContext } from "./context.js";
+import type { Credential, CredentialKind, CredentialResource } from "./credential-kind.js";
+import { type Logins, nextRefresh, reportFailure } from "./credential-logins.js";
+import type { CredentialStatus } from "./readiness.js";
+import type { TargetResult } from "./targets.js";
+
+/** How soon a resource blocked by something only a person can fix (a conflict, a refusal) is checked again. */
+export const recheckMs = 5 * 60_000;
+/** At most this many failing namespaces are listed in status. */
+const maxFailuresListed = 20;
+
+/** What a sync found, for the status it reports. */
+export interface SyncFindings<T extends CredentialResource> {
+  self: Credential<T>;
+  targets: readonly string[];
+  /** The last result per namespace (this sync's when it wrote). */
+  results: ReadonlyMap<string, TargetResult>;
+  /** Namespaces holding the resource's Secret before this sync. */
+  owned: ReadonlySet<string>;
+  /** Undefined when nothing was minted (no target could take the Secret). */
+  logins?: Logins;
+  policy: ResolvedRefreshPolicy;
+  jitter: number;
+  now: Date;
+  run: SyncRun;
+}
+
+/** " (in 2 of 5 namespaces)" for a resource with several targets; nothing for one. */
+function inAll(targets: readonly string[], count: number): string {
+  return targets.length > 1 ? ` (in ${count} of ${targets.length} namespaces)` : "";
+}
+
+/**
+ * Reports what the sync achieved and says when to run again, first match wins: the apiserver
+ * refused the Secret (InvalidSpec, recheck in 5 min) → a source failed (its reason or Expired,
+ * with backoff) → no target holds the Secret (SecretConflict, recheck in 5 min; WriteFailed, with
+ * backoff) → Ready (next refresh; within 5 min while some namespace fails, with a Warning event).
+ * Throws ApiException when the status cannot be written.
+ */
+export async function reportOutcome<T extends CredentialResource>(
+  ctx: ControllerContext,
+  kind: CredentialKind<T>,
+  status: CredentialStatus,
+  found: SyncFindings<T>,
+): Promise<SyncResult> {
+  const { self, targets, results, logins, now, run } = found;
+  const failures: NamespaceFailure[] = [...results]
+    .flatMap(([namespace, r]) => (r.ok ? [] : [{ namespace, reason: r.reason, message: r.message }]))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace));
+  const inSync = [...results.values()].filter((r) => r.ok).length;
+  const described = kind.describeTargets(self.resource, self.secretName, {
+    targeted: targets.length,
+    inSync,
+    failed: failures.length,
+    failures: failures.slice(0, maxFailuresListed),
+  });
+  const extra = { ...described.status, ...(logins ? { sources: logins.sources } : {}) };
+  const previousExpiry = self.resource.status?.expiresAt;
+  const writtenExpiry = logins?.expiresAt ?? (previousExpiry ? new Date(previousExpiry) : undefined);
+  if (writtenExpiry) ctx.metrics.credentialExpiry.set(self.labels, writtenExpiry.getTime() / 1000);
+
+  // The apiserver refusing the Secret as invalid is the spec's fault in every namespace alike.
+  const rejected = failures.filter((f) => f.reason === readyReasons.invalidSpec);
+  if (rejected.length > 0) {
+    const message = `${rejected[0]?.message}${inAll(targets, rejected.length)}; check spec.secret`;
+    await status.notReady(readyReasons.invalidSpec, message, extra);
+    return { requeueAfterMs: recheckMs };
+  }
+
+  if (logins && logins.failed.length > 0) {
+    const failure = reportFailure(logins, {
+      target: described.where,
+      exists: found.owned.size > 0 || inSync > 0,
+      ...(writtenExpiry ? { writtenExpiry } : {}),
+      now,
+      failures: run.failures,
+      random: ctx.random(),
+    });
+    ctx.metrics.credentialExpired.set(self.labels, failure.expired ? 1 : 0);
+    await status.notReady(failure.reason, failure.message, {
+      ...extra,
+      ...(writtenExpiry ? { expiresAt: writtenExpiry.toISOString() } : {}),
+      nextRefreshTime: new Date(now.getTime() + failure.retryAfterMs).toISOString(),
+    });
+    return { requeueAfterMs: failure.retryAfterMs, failed: true };
+  }
+
+  const first = failures[0];
+  if (!logins || (first && inSync === 0 && targets.length > 0)) {
+    const conflict = failures.every((f) => f.reason === readyReasons.secretConflict);
+    const reason = conflict ? readyReasons.secretConflict : readyReasons.writeFailed;
+    await status.notReady(reason, `${first?.message}${inAll(targets, failures.length)}`, extra);
+    // A conflict waits for a person; a failed write is retried with backoff.
+    if (conflict) return { requeueAfterMs: recheckMs };
+    return { requeueAfterMs: retryDelayMs(run.failures, undefined, ctx.random()), failed: true };
+  }
+
+  const next = nextRefresh(logins, found.policy, found.jitter, now);
+  const hosts = logins.sources.flatMap((s) => s.hosts);
+  const validUntil = logins.expiresAt ? `, valid until ${logins.expiresAt.toISOString()}` : "";
+  await status.ready(
+    {
+      ...extra,
+      ...(logins.expiresAt ? { expiresAt: logins.expiresAt.toISOString() } : {}),
+      lastRefreshTime: logins.refreshedAt.toISOString(),
+      nextRefreshTime: next.toISOString(),
+    },
+    `${described.where} holds ${hosts.length} registry login(s) (${hosts.join(", ")})${validUntil}; next refresh at ${next.toISOString()}`,
+    logins.minted,
+  );
+  const untilRefresh = Math.max(1000, next.getTime() - now.getTime());
+  if (!first) return { requeueAfterMs: untilRefresh };
+  const summary = `${failures.length} namespace(s) failed; first: ${first.namespace}: ${first.message}`;
+  await ctx.events.record(self.resource, "Warning", first.reason, summary);
+  return { requeueAfterMs: Math.min(untilRefresh, recheckMs) };
+}
