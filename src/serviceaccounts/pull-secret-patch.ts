@@ -1,11 +1,6 @@
 import { createHash } from "node:crypto";
-import {
-  ApiException,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1ServiceAccount,
-} from "@kubernetes/client-node";
-import { isNotFound } from "../kube/errors.js";
+import { PatchStrategy, setHeaderOptions, type V1ServiceAccount } from "@kubernetes/client-node";
+import { isConflict, isNotFound } from "../kube/errors.js";
 import type { ServiceAccountApi } from "../kube/ports.js";
 
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -67,9 +62,8 @@ async function patchWithRetry(
       );
       return true;
     } catch (error) {
-      if (!(error instanceof ApiException)) throw error;
-      if (error.code === 404) return false;
-      if (error.code !== 409 || attempt >= maxAttempts) throw error;
+      if (isNotFound(error)) return false;
+      if (!isConflict(error) || attempt >= maxAttempts) throw error;
       try {
         current = await core.readNamespacedServiceAccount({ name, namespace });
       } catch (readError) {

@@ -7,7 +7,7 @@ import { type ReviewSummary, reviewPodAdmission } from "./admission-review.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { RotatingSecureContext, type TlsMaterial } from "./rotating-secure-context.js";
 
-const mutatePodsPath = "/mutate-pods";
+export const mutatePodsPath = "/mutate-pods";
 const defaultMaxBodyBytes = 1024 * 1024;
 
 export interface AdmissionServerOptions {

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { OperatorMetrics } from "../metrics/metrics.js";
 import { errorText } from "../util/error-text.js";
 import type { ReviewSummary } from "./admission-review.js";
-import { startAdmissionServer } from "./admission-server.js";
+import { mutatePodsPath, startAdmissionServer } from "./admission-server.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
 import { ServingCertificateManager } from "./serving-certificate.js";
 import { ensureMutatingWebhookConfiguration } from "./webhook-configuration.js";
@@ -57,7 +57,7 @@ export async function startWebhook(
       ? [host]
       : [];
   const clientConfig = service
-    ? { service: { namespace: operatorNamespace, name: service, port: 443, path: "/mutate-pods" } }
+    ? { service: { namespace: operatorNamespace, name: service, port: 443, path: mutatePodsPath } }
     : { url: config.url as string };
   const certificates = new ServingCertificateManager({
     core: clients.core,

@@ -6,6 +6,7 @@ import type {
 } from "@kubernetes/client-node";
 import { isNotFound, statusCode } from "../kube/errors.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
+import { mutatePodsPath } from "./admission-server.js";
 import { injectOptOutKey, injectOptOutValue } from "./mutate-pod.js";
 
 const podWebhookName = "pods.regcred.dev";
@@ -50,7 +51,7 @@ export function desiredMutatingWebhookConfiguration(
             namespace: options.clientConfig.service.namespace,
             name: options.clientConfig.service.name,
             port: options.clientConfig.service.port ?? 443,
-            path: options.clientConfig.service.path ?? "/mutate-pods",
+            path: options.clientConfig.service.path ?? mutatePodsPath,
           },
         };
   const excluded = [...new Set(options.excludedNamespaces)].sort();

@@ -1,20 +1,19 @@
-import { ApiException, type V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1ServiceAccount } from "@kubernetes/client-node";
+import { statusCode } from "../../kube/errors.js";
 import type { ReferenceApi } from "../../kube/ports.js";
 import { CredentialError } from "../../providers/errors.js";
 import type { ReferencedSecret, SourceAccess } from "../../providers/provider.js";
 
 function translate(error: unknown, what: string): never {
-  if (error instanceof ApiException) {
-    if (error.code === 404) throw new CredentialError("AuthSecretMissing", `${what} not found`);
-    if (error.code === 403) {
-      throw new CredentialError(
-        "Forbidden",
-        `the operator is not allowed to read ${what} (403 from the apiserver)`,
-      );
-    }
-    throw new CredentialError("ProviderError", `reading ${what} failed: HTTP ${error.code}`);
-  }
-  throw error;
+  const code = statusCode(error);
+  if (code === undefined) throw error;
+  if (code === 404) throw new CredentialError("AuthSecretMissing", `${what} not found`);
+  if (code === 403)
+    throw new CredentialError(
+      "Forbidden",
+      `the operator is not allowed to read ${what} (403 from the apiserver)`,
+    );
+  throw new CredentialError("ProviderError", `reading ${what} failed: HTTP ${code}`);
 }
 
 /** What a source may do with the operator's own identity (see SourceAccess). */

@@ -18,7 +18,7 @@ import {
 import type { KubeClients } from "../../kube/clients.js";
 import { type Informer, startableInformer } from "../../kube/informer.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
-import { annotations, managedObjectSelector } from "../../secrets/ownership.js";
+import { annotations, managedObjectSelector, parseOwnerKey } from "../../secrets/ownership.js";
 
 /** The caches every controller reads; one watch per kind, shared. */
 export interface Informers {
@@ -62,17 +62,17 @@ export function worthCaching(informers: Pick<Informers, "credentials" | "cluster
   return (secret: V1Secret): boolean => {
     const meta = secret.metadata ?? {};
     const uid = meta.annotations?.[annotations.ownerUid];
-    const [kind, ...rest] = (meta.annotations?.[annotations.owner] ?? "").split("/");
-    if (!uid || weight(secret) > maxCachedSecretBytes) return false;
-    if (kind === registryCredentialNames.kind && rest.length === 2 && rest[0] === meta.namespace) {
-      const rc = informers.credentials.get(rest[1] as string, rest[0]);
-      return rc?.metadata.uid === uid && (rc.spec.secret?.name ?? rc.metadata.name) === meta.name;
-    }
-    if (kind === clusterRegistryCredentialNames.kind && rest.length === 1) {
-      const crc = informers.clusterCredentials?.get(rest[0] as string);
-      return crc?.metadata.uid === uid && (crc.spec.secret?.name ?? crc.metadata.name) === meta.name;
-    }
-    return false;
+    const owner = parseOwnerKey(meta.annotations?.[annotations.owner]);
+    if (!owner || !uid || weight(secret) > maxCachedSecretBytes) return false;
+    const resource =
+      owner.kind === registryCredentialNames.kind && owner.namespace === meta.namespace && owner.namespace
+        ? informers.credentials.get(owner.name, owner.namespace)
+        : owner.kind === clusterRegistryCredentialNames.kind && !owner.namespace
+          ? informers.clusterCredentials?.get(owner.name)
+          : undefined;
+    return (
+      resource?.metadata.uid === uid && (resource.spec.secret?.name ?? resource.metadata.name) === meta.name
+    );
   };
 }
 

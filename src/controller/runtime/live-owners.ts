@@ -1,5 +1,5 @@
 import { apiVersion, clusterRegistryCredentialNames, registryCredentialNames } from "../../api/v1alpha1.js";
-import type { SecretOwner } from "../../secrets/ownership.js";
+import { parseOwnerKey, type SecretOwner } from "../../secrets/ownership.js";
 import type { Informers } from "./informers.js";
 
 /**
@@ -9,19 +9,16 @@ import type { Informers } from "./informers.js";
  */
 export function liveOwnerLookup(informers: Informers): (key: string) => SecretOwner | undefined {
   return (key) => {
-    const [kind, ...rest] = key.split("/");
-    if (kind === registryCredentialNames.kind && rest.length === 2) {
-      const [namespace, name] = rest as [string, string];
-      const rc = informers.credentials.get(name, namespace);
-      if (!rc?.metadata.uid || rc.metadata.deletionTimestamp) return undefined;
-      return { apiVersion, kind, namespace, name, uid: rc.metadata.uid };
-    }
-    if (kind === clusterRegistryCredentialNames.kind && rest.length === 1) {
-      const [name] = rest as [string];
-      const crc = informers.clusterCredentials?.get(name);
-      if (!crc?.metadata.uid || crc.metadata.deletionTimestamp) return undefined;
-      return { apiVersion, kind, name, uid: crc.metadata.uid };
-    }
-    return undefined;
+    const owner = parseOwnerKey(key);
+    const { kind, name, namespace } = owner ?? {};
+    if (!owner || !kind || !name) return undefined;
+    const resource =
+      kind === registryCredentialNames.kind && namespace
+        ? informers.credentials.get(name, namespace)
+        : kind === clusterRegistryCredentialNames.kind && !namespace
+          ? informers.clusterCredentials?.get(name)
+          : undefined;
+    if (!resource?.metadata.uid || resource.metadata.deletionTimestamp) return undefined;
+    return { apiVersion, ...owner, uid: resource.metadata.uid };
   };
 }
