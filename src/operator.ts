@@ -104,6 +104,8 @@ function controllerContext(
     operatorNamespace: config.operatorNamespace,
     ambientIdentityAllowed: ambientIdentityPolicy(config),
     ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
+    // The chart grants ServiceAccount create at cluster scope only.
+    createsDefaultServiceAccounts: config.watchNamespace === undefined,
     stopping,
   };
 }

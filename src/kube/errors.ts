@@ -9,9 +9,6 @@ export function statusCode(error: unknown): number | undefined {
 /** 404 NotFound. */
 export const isNotFound = (error: unknown): boolean => statusCode(error) === 404;
 
-/** 403 Forbidden. */
-export const isForbidden = (error: unknown): boolean => statusCode(error) === 403;
-
 /** 409 Conflict or AlreadyExists. */
 export const isConflict = (error: unknown): boolean => statusCode(error) === 409;
 

@@ -39,6 +39,12 @@ export interface ControllerContext {
   ambientIdentityAllowed(namespace: string): boolean;
   /** --allow-ambient-google-access-tokens: whether cluster resources may fan out the operator's own Google token. */
   ambientAccessTokensAllowed: boolean;
+  /**
+   * Whether the operator may create a namespace's missing `default` ServiceAccount (already
+   * patched) before the controller manager does: granted in cluster mode, not in a
+   * single-namespace install, where the account is patched once it appears.
+   */
+  createsDefaultServiceAccounts: boolean;
   /** Aborted when the controllers stop, so no resolve or mint holds a worker or the shutdown. */
   stopping: AbortSignal;
   /** The deadline of each resolve and mint (mintSources' default when undefined). */

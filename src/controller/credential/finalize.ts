@@ -26,7 +26,7 @@ export async function finalize<T extends CredentialResource>(
   await runPool([...touched], ctx.concurrency, (ns) =>
     cleanupTarget(ctx, self.owner, self.secretName, policy, ns),
   );
-  await setFinalizer(ctx.kube.objects, self.ref, self.resource.metadata, false);
+  await setFinalizer(ctx.kube.objects, self.ref, self.resource.metadata, "remove");
   state.forget(self.id);
   ctx.metrics.forgetCredential(self.labels.kind, self.labels.namespace, self.labels.name);
 }

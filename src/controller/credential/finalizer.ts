@@ -16,9 +16,9 @@ export async function setFinalizer(
   objects: CredentialObjectsApi,
   ref: ObjectRef,
   meta: V1ObjectMeta,
-  present: boolean,
+  change: "add" | "remove",
 ): Promise<void> {
   const others = (meta.finalizers ?? []).filter((f) => f !== finalizerName);
-  const finalizers = present ? [...others, finalizerName] : others;
+  const finalizers = change === "add" ? [...others, finalizerName] : others;
   await mergePatchObject(objects, ref, { metadata: { finalizers, resourceVersion: meta.resourceVersion } });
 }

@@ -52,7 +52,7 @@ export async function syncCredential<T extends CredentialResource>(
   }
   if (!hasFinalizer(resource.metadata)) {
     // The update event of this patch triggers the next reconcile.
-    await setFinalizer(ctx.kube.objects, self.ref, resource.metadata, true);
+    await setFinalizer(ctx.kube.objects, self.ref, resource.metadata, "add");
     return {};
   }
 

@@ -1,7 +1,7 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type DeletionPolicy, readyReasons, type ServiceAccountSelection } from "../../api/v1alpha1.js";
-import { isConflict, isForbidden } from "../../kube/errors.js";
+import { isConflict } from "../../kube/errors.js";
 import { ownerKey, type SecretOwner } from "../../secrets/ownership.js";
 import {
   deleteManagedSecret,
@@ -53,7 +53,10 @@ export class TargetState {
   }
 }
 
-type TargetContext = Pick<ControllerContext, "kube" | "informers" | "metrics" | "key">;
+type TargetContext = Pick<
+  ControllerContext,
+  "kube" | "informers" | "metrics" | "key" | "createsDefaultServiceAccounts"
+>;
 
 function countPatches(ctx: TargetContext, outcome: AccountsOutcome): void {
   if (outcome.patched) ctx.metrics.serviceAccountPatches.inc({ operation: "add" }, outcome.patched);
@@ -69,9 +72,8 @@ function selectsDefaultByName(selection: ServiceAccountSelection | undefined): b
  * Creates the namespace's `default` ServiceAccount already listing the Secret, when it does not
  * exist yet. The controller manager creates `default` a moment after the namespace; creating it
  * first means no pod can be admitted under an unpatched `default`. Losing that race is harmless:
- * the account it created is patched like any other, and so is lacking the right to create
- * ServiceAccounts (single-namespace installs): the account is patched once it appears. Call only
- * once the Secret is the owner's.
+ * the account it created is patched like any other. A refusal (no right to create ServiceAccounts,
+ * a quota) is that namespace's failure. Call only once the Secret is the owner's.
  */
 async function precreateDefaultAccount(
   ctx: TargetContext,
@@ -89,7 +91,6 @@ async function precreateDefaultAccount(
       },
     });
   } catch (error) {
-    if (isForbidden(error)) return;
     if (!isConflict(error)) throw error;
     const existing = await ctx.kube.core.readNamespacedServiceAccount({ name: "default", namespace });
     await ensurePullSecret(ctx.kube.core, existing, secretName, ownerKey(owner));
@@ -109,7 +110,8 @@ export async function ensureAccounts(
   accounts: ServiceAccountSelection | undefined,
   namespace: string,
 ): Promise<void> {
-  if (selectsDefaultByName(accounts)) await precreateDefaultAccount(ctx, namespace, owner, secretName);
+  if (ctx.createsDefaultServiceAccounts && selectsDefaultByName(accounts))
+    await precreateDefaultAccount(ctx, namespace, owner, secretName);
   countPatches(
     ctx,
     await reconcileServiceAccounts(

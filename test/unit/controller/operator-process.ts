@@ -61,6 +61,8 @@ export interface ProcessOptions {
   admissionPoliciesUnavailable?: string;
   /** The deadline of each resolve and mint; default mintSources' own. */
   deadlineMs?: number;
+  /** Whether the install may create ServiceAccounts (cluster mode); default true. */
+  createsDefaultServiceAccounts?: boolean;
 }
 
 /** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
@@ -119,6 +121,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     operatorNamespace,
     ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
     ambientAccessTokensAllowed: false,
+    createsDefaultServiceAccounts: options.createsDefaultServiceAccounts ?? true,
     stopping: stopping.signal,
     ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),
   });

@@ -130,6 +130,7 @@ const channels: [string, () => Promise<string>][] = [
         },
         metrics: new OperatorMetrics({ processMetrics: false }),
         key: OperatorKey.ephemeral(),
+        createsDefaultServiceAccounts: true,
       };
       const plan = {
         uid: "crc-1",

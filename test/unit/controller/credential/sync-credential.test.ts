@@ -49,15 +49,20 @@ const kinds: KindUnderTest[] = [
   },
 ];
 
-/** A cluster with team-a and its default ServiceAccount, ECR answering, and a clock tests move. */
-function world(options: { lifetimeMs?: number } = {}) {
+/** A cluster with team-a (and its default ServiceAccount, unless told), ECR answering, and a clock tests move. */
+function world(options: { lifetimeMs?: number; noDefaultAccount?: boolean; createsAccounts?: boolean } = {}) {
   const cluster = new FakeCluster();
   cluster.addNamespace(namespace, { team: "yes" });
-  cluster.addServiceAccount(namespace, "default");
+  if (!options.noDefaultAccount) cluster.addServiceAccount(namespace, "default");
   const clock = manualClock(new Date("2030-01-01T00:00:00Z"));
-  const ecr = fakeEcr({ now: clock.now, ...options });
+  const ecr = fakeEcr({ now: clock.now, ...(options.lifetimeMs ? { lifetimeMs: options.lifetimeMs } : {}) });
   const start = () =>
-    operatorProcess(cluster, { aws: ecr.aws, now: clock.now, ambientIdentityAllowed: () => true });
+    operatorProcess(cluster, {
+      aws: ecr.aws,
+      now: clock.now,
+      ambientIdentityAllowed: () => true,
+      createsDefaultServiceAccounts: options.createsAccounts ?? true,
+    });
   return { cluster, clock, ecr, start, process: start() };
 }
 
@@ -117,6 +122,28 @@ describe.each(kinds)("a $kind", (k) => {
     const next = Date.parse(k.stored(cluster)?.status?.nextRefreshTime ?? "");
     expect(result).toEqual({ requeueAfterMs: next - clock.now().getTime() });
     expect(next).toBeLessThan(Date.parse(k.stored(cluster)?.status?.expiresAt ?? ""));
+  });
+
+  it.each<[string, boolean, string[]]>([
+    [
+      "creates a missing `default` ServiceAccount already pointing at its Secret, where the install may",
+      true,
+      [`create ServiceAccount ${namespace}/default`],
+    ],
+    [
+      "leaves a missing `default` ServiceAccount to the controller manager where the install may not create one",
+      false,
+      [],
+    ],
+  ])("%s", async (_name, createsAccounts, accountWrites) => {
+    const { cluster, process } = world({ noDefaultAccount: true, createsAccounts });
+    k.apply(cluster, { serviceAccounts: { names: ["default"] } });
+    await k.sync(process);
+    expect(cluster.writes.filter((w) => w.includes("ServiceAccount"))).toEqual(accountWrites);
+    expect(cluster.accounts.get(namespace, "default")?.imagePullSecrets).toEqual(
+      createsAccounts ? [{ name: "pull" }] : undefined,
+    );
+    expect(readyOf(k.stored(cluster))).toMatchObject({ status: "True" });
   });
 
   it("reports a spec the CRD schema cannot check as InvalidSpec, writes no Secret and waits for a change", async () => {
