@@ -27,7 +27,8 @@ const isObject = (node: Node): node is Record<string, Node> =>
 
 /**
  * The template with every `$include: file#key` replaced by that fragment and every `$scoped`
- * by its value for `scope` (omitted when the scope has none). `x-ts-type` is kept when `keepTypeNames`.
+ * by its value for `scope` (omitted when the scope has none); `x-one-of-properties` becomes the
+ * CEL rule that exactly one of the node's properties is set. `x-ts-type` is kept when `keepTypeNames`.
  */
 function resolve(node: Node, scope: Scope, keepTypeNames: boolean): Node | typeof omitted {
   if (Array.isArray(node)) return node.map((item) => resolve(item, scope, keepTypeNames));
@@ -45,9 +46,18 @@ function resolve(node: Node, scope: Scope, keepTypeNames: boolean): Node | typeo
   }
   const out: Record<string, Node> = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === "x-ts-type" && !keepTypeNames) continue;
+    if ((key === "x-ts-type" && !keepTypeNames) || key === "x-one-of-properties") continue;
     const resolved = resolve(value, scope, keepTypeNames);
     if (resolved !== omitted) out[key] = resolved;
+  }
+  if (typeof node["x-one-of-properties"] === "string") {
+    const names = Object.keys(out.properties as Record<string, Node>);
+    const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "");
+    const rule = {
+      rule: `[${names.map((name) => `has(self.${name})`).join(", ")}].filter(x, x).size() == 1`,
+      message: `each source must set exactly one ${node["x-one-of-properties"]} (${list})`,
+    };
+    out["x-kubernetes-validations"] = [...((out["x-kubernetes-validations"] as Node[]) ?? []), rule];
   }
   return out;
 }
