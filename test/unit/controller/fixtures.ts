@@ -5,6 +5,7 @@ import type {
   RegistryCredential,
   RegistryCredentialSpec,
 } from "../../../src/api/v1alpha1.js";
+import { FakeClock } from "../../fakes/clock.js";
 import { awsError, FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
 import { recordIssued } from "../../support/leaks/ledger.js";
 
@@ -77,13 +78,8 @@ export function fakeEcr(options: { now?: () => Date; lifetimeMs?: number } = {})
   };
 }
 
-/** A clock tests move by hand. */
+/** The shared FakeClock as the sync tests read it: now() as a Date, moved by hand. */
 export function manualClock(start = new Date()) {
-  let now = start.getTime();
-  return {
-    now: () => new Date(now),
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
+  const clock = new FakeClock(start.getTime());
+  return { now: () => clock.date(), advance: (ms: number) => clock.skip(ms) };
 }
