@@ -26,40 +26,59 @@ const isObject = (node: Node): node is Record<string, Node> =>
   typeof node === "object" && node !== null && !Array.isArray(node);
 
 /**
- * The template with every `$include: file#key` replaced by that fragment and every `$scoped`
- * by its value for `scope` (omitted when the scope has none); `x-one-of-properties` becomes the
- * CEL rule that exactly one of the node's properties is set. `x-ts-type` is kept when `keepTypeNames`.
+ * The template with every `$include: file#key` (a path in deploy/schema/) replaced by that fragment
+ * and every `$scoped` by its value for `scope` (omitted when the scope has none, also from arrays);
+ * `x-one-of-properties: <message>` becomes the CEL rule that exactly one of the node's properties is
+ * set. `x-ts-type` is kept when `keepTypeNames`. Throws on a malformed template: extra keys beside a
+ * directive, an unknown fragment, a required field without a schema in this scope.
  */
-function resolve(node: Node, scope: Scope, keepTypeNames: boolean): Node | typeof omitted {
-  if (Array.isArray(node)) return node.map((item) => resolve(item, scope, keepTypeNames));
+function resolve(node: Node, scope: Scope, keepTypeNames: boolean, depth = 0): Node | typeof omitted {
+  if (depth > 64) throw new Error("deploy/schema: nesting deeper than 64 levels (an $include cycle?)");
+  const next = (child: Node) => resolve(child, scope, keepTypeNames, depth + 1);
+  if (Array.isArray(node)) return node.map(next).filter((item) => item !== omitted);
   if (!isObject(node)) return node;
   if ("$include" in node) {
+    if (Object.keys(node).length !== 1) throw new Error(`$include ${node.$include}: takes no other keys`);
     const [file, key] = String(node.$include).split("#") as [string, string | undefined];
     const fragment = loadYaml(join(schemaDir, file));
     const picked = key === undefined ? fragment : (fragment as Record<string, Node>)[key];
     if (picked === undefined) throw new Error(`$include ${node.$include}: no such fragment`);
-    return resolve(picked, scope, keepTypeNames);
+    return next(picked);
   }
   if ("$scoped" in node) {
+    if (Object.keys(node).length !== 1) throw new Error("$scoped takes no other keys");
     const choices = node.$scoped as Partial<Record<Scope, Node>>;
-    return scope in choices ? resolve(choices[scope], scope, keepTypeNames) : omitted;
+    return scope in choices ? next(choices[scope]) : omitted;
   }
   const out: Record<string, Node> = {};
   for (const [key, value] of Object.entries(node)) {
     if ((key === "x-ts-type" && !keepTypeNames) || key === "x-one-of-properties") continue;
-    const resolved = resolve(value, scope, keepTypeNames);
+    const resolved = next(value);
     if (resolved !== omitted) out[key] = resolved;
   }
-  if (typeof node["x-one-of-properties"] === "string") {
-    const names = Object.keys(out.properties as Record<string, Node>);
-    const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "");
-    const rule = {
-      rule: `[${names.map((name) => `has(self.${name})`).join(", ")}].filter(x, x).size() == 1`,
-      message: `each source must set exactly one ${node["x-one-of-properties"]} (${list})`,
-    };
-    out["x-kubernetes-validations"] = [...((out["x-kubernetes-validations"] as Node[]) ?? []), rule];
-  }
+  const properties = (out.properties ?? {}) as Record<string, Node>;
+  for (const name of (out.required as string[] | undefined) ?? [])
+    if (out.properties && !(name in properties))
+      throw new Error(`deploy/schema: "${name}" is required but has no schema in the ${scope} CRD`);
+  if (typeof node["x-one-of-properties"] === "string")
+    out["x-kubernetes-validations"] = [
+      ...((out["x-kubernetes-validations"] as Node[] | undefined) ?? []),
+      exactlyOneRule(Object.keys(properties), node["x-one-of-properties"]),
+    ];
   return out;
+}
+
+/** The CEL rule that exactly one of `names` is set, with "<prefix> (a, b or c)" as its message. */
+function exactlyOneRule(names: string[], prefix: string): Node {
+  if (names.length === 0) throw new Error("x-one-of-properties on a node without properties");
+  for (const name of names)
+    if (!/^[a-z][a-zA-Z0-9]*$/.test(name))
+      throw new Error(`x-one-of-properties: "${name}" is not a CEL identifier`);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0];
+  return {
+    rule: `[${names.map((name) => `has(self.${name})`).join(", ")}].filter(x, x).size() == 1`,
+    message: `${prefix} (${list})`,
+  };
 }
 
 interface Template {
@@ -105,7 +124,16 @@ function typesSchema(all: Template[]): JSONSchema {
     for (const [key, value] of Object.entries(node)) if (key !== "x-ts-type") out[key] = named(value, scope);
     const name = node["x-ts-type"];
     if (typeof name !== "string") return out;
-    if (!definitions[name] || scope === "Cluster") definitions[name] = { ...out, title: name } as JSONSchema;
+    const known = definitions[name];
+    if (known) {
+      // One name, one type: the other scope's shape may only lack fields (cluster-only ones).
+      const fields = (schema: unknown) => Object.keys((schema as { properties?: object }).properties ?? {});
+      const [narrow, wide] =
+        scope === "Cluster" ? [fields(known), fields(out)] : [fields(out), fields(known)];
+      if (narrow.some((field) => !wide.includes(field)))
+        throw new Error(`x-ts-type ${name}: the two CRDs give it different fields`);
+    }
+    if (!known || scope === "Cluster") definitions[name] = { ...out, title: name } as JSONSchema;
     return { $ref: `#/definitions/${name}` };
   };
   const ordered = [...all].sort((a, b) => (a.scope === b.scope ? 0 : a.scope === "Cluster" ? 1 : -1));

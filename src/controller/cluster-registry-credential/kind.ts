@@ -29,6 +29,10 @@ export function clusterRegistryCredentialKind(
         .filter((ns) => isTargeted(crc.spec.namespaces, ns))
         .map((ns) => ns.metadata?.name as string)
         .sort(),
+    isTarget(crc, namespace) {
+      const ns = namespaces.get(namespace);
+      return !!ns && isTargeted(crc.spec.namespaces, ns);
+    },
     home: () => ctx.operatorNamespace,
     access: (_crc, source) =>
       new KubeSourceAccess(ctx.kube.core, referenceNamespaceOf(source) ?? ctx.operatorNamespace, {

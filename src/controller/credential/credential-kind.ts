@@ -41,6 +41,8 @@ export interface CredentialKind<T extends CredentialResource> {
   get(key: CredentialKey): T | undefined;
   /** The namespaces its Secret is written to, sorted. */
   targets(resource: T): string[];
+  /** Whether `namespace` is one of its targets (without listing them all). */
+  isTarget(resource: T, namespace: string): boolean;
   /** The namespace whose copy of its Secret is trusted first when recovering logins. */
   home(resource: T): string;
   /** What a source may read (in which namespace) and whether it may use the operator's identity. */

@@ -58,7 +58,11 @@ export async function reportOutcome<T extends CredentialResource>(
     failed: failures.length,
     failures: failures.slice(0, maxFailuresListed),
   });
-  const extra = { ...described.status, ...(logins ? { sources: logins.sources } : {}) };
+  // Status records logins (their digests prove Secrets the operator's own) only once a Secret holds
+  // them, or when there is no Secret to prove: recording logins nobody holds would make the
+  // Secrets that are there unprovable after a restart.
+  const heldNow = inSync > 0 || [...results.values()].some((r) => !r.ok && r.held) || targets.length === 0;
+  const extra = { ...described.status, ...(logins && heldNow ? { sources: logins.sources } : {}) };
   const previousExpiry = self.resource.status?.expiresAt;
   const writtenExpiry = logins?.expiresAt ?? (previousExpiry ? new Date(previousExpiry) : undefined);
   if (writtenExpiry) ctx.metrics.credentialExpiry.set(self.labels, writtenExpiry.getTime() / 1000);
@@ -83,6 +87,7 @@ export async function reportOutcome<T extends CredentialResource>(
     ctx.metrics.credentialExpired.set(self.labels, failure.expired ? 1 : 0);
     await status.notReady(failure.reason, failure.message, {
       ...extra,
+      sources: logins.sources,
       ...(writtenExpiry ? { expiresAt: writtenExpiry.toISOString() } : {}),
       nextRefreshTime: new Date(now.getTime() + failure.retryAfterMs).toISOString(),
     });
@@ -93,7 +98,9 @@ export async function reportOutcome<T extends CredentialResource>(
   if (!logins || (first && inSync === 0 && targets.length > 0)) {
     const conflict = failures.every((f) => f.reason === readyReasons.secretConflict);
     const reason = conflict ? readyReasons.secretConflict : readyReasons.writeFailed;
-    await status.notReady(reason, `${first?.message}${inAll(targets, failures.length)}`, extra);
+    // The message quotes a failure of the reported reason (a write failure outranks conflicts).
+    const quoted = failures.find((f) => f.reason === reason) ?? first;
+    await status.notReady(reason, `${quoted?.message}${inAll(targets, failures.length)}`, extra);
     // A conflict waits for a person; a failed write is retried with backoff.
     if (conflict) return { requeueAfterMs: recheckMs };
     return { requeueAfterMs: retryDelayMs(run.failures, undefined, ctx.random()), failed: true };

@@ -18,7 +18,7 @@ import { recheckMs, reportOutcome } from "./report-outcome.js";
 import { checkSpec } from "./spec-checks.js";
 import { ownedNamespaces, recoveryCandidates, takenTargets } from "./target-plan.js";
 import { cleanupTarget, ensureTarget, type TargetResult, type TargetState } from "./targets.js";
-import { admitPods, writeTargets } from "./write-targets.js";
+import { admitPods, cleanupLeaving, writeTargets } from "./write-targets.js";
 
 /**
  * Reconciles one credential resource of either kind, the same way for both: guard clauses (gone,
@@ -47,7 +47,7 @@ export async function syncCredential<T extends CredentialResource>(
   }
   const self = credentialOf(kind, resource);
   if (resource.metadata.deletionTimestamp) {
-    if (hasFinalizer(resource.metadata)) await finalize(ctx, state, self);
+    if (hasFinalizer(resource.metadata)) await finalize(ctx, kind, state, self);
     return {};
   }
   if (!hasFinalizer(resource.metadata)) {
@@ -69,16 +69,20 @@ export async function syncCredential<T extends CredentialResource>(
   const targets = kind.targets(resource);
   const found = { self, targets, policy, jitter, now, run };
 
+  const owned = ownedNamespaces(ctx, self.owner);
   const taken = await takenTargets(ctx, self, targets);
   if (taken.length > 0 && taken.length === targets.length) {
-    // No target can take the Secret: minting would only spend a cloud call.
+    // No target can take the Secret: minting would only spend a cloud call. What it wrote where it
+    // no longer belongs still goes, and so does its admission policy (it would name others' Secrets).
     const results = new Map(taken.map((f): [string, TargetResult] => [f.namespace, { ok: false, ...f }]));
     state.results.set(self.id, results);
-    await reportOutcome(ctx, kind, status, { ...found, results, owned: new Set() });
+    await cleanupLeaving(ctx, self, owned, targets);
+    await ctx.podAdmission.remove(self.id);
+    status.target.podAdmission = null;
+    await reportOutcome(ctx, kind, status, { ...found, results, owned });
     return { requeueAfterMs: recheckMs };
   }
 
-  const owned = ownedNamespaces(ctx, self.owner);
   const logins = await loginsOf(ctx, kind, self, { ...found, owned });
   const results = await writeTargets(ctx, state, self, { targets, owned }, logins, run);
   await admitPods(ctx, kind, self, status, { targets, owned, results }, logins.complete);
@@ -143,7 +147,7 @@ export async function syncTarget<T extends CredentialResource>(
   if (plan.uid !== resource.metadata.uid || plan.generation !== (resource.metadata.generation ?? 0))
     return false;
   const results = state.resultsOf(id);
-  if (kind.targets(resource).includes(namespace)) {
+  if (kind.isTarget(resource, namespace)) {
     results.set(namespace, await ensureTarget(ctx, plan, namespace, run.logger));
   } else {
     results.delete(namespace);

@@ -4,28 +4,31 @@ import { desiredSecret } from "../../secrets/desired-secret.js";
 import { buildDockerConfig } from "../../secrets/dockerconfig.js";
 import { annotations, isOwnedBy, type SecretOwner } from "../../secrets/ownership.js";
 import { conflictMessage, readSecretIfExists } from "../../secrets/secret-writer.js";
-import { secretSignature } from "../../secrets/signature.js";
+import { isSignedFor, secretSignature } from "../../secrets/signature.js";
 import type { ControllerContext } from "./context.js";
 import type { Credential, CredentialResource } from "./credential-kind.js";
 import { type Logins, maxRecoveryCandidates } from "./credential-logins.js";
 import type { TargetPlan } from "./targets.js";
 
 /**
- * The targets whose Secret name is taken by someone else, as conflicts, or none as soon as one
- * target is found that can take the Secret (its own Secret is cached there, or the name is free).
- * A name the cache does not hold is read live: the cache holds only Secrets of live owners. So a
- * resource whose Secrets exist costs no read, and a new one one read. Throws API errors.
+ * The targets whose Secret name is taken by someone else, as conflicts; none as soon as one target
+ * can take the Secret (its own Secret is cached there, or the name is free, or it cannot be read:
+ * the write will then say why). A cached Secret of its own settles it without a read; otherwise the
+ * names the cache does not hold are read live (the cache holds only Secrets of live owners), so a
+ * resource whose Secrets exist costs no read, and a new one one read.
  */
 export async function takenTargets<T extends CredentialResource>(
   ctx: ControllerContext,
   self: Credential<T>,
   targets: readonly string[],
 ): Promise<NamespaceFailure[]> {
+  const cached = targets.map((namespace) => ctx.informers.secrets.get(self.secretName, namespace));
+  if (cached.some((secret) => secret && isOwnedBy(secret, self.owner))) return [];
   const taken: NamespaceFailure[] = [];
-  for (const namespace of targets) {
+  for (const [i, namespace] of targets.entries()) {
     const secret =
-      ctx.informers.secrets.get(self.secretName, namespace) ??
-      (await readSecretIfExists(ctx.kube.core, namespace, self.secretName));
+      cached[i] ??
+      (await readSecretIfExists(ctx.kube.core, namespace, self.secretName).catch(() => undefined));
     if (!secret || isOwnedBy(secret, self.owner)) return [];
     taken.push({
       namespace,
@@ -36,12 +39,17 @@ export async function takenTargets<T extends CredentialResource>(
   return taken;
 }
 
-/** Namespaces where a Secret of this owner is cached (the cache holds only Secrets of live owners). */
+/**
+ * Namespaces where a Secret this operator wrote for the owner is cached: its marks name the owner
+ * and its signature proves the operator wrote it there. Marks alone anyone can forge, so a planted
+ * Secret is never cleaned up, recovered from, or pointed at from a ServiceAccount.
+ */
 export function ownedNamespaces(ctx: ControllerContext, owner: SecretOwner): Set<string> {
   return new Set(
     ctx.informers.secrets
       .list(owner.namespace)
       .filter((s) => s.metadata?.annotations?.[annotations.ownerUid] === owner.uid)
+      .filter((s) => isSignedFor(s, owner, ctx.key))
       .map((s) => s.metadata?.namespace as string),
   );
 }

@@ -27,7 +27,8 @@ export interface TargetPlan {
 
 export type TargetResult =
   | { ok: true; wrote?: "created" | "updated" }
-  | { ok: false; reason: string; message: string };
+  /** `held`: the namespace holds the owner's Secret all the same (only its ServiceAccounts failed). */
+  | { ok: false; reason: string; message: string; held?: boolean };
 
 /**
  * The last plan and the per-namespace results of each resource, by owner key: owned by the
@@ -136,33 +137,40 @@ export async function ensureTarget(
   namespace: string,
   logger: Logger,
 ): Promise<TargetResult> {
+  let outcome: Awaited<ReturnType<typeof writeManagedSecret>>;
   try {
-    const outcome = await writeManagedSecret(
+    outcome = await writeManagedSecret(
       ctx.kube.core,
       ctx.informers.secrets.get(plan.secretName, namespace),
       plan.secretFor(namespace),
       plan.owner,
     );
-    if (outcome.kind === "conflict")
-      return { ok: false, reason: readyReasons.secretConflict, message: outcome.message };
-    if (outcome.kind === "rejected")
-      return { ok: false, reason: readyReasons.invalidSpec, message: outcome.message };
-    if (outcome.kind !== "unchanged") {
-      ctx.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
-      logger.debug({ namespace, secret: plan.secretName }, `secret ${outcome.kind}`);
-    }
-    await ensureAccounts(ctx, plan.owner, plan.secretName, plan.accounts, namespace);
-    return outcome.kind === "unchanged" ? { ok: true } : { ok: true, wrote: outcome.kind };
   } catch (error) {
     return { ok: false, reason: readyReasons.writeFailed, message: errorText(error) };
   }
+  if (outcome.kind === "conflict")
+    return { ok: false, reason: readyReasons.secretConflict, message: outcome.message };
+  if (outcome.kind === "rejected")
+    return { ok: false, reason: readyReasons.invalidSpec, message: outcome.message };
+  if (outcome.kind !== "unchanged") {
+    ctx.metrics.secretWrites.inc({ operation: outcome.kind === "created" ? "create" : "update" });
+    logger.debug({ namespace, secret: plan.secretName }, `secret ${outcome.kind}`);
+  }
+  try {
+    await ensureAccounts(ctx, plan.owner, plan.secretName, plan.accounts, namespace);
+  } catch (error) {
+    return { ok: false, reason: readyReasons.writeFailed, message: errorText(error), held: true };
+  }
+  return outcome.kind === "unchanged" ? { ok: true } : { ok: true, wrote: outcome.kind };
 }
 
 /**
  * Undoes the owner's work in a namespace that left the selection (or on deletion): unpatches the
  * ServiceAccounts the owner patched, then deletes the owner's Secret (Delete) or strips its marks
- * (Retain) when the managed-Secret cache holds one there. Secrets and entries of anyone else are
- * never touched. Throws API errors.
+ * (Retain) when the managed-Secret cache holds one there, or whatever the cache holds when `live`
+ * (the Secret is then read from the apiserver: one the cache left out, or has not seen yet).
+ * Secrets and entries of anyone else are never touched (the writer checks marks and signature).
+ * Throws API errors.
  */
 export async function cleanupTarget(
   ctx: TargetContext,
@@ -170,6 +178,7 @@ export async function cleanupTarget(
   secretName: string,
   deletionPolicy: DeletionPolicy,
   namespace: string,
+  live = false,
 ): Promise<void> {
   countPatches(
     ctx,
@@ -182,7 +191,7 @@ export async function cleanupTarget(
       "absent",
     ),
   );
-  if (!ctx.informers.secrets.get(secretName, namespace)) return;
+  if (!live && !ctx.informers.secrets.get(secretName, namespace)) return;
   const changed =
     deletionPolicy === "Delete"
       ? await deleteManagedSecret(ctx.kube.core, namespace, secretName, owner, ctx.key)

@@ -16,6 +16,7 @@ export function registryCredentialKind(ctx: ControllerContext): CredentialKind<R
     plural: registryCredentialNames.plural,
     get: ({ namespace, name }) => ctx.informers.credentials.get(name, namespace),
     targets: (rc) => [namespaceOf(rc)],
+    isTarget: (rc, namespace) => namespace === namespaceOf(rc),
     home: namespaceOf,
     access(rc) {
       const ambient = ctx.ambientIdentityAllowed(namespaceOf(rc));

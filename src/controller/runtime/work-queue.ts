@@ -185,9 +185,32 @@ export class WorkQueue<K = string> {
     }
   }
 
-  /** Syncs one key and applies its result. Never throws. */
+  /** Syncs one key and applies its result, then frees its worker whatever happens. Never throws. */
   private async run(id: string): Promise<void> {
     const key = this.keys.get(id) as K;
+    try {
+      await this.syncOnce(id, key);
+    } catch (error) {
+      // Only the hooks (describe, onSynced, the logger) can get here; the key is retried all the same.
+      console.error(`work queue: syncing ${id} threw outside its sync`, error);
+      this.addAfter(key, retryDelayMs(this.failureCount(key) + 1, undefined, this.random()));
+    } finally {
+      this.processing.delete(id);
+      this.active--;
+      if (this.dirtyWhileProcessing.delete(id)) this.add(key);
+      else if (this.touchedWhileProcessing.delete(id)) this.touch(key);
+      this.touchedWhileProcessing.delete(id);
+      if (!this.queued.has(id) && !this.processing.has(id) && !this.timers.has(id) && !this.failures.has(id))
+        this.keys.delete(id);
+      this.pump();
+      if (this.active === 0 && this.ready.length === 0) {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    }
+  }
+
+  /** One sync of the key and its result applied: failures counted, the requeue scheduled, logged. */
+  private async syncOnce(id: string, key: K): Promise<void> {
     const logger = this.options.logger.child({ ...this.options.describe(key), key: id });
     const started = this.clock.now();
     let outcome: SyncOutcome = "error";
@@ -201,26 +224,15 @@ export class WorkQueue<K = string> {
     } catch (error) {
       if (error instanceof StoppedError) {
         logger.info("reconcile abandoned: the operator is stopping");
-      } else {
-        const failures = (this.failures.get(id) ?? 0) + 1;
-        this.failures.set(id, failures);
-        const delay = retryDelayMs(failures, undefined, this.random());
-        logger.error({ err: errorText(error), retryInMs: delay }, "reconcile failed");
-        this.addAfter(key, delay);
+        return;
       }
+      const failures = (this.failures.get(id) ?? 0) + 1;
+      this.failures.set(id, failures);
+      const delay = retryDelayMs(failures, undefined, this.random());
+      logger.error({ err: errorText(error), retryInMs: delay }, "reconcile failed");
+      this.addAfter(key, delay);
     } finally {
       this.options.onSynced?.(outcome, (this.clock.now() - started) / 1000);
-      this.processing.delete(id);
-      this.active--;
-      if (this.dirtyWhileProcessing.delete(id)) this.add(key);
-      else if (this.touchedWhileProcessing.delete(id)) this.touch(key);
-      this.touchedWhileProcessing.delete(id);
-      if (!this.queued.has(id) && !this.processing.has(id) && !this.timers.has(id) && !this.failures.has(id))
-        this.keys.delete(id);
-      this.pump();
-      if (this.active === 0 && this.ready.length === 0) {
-        for (const resolve of this.idleWaiters.splice(0)) resolve();
-      }
     }
   }
 }

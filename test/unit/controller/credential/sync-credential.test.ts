@@ -302,6 +302,53 @@ describe.each(kinds)("a $kind", (k) => {
     );
   });
 
+  it("never points a ServiceAccount at a Secret planted with its marks but not its signature, while minting fails", async () => {
+    const { cluster, ecr, start } = world();
+    k.apply(cluster);
+    await k.sync(start()); // status now names a login, which a restarted operator must prove
+    const uid = k.stored(cluster)?.metadata.uid as string;
+    cluster.secrets.delete(namespace, "pull");
+    cluster.putForeignSecret({
+      metadata: {
+        name: "pull",
+        namespace,
+        labels: { "app.kubernetes.io/managed-by": "registry-credential-operator" },
+        annotations: {
+          "regcred.dev/owner":
+            k.kind === "RegistryCredential" ? `${k.kind}/${namespace}/pull` : `${k.kind}/pull`,
+          "regcred.dev/owner-uid": uid,
+        },
+      },
+      type: "kubernetes.io/dockerconfigjson",
+      data: {
+        ".dockerconfigjson": Buffer.from('{"auths":{"evil.example":{"auth":"eDp5"}}}').toString("base64"),
+      },
+    });
+    ecr.fail("eu-west-1");
+    k.apply(cluster, { serviceAccounts: { names: ["default"] } });
+    cluster.restart();
+    await k.sync(start(), 2);
+    expect(cluster.accounts.get(namespace, "default")?.imagePullSecrets).toBeUndefined();
+    expect(cluster.secrets.get(namespace, "pull")?.data?.[".dockerconfigjson"]).toContain(
+      Buffer.from('{"auths":{"evil').toString("base64").slice(0, 16),
+    );
+    expect(readyOf(k.stored(cluster))?.status).toBe("False");
+  });
+
+  it("deleted with Retain while the cache holds none of its Secret, still strips the operator's marks from it", async () => {
+    const { cluster, process } = world();
+    k.apply(cluster, { deletionPolicy: "Retain" });
+    await k.sync(process);
+    const secret = cluster.secrets.get(namespace, "pull");
+    if (!secret) throw new Error("the first sync wrote no Secret");
+    cluster.secretInformer.remove(secret as never, false);
+    k.remove(cluster);
+    await k.sync(process);
+    const kept = cluster.secrets.get(namespace, "pull");
+    expect(kept?.metadata?.annotations?.["regcred.dev/owner"]).toBeUndefined();
+    expect(k.stored(cluster)).toBeUndefined();
+  });
+
   it("recreated with another Secret name: the old Secret goes with the old resource, and the ServiceAccount lists only the new one", async () => {
     const { cluster, process } = world();
     k.apply(cluster, { secret: { name: "old-pull" }, serviceAccounts: { names: ["default"] } });
@@ -369,6 +416,28 @@ describe("a ClusterRegistryCredential's namespaces", () => {
     expect(cluster.accounts.get("team-b", "default")?.imagePullSecrets ?? []).toEqual([]);
     expect(cluster.secrets.get(namespace, "pull")).toBeDefined();
     expect(cluster.clusterCredentials.get(undefined, "pull")?.status?.namespaces?.targeted).toBe(1);
+  });
+
+  it("moved to a namespace where the name is taken: the Secret left behind goes, and so does its admission policy", async () => {
+    const { cluster, process, ecr } = fanOut();
+    cluster.applyClusterCredential(
+      clusterCredential("pull", { namespaces: { names: [namespace] }, podAdmission: { enabled: true } }),
+    );
+    await process.syncClusterCredential("pull");
+    expect(cluster.policies.items.size).toBe(1);
+    cluster.putForeignSecret({ metadata: { name: "pull", namespace: "team-b" }, type: "Opaque", data: {} });
+    cluster.applyClusterCredential(
+      clusterCredential("pull", { namespaces: { names: ["team-b"] }, podAdmission: { enabled: true } }),
+    );
+    const mints = ecr.mints;
+    expect(await process.syncClusterCredential("pull")).toEqual({ requeueAfterMs: 5 * 60_000 });
+    expect(ecr.mints).toBe(mints);
+    expect(cluster.secrets.get(namespace, "pull")).toBeUndefined();
+    expect(cluster.secrets.get("team-b", "pull")?.type).toBe("Opaque");
+    expect(cluster.policies.items.size).toBe(0);
+    expect(readyOf(cluster.clusterCredentials.get(undefined, "pull"))).toMatchObject({
+      reason: "SecretConflict",
+    });
   });
 
   it("that appear after a full sync are written by a namespace-level sync, with no mint", async () => {

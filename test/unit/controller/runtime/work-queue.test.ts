@@ -397,3 +397,37 @@ describe("WorkQueue.touch", () => {
     await gated.finish("ok");
   });
 });
+
+describe("WorkQueue hooks", () => {
+  it("frees the worker and retries the key when a hook throws", async () => {
+    jest.useFakeTimers();
+    const synced: string[] = [];
+    let throwOnce = true;
+    const queue = new WorkQueue<string>({
+      sync: async (key) => {
+        synced.push(key);
+        return {};
+      },
+      keyOf: (key) => key,
+      describe: (key) => {
+        if (throwOnce) {
+          throwOnce = false;
+          throw new Error("describe failed");
+        }
+        return { key };
+      },
+      concurrency: 1,
+      logger: pino({ level: "silent" }),
+      random: () => 0.5,
+    });
+    const quiet = jest.spyOn(console, "error").mockImplementation(() => {});
+    queue.add("a");
+    queue.add("b");
+    await jest.advanceTimersByTimeAsync(0);
+    expect(synced).toEqual(["b"]);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(synced).toEqual(["b", "a"]);
+    quiet.mockRestore();
+    await queue.shutdown();
+  });
+});
