@@ -15,7 +15,9 @@ function helmBinary(): string {
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "registry-credential-operator");
   const path = join(cacheRoot, "tools", "helm");
   if (!existsSync(path))
-    throw new Error(`helm not found at ${path}: run scripts/install-tools.sh (bash .ci/run does) first`);
+    throw new Error(
+      `helm not found at ${path}: npm test installs it on first use (scripts/install-tools.sh)`,
+    );
   return path;
 }
 

@@ -9,7 +9,7 @@ import { onTerminationSignal, startProcess } from "./controlplane/processes.js";
 import { waitFor } from "./wait.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-/** Where .ci/run (and the fix below) installs moto[server] from test/requirements.txt. */
+/** Where the test set-up (setup/prerequisites.ts) installs moto[server] from test/requirements.txt. */
 export const motoServerPath = join(repoRoot, ".venv", "bin", "moto_server");
 
 export interface Moto {

@@ -14,7 +14,7 @@ import { waitFor } from "./wait.js";
 /** Where the Debian package docker-registry installs the registry binary. */
 export const registryBinaryPath = "/usr/bin/docker-registry";
 const installFix =
-  "install the Debian packages: apt-get update && apt-get install -y docker-registry skopeo apache2-utils (.ci/run does this)";
+  "install the Debian packages: apt-get update && apt-get install -y docker-registry skopeo apache2-utils (npm test does this itself when it runs as root)";
 
 export interface Registry {
   /** 127.0.0.1:PORT, as used in image references and dockerconfigjson keys. */
