@@ -1,6 +1,6 @@
-import { live, log, relevantResource, seconds } from "../support/kit.js";
+import { apiserverWriteSummary, live, log, seconds } from "../support/kit.js";
 import { OperatorProcess, sleep } from "../support/operator-process.js";
-import { describeWrites, writesDelta, writesOn } from "../support/prometheus.js";
+import { writesDelta } from "../support/prometheus.js";
 import type { SizeResult } from "../support/report.js";
 import type { SizeRun } from "../support/size-run.js";
 
@@ -39,13 +39,7 @@ export async function restartResync(world: SizeRun): Promise<SizeResult["resync"
     providerCalls: counters.providerCalls,
     fakeEcrCalls: world.ecr.calls - ecrBefore,
     changedSecrets,
-    apiserver: {
-      secretWrites: writesOn(api, "secrets"),
-      serviceAccountWrites: writesOn(api, "serviceaccounts"),
-      credentialWrites: writesOn(api, "clusterregistrycredentials"),
-      eventWrites: writesOn(api, "events"),
-      detail: describeWrites(api, relevantResource),
-    },
+    apiserver: apiserverWriteSummary(api),
   };
   log(
     `N=${n}: restart: ready after ${readySeconds} s, settled after ${settledSeconds} s (${result.reconciles} reconciles); ` +

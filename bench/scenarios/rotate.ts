@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import {
+  apiserverWriteSummary,
   changedSecrets,
   contention,
   crcName,
@@ -7,13 +8,12 @@ import {
   log,
   maxContention,
   operatorNamespace,
-  relevantResource,
   seconds,
   subtractOwn,
   waitUntil,
 } from "../support/kit.js";
 import { sleep } from "../support/operator-process.js";
-import { counterDelta, describeWrites, writesDelta, writesOn } from "../support/prometheus.js";
+import { counterDelta, writesDelta } from "../support/prometheus.js";
 import type { RotationRun } from "../support/report.js";
 import type { SizeRun } from "../support/size-run.js";
 
@@ -94,13 +94,7 @@ export async function rotate(world: SizeRun, run: number): Promise<RotationRun> 
     secretUpdates: delta.secretUpdates,
     secretCreates: delta.secretCreates,
     serviceAccountPatches: delta.serviceAccountPatches,
-    apiserver: {
-      secretWrites: writesOn(api, "secrets"),
-      serviceAccountWrites: writesOn(api, "serviceaccounts"),
-      credentialWrites: writesOn(api, "clusterregistrycredentials"),
-      eventWrites: writesOn(api, "events"),
-      detail: describeWrites(api, relevantResource),
-    },
+    apiserver: apiserverWriteSummary(api),
   };
   log(
     `N=${n}: rotation ${run}: all ${n} Secrets hold the new token after ${convergenceSeconds} s; ` +

@@ -11,6 +11,7 @@ import type { FakeEcrServer } from "../../test/fakes/ecr/fake-ecr-server.js";
 import { onTerminationSignal } from "../../test/support/controlplane/processes.js";
 import { type OperatorProcess, sleep } from "./operator-process.js";
 import type { ApiserverWrites } from "./prometheus.js";
+import { describeWrites, writesOn } from "./prometheus.js";
 import type { Contention } from "./report.js";
 import type { WatchTracker } from "./watch-tracker.js";
 
@@ -146,7 +147,7 @@ export function maxContention(a: Contention, b: Contention): Contention {
   };
 }
 
-export const relevantResource = (resource: string) =>
+const relevantResource = (resource: string) =>
   /^(secrets|serviceaccounts|clusterregistrycredentials|events)(\/|$)/.test(resource);
 
 /** The commit the operator was built from, and whether src/ had uncommitted changes. */
@@ -193,4 +194,15 @@ export interface Options {
   output: string;
   logLevel: string;
   keepLogs: boolean;
+}
+
+/** What the apiserver was asked to write, by resource, from a scrape delta. */
+export function apiserverWriteSummary(api: ApiserverWrites) {
+  return {
+    secretWrites: writesOn(api, "secrets"),
+    serviceAccountWrites: writesOn(api, "serviceaccounts"),
+    credentialWrites: writesOn(api, "clusterregistrycredentials"),
+    eventWrites: writesOn(api, "events"),
+    detail: describeWrites(api, relevantResource),
+  };
 }

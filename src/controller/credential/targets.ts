@@ -9,7 +9,7 @@ import {
   writeManagedSecret,
 } from "../../secrets/secret-writer.js";
 import { ensurePullSecret, pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
-import { type AccountsOutcome, reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
+import { reconcileServiceAccounts } from "../../serviceaccounts/reconcile-accounts.js";
 import { errorText } from "../../util/error-text.js";
 import type { ControllerContext } from "./context.js";
 
@@ -59,7 +59,24 @@ type TargetContext = Pick<
   "kube" | "informers" | "metrics" | "key" | "createsDefaultServiceAccounts"
 >;
 
-function countPatches(ctx: TargetContext, outcome: AccountsOutcome): void {
+/** reconcileServiceAccounts over the namespace's cached accounts, its patches counted. Throws API errors. */
+async function pointAccounts(
+  ctx: TargetContext,
+  owner: SecretOwner,
+  secretName: string,
+  selection: ServiceAccountSelection | undefined,
+  namespace: string,
+  want: "present" | "absent",
+): Promise<void> {
+  const accounts = ctx.informers.serviceAccounts.list(namespace);
+  const outcome = await reconcileServiceAccounts(
+    ctx.kube.core,
+    accounts,
+    selection,
+    secretName,
+    ownerKey(owner),
+    want,
+  );
   if (outcome.patched) ctx.metrics.serviceAccountPatches.inc({ operation: "add" }, outcome.patched);
   if (outcome.unpatched) ctx.metrics.serviceAccountPatches.inc({ operation: "remove" }, outcome.unpatched);
 }
@@ -113,17 +130,7 @@ export async function ensureAccounts(
 ): Promise<void> {
   if (ctx.createsDefaultServiceAccounts && selectsDefaultByName(accounts))
     await precreateDefaultAccount(ctx, namespace, owner, secretName);
-  countPatches(
-    ctx,
-    await reconcileServiceAccounts(
-      ctx.kube.core,
-      ctx.informers.serviceAccounts.list(namespace),
-      accounts,
-      secretName,
-      ownerKey(owner),
-      "present",
-    ),
-  );
+  await pointAccounts(ctx, owner, secretName, accounts, namespace, "present");
 }
 
 /**
@@ -180,17 +187,7 @@ export async function cleanupTarget(
   namespace: string,
   live = false,
 ): Promise<void> {
-  countPatches(
-    ctx,
-    await reconcileServiceAccounts(
-      ctx.kube.core,
-      ctx.informers.serviceAccounts.list(namespace),
-      undefined,
-      secretName,
-      ownerKey(owner),
-      "absent",
-    ),
-  );
+  await pointAccounts(ctx, owner, secretName, undefined, namespace, "absent");
   if (!live && !ctx.informers.secrets.get(secretName, namespace)) return;
   const changed =
     deletionPolicy === "Delete"
