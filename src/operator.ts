@@ -41,6 +41,8 @@ export interface RunningOperator {
   webhookPort?: number;
   /** Resolves when no reconcile is queued or running (delayed requeues do not count). */
   idle(): Promise<void>;
+  /** The names of the Secrets in `namespace` the operator holds in memory. */
+  cachedSecretNames(namespace: string): string[];
   /**
    * Stops reconciling (waiting for reconciles in flight), releases the leader Lease if held, then
    * stops the webhook, the informers and the HTTP server.
@@ -225,6 +227,7 @@ export async function startOperator(
     async idle() {
       await Promise.all(controllers.map((c) => c.idle()));
     },
+    cachedSecretNames: (namespace) => informers.secrets.list(namespace).map((s) => s.metadata?.name ?? ""),
     async stop() {
       ready = false;
       stopped = true;
