@@ -1,25 +1,44 @@
 #!/usr/bin/env bash
-# Installs the pinned tools the tests need (helm) into the user cache, skipping tools already there.
-# Needs Go (the same Go that builds the test control plane). Usage: scripts/install-tools.sh
+# Builds the pinned test tools from the Go module proxy into the user cache, skipping those already
+# there. Needs Go (the same Go that builds the test control plane).
+# Usage: scripts/install-tools.sh [TOOL...]   (no TOOL: all of them)
+# Each tool lands at <cache>/tools/<name>-<version>/<name>, with <cache>/tools/<name> pointing at it.
 set -euo pipefail
 
-HELM_MODULE="helm.sh/helm/v4"
-HELM_VERSION="v4.3.2"
+# name  package (go install)  version
+tools=(
+  "helm        helm.sh/helm/v4/cmd/helm                                v4.3.2"   # the chart tests
+  "registry    github.com/distribution/distribution/v3/cmd/registry   v3.1.2"   # CNCF distribution, a real registry
+  "crane       github.com/google/go-containerregistry/cmd/crane       v0.22.1"  # pushes and pulls with a docker config
+  "prometheus  github.com/prometheus/prometheus/cmd/prometheus        v0.316.0" # scrapes the operator (Prometheus 3.x)
+  "promtool    github.com/prometheus/prometheus/cmd/promtool          v0.316.0" # unit-tests the alerting rules
+)
 
 cache_root="${REGCRED_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/registry-credential-operator}"
 tools_dir="$cache_root/tools"
-helm_dir="$tools_dir/helm-$HELM_VERSION"
+wanted=("$@")
 
-if [ -x "$helm_dir/helm" ]; then
-  echo "helm $HELM_VERSION already installed: $helm_dir/helm"
-else
-  command -v go >/dev/null || { echo "install-tools: go is not on PATH (needed to build helm)" >&2; exit 1; }
-  echo "installing helm $HELM_VERSION into $helm_dir (go install; a few minutes on first run)"
-  mkdir -p "$helm_dir"
-  started=$(date +%s)
-  GOBIN="$helm_dir" GOFLAGS="-trimpath" go install -ldflags "-s -w" "$HELM_MODULE/cmd/helm@$HELM_VERSION"
-  echo "helm $HELM_VERSION installed in $(($(date +%s) - started))s"
-fi
-# A stable path for tests and humans: <cache>/tools/helm -> helm-<version>/helm
-ln -sfn "helm-$HELM_VERSION/helm" "$tools_dir/helm"
-"$tools_dir/helm" version --short
+selected() {
+  [ ${#wanted[@]} -eq 0 ] && return 0
+  local name
+  for name in "${wanted[@]}"; do [ "$name" = "$1" ] && return 0; done
+  return 1
+}
+
+for row in "${tools[@]}"; do
+  read -r name package version _ <<<"$row"
+  selected "$name" || continue
+  dir="$tools_dir/$name-$version"
+  if [ ! -x "$dir/$name" ]; then
+    command -v go >/dev/null || { echo "install-tools: go is not on PATH (needed to build $name); install Go >= 1.26" >&2; exit 1; }
+    echo "building $name $version into $dir (go install from the module proxy; minutes on first run)"
+    started=$(date +%s)
+    partial="$dir.partial-$$"
+    rm -rf "$partial" && mkdir -p "$partial"
+    GOBIN="$partial" GOFLAGS="-trimpath" go install -ldflags "-s -w" "$package@$version"
+    rm -rf "$dir" && mv "$partial" "$dir"
+    echo "built $name $version in $(($(date +%s) - started))s"
+  fi
+  ln -sfn "$name-$version/$name" "$tools_dir/$name"
+  echo "$name $version: $tools_dir/$name"
+done

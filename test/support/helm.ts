@@ -1,28 +1,17 @@
 // The chart as tests use it: helm from the tool cache, rendered at the control plane's version.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k8s from "@kubernetes/client-node";
 import { testEnvironmentKeys } from "./jest/environment.js";
+import { toolPath } from "./tools.js";
 
 export const chartDir = fileURLToPath(new URL("../../charts/registry-credential-operator", import.meta.url));
 
-function helmBinary(): string {
-  const cacheRoot =
-    process.env.REGCRED_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "registry-credential-operator");
-  const path = join(cacheRoot, "tools", "helm");
-  if (!existsSync(path))
-    throw new Error(
-      `helm not found at ${path}: npm test installs it on first use (scripts/install-tools.sh)`,
-    );
-  return path;
-}
-
 export function helm(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 32 * 1024 * 1024 });
+  const result = spawnSync(toolPath("helm"), args, { encoding: "utf8", maxBuffer: 32 * 1024 * 1024 });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

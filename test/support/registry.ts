@@ -1,20 +1,18 @@
-// A real container registry (CNCF distribution 2.8, Debian package docker-registry) with htpasswd
-// (bcrypt) auth on a loopback port, holding one tiny image, plus skopeo to talk to it. Used to
-// prove that a produced .dockerconfigjson authenticates against a registry.
+// A real container registry (CNCF distribution 3, built from the Go module proxy) with htpasswd
+// (bcrypt) auth on a loopback port, holding one tiny image, plus crane (go-containerregistry) to
+// talk to it with a docker config file. Used to prove that a produced .dockerconfigjson
+// authenticates against a registry.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import bcrypt from "bcryptjs";
 import { freePort } from "./controlplane/ports.js";
 import { onTerminationSignal, startProcess } from "./controlplane/processes.js";
+import { toolPath } from "./tools.js";
 import { waitFor } from "./wait.js";
-
-/** Where the Debian package docker-registry installs the registry binary. */
-export const registryBinaryPath = "/usr/bin/docker-registry";
-const installFix =
-  "install the Debian packages: apt-get update && apt-get install -y docker-registry skopeo apache2-utils (npm test does this itself when it runs as root)";
 
 export interface Registry {
   /** 127.0.0.1:PORT, as used in image references and dockerconfigjson keys. */
@@ -29,33 +27,30 @@ export interface Registry {
 
 /**
  * Starts a registry on a free loopback port accepting only `username`/`password` (HTTP basic,
- * bcrypt htpasswd), pushes the image "app:1" into it and resolves. Throws when a binary is
- * missing (naming the fix), or when the registry exits, never answers, or refuses the push (with
- * its log tail). The process is killed on stop(), on exit and on termination signals.
+ * bcrypt htpasswd), pushes the image "app:1" into it and resolves. Throws when a tool is not
+ * installed (naming the fix), or when the registry exits, never answers, or refuses the push
+ * (with its log tail). The process is killed on stop(), on exit and on termination signals.
  */
 export async function startRegistry(credentials: { username: string; password: string }): Promise<Registry> {
-  requireBinaries();
+  const registryBinary = toolPath("registry");
+  toolPath("crane");
   const dir = mkdtempSync(join(tmpdir(), "regcred-registry-"));
   const stopOnError = async (error: unknown, tail: string) => {
     await stop();
     throw error instanceof Error && !error.message.includes("log tail")
-      ? new Error(`${error.message}\ndocker-registry log tail:\n${tail}`)
+      ? new Error(`${error.message}\nregistry log tail:\n${tail}`)
       : error;
   };
 
-  const htpasswd = await run("htpasswd", ["-niB", credentials.username], `${credentials.password}\n`);
-  if (htpasswd.code !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`htpasswd failed (exit ${htpasswd.code}): ${htpasswd.stderr}`);
-  }
-  writeFileSync(join(dir, "htpasswd"), htpasswd.stdout, { mode: 0o600 });
+  const hash = await bcrypt.hash(credentials.password, 10);
+  writeFileSync(join(dir, "htpasswd"), `${credentials.username}:${hash}\n`, { mode: 0o600 });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   writeFileSync(join(dir, "config.yml"), registryConfig(dir, host));
 
   const server = startProcess(
-    "docker-registry",
-    registryBinaryPath,
+    "registry",
+    registryBinary,
     ["serve", join(dir, "config.yml")],
     join(dir, "registry.log"),
   );
@@ -72,69 +67,48 @@ export async function startRegistry(credentials: { username: string; password: s
   let digest = "";
   try {
     await waitFor(
-      `docker-registry on ${host} to answer /v2/ with 401`,
+      `the registry on ${host} to answer /v2/ with 401`,
       async () => (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })).status === 401,
       {
         timeoutMs: 30_000,
-        abort: () =>
-          server.hasExited() ? `docker-registry exited; log tail:\n${server.logTail()}` : undefined,
+        abort: () => (server.hasExited() ? `the registry exited; log tail:\n${server.logTail()}` : undefined),
       },
     );
     const layout = join(dir, "oci");
     digest = writeOciLayout(layout, "app:1");
-    const pushAuth = join(dir, "push-auth.json");
-    writeFileSync(pushAuth, authFile(host, credentials), { mode: 0o600 });
-    const push = await run("skopeo", [
-      "--insecure-policy",
-      "copy",
-      "--dest-tls-verify=false",
-      "--dest-authfile",
-      pushAuth,
-      `oci:${layout}:app:1`,
-      `docker://${host}/app:1`,
-    ]);
-    rmSync(pushAuth);
-    if (push.code !== 0) throw new Error(`skopeo copy to ${host}/app:1 failed: ${push.stderr}`);
+    const push = await crane(["push", layout, `${host}/app:1`], authFile(host, credentials));
+    if (push.code !== 0) throw new Error(`crane push to ${host}/app:1 failed: ${push.stderr}`);
   } catch (error) {
     await stopOnError(error, server.logTail());
   }
   return { host, image: "app:1", digest, stop };
 }
 
-/** `skopeo inspect` of docker://host/image with only the credentials in `authfile`. */
-export async function skopeoInspect(
+/**
+ * `crane digest` of host/image with only the credentials in `dockerConfig` (a config.json's
+ * text): ok with the digest as output, or not ok with crane's error.
+ */
+export async function craneDigest(
   host: string,
   image: string,
-  authfile: string,
+  dockerConfig: string,
 ): Promise<{ ok: boolean; output: string }> {
-  const result = await run("skopeo", [
-    "inspect",
-    "--tls-verify=false",
-    "--authfile",
-    authfile,
-    `docker://${host}/${image}`,
-  ]);
+  const result = await crane(["digest", `${host}/${image}`], dockerConfig);
   return { ok: result.code === 0, output: `${result.stdout}${result.stderr}` };
 }
 
-function requireBinaries(): void {
-  const missing = [
-    isExecutable(registryBinaryPath) ? undefined : registryBinaryPath,
-    ...["skopeo", "htpasswd"].filter((name) => !onPath(name)),
-  ].filter(Boolean);
-  if (missing.length > 0) throw new Error(`missing ${missing.join(", ")}; ${installFix}`);
-}
-
-function onPath(name: string): boolean {
-  return (process.env.PATH ?? "").split(delimiter).some((dir) => dir && isExecutable(join(dir, name)));
-}
-
-function isExecutable(path: string): boolean {
+/** Runs crane over plain HTTP with `dockerConfig` as its only docker config. */
+async function crane(args: string[], dockerConfig: string) {
+  const configDir = mkdtempSync(join(tmpdir(), "regcred-crane-"));
+  writeFileSync(join(configDir, "config.json"), dockerConfig, { mode: 0o600 });
   try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
+    return await run(toolPath("crane"), [...args, "--insecure"], {
+      PATH: process.env.PATH ?? "",
+      HOME: configDir,
+      DOCKER_CONFIG: configDir,
+    });
+  } finally {
+    rmSync(configDir, { recursive: true, force: true });
   }
 }
 
@@ -232,14 +206,14 @@ function tarOf(name: string, content: Buffer): Buffer {
   return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }
 
-/** Runs a command to completion, feeding `input` on stdin; never throws for a non-zero exit. */
+/** Runs a command to completion in `env`; never throws for a non-zero exit. */
 function run(
   command: string,
   args: string[],
-  input = "",
+  env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | string; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
@@ -257,6 +231,5 @@ function run(
       clearTimeout(timer);
       resolve({ code: code ?? signal ?? "unknown", stdout, stderr });
     });
-    child.stdin.end(input);
   });
 }

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { cacheRoot } from "../tools.js";
 
 /** The Go module that holds the multi-call control plane binary. */
 export const controlPlaneModuleDir = fileURLToPath(new URL("../../controlplane", import.meta.url));
@@ -15,13 +15,6 @@ export class ControlPlaneBuildError extends Error {
 }
 
 export type ProgressReporter = (line: string) => void;
-
-function cacheRoot(): string {
-  return (
-    process.env.REGCRED_CACHE_DIR ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "registry-credential-operator")
-  );
-}
 
 function goVersion(): string {
   const result = spawnSync("go", ["version"], { encoding: "utf8" });

@@ -57,51 +57,22 @@ export function ensureMotoVenv(report: Report): void {
   writeFileSync(stamp, wanted);
 }
 
-/** helm (pinned, built with Go into the user cache) for the chart tests. */
-export function ensureHelm(report: Report): void {
+/**
+ * The test tools built from the Go module proxy into the user cache (scripts/install-tools.sh):
+ * helm for the chart, CNCF distribution's registry and crane for the registry tests, Prometheus
+ * and promtool for the alerts and the dashboard.
+ */
+export function ensureGoTools(report: Report): void {
   run(
     report,
     "bash",
     [join(repoRoot, "scripts", "install-tools.sh")],
-    "install Go ≥ 1.26 (it builds helm), then run npm test again",
+    "install Go ≥ 1.26 (it builds the test tools) and make sure the Go module proxy is reachable, then run npm test again",
   );
-}
-
-/** Debian packages the registry tests use, by a command each provides. */
-const debianTools: { check: () => boolean; pkg: string }[] = [
-  { check: () => existsSync("/usr/bin/docker-registry"), pkg: "docker-registry" },
-  { check: () => onPath("skopeo"), pkg: "skopeo" },
-  { check: () => onPath("htpasswd"), pkg: "apache2-utils" },
-];
-
-/**
- * The Debian packages of the registry tests (CNCF distribution's registry, skopeo, htpasswd),
- * installed with apt-get when missing and this runs as root on Debian or Ubuntu; otherwise a
- * PrerequisiteError names the command to run.
- */
-export function ensureDebianPackages(report: Report): void {
-  const missing = debianTools.filter((tool) => !tool.check()).map((tool) => tool.pkg);
-  if (missing.length === 0) return;
-  const command = `apt-get update && apt-get install -y ${missing.join(" ")}`;
-  const root = process.getuid?.() === 0;
-  if (!root || !onPath("apt-get"))
-    throw new PrerequisiteError(
-      `the registry tests need the Debian packages ${missing.join(", ")}; install them as root: ${command}`,
-    );
-  report(`installing the Debian packages ${missing.join(", ")} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const apt = (args: string[]) => {
-    report(`$ apt-get ${args.join(" ")}`);
-    const result = spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env });
-    if (result.status !== 0) throw new PrerequisiteError(`apt-get ${args[0]} failed; run: ${command}`);
-  };
-  apt(["update", "-qq"]);
-  apt(["install", "-y", "-qq", ...missing]);
 }
 
 /** Everything above, in order; throws PrerequisiteError for the first that cannot be prepared. */
 export function ensureTestPrerequisites(report: Report): void {
-  ensureDebianPackages(report);
   ensureMotoVenv(report);
-  ensureHelm(report);
+  ensureGoTools(report);
 }
