@@ -4,8 +4,9 @@
 // The executable is the Node that runs this script with the bundled CLI injected, so it runs on
 // machines of this one's OS and CPU architecture. Exits non-zero naming the step that failed.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -16,6 +17,7 @@ const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 const seaFuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
 function fail(step: string, detail: string): never {
+  rmSync(work, { recursive: true, force: true });
   process.stderr.write(`build-executable: ${step} failed: ${detail}\n`);
   process.exit(1);
 }
@@ -31,10 +33,8 @@ function runStep(step: string, command: string, args: string[], quiet?: RegExp):
 
 const { values } = parseArgs({ options: { out: { type: "string" } } });
 const out = resolve(values.out ?? join(repoRoot, "dist", "kubectl-regcred"));
-const work = join(repoRoot, "dist", "sea");
+const work = mkdtempSync(join(tmpdir(), "regcred-sea-"));
 const started = Date.now();
-rmSync(work, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
 mkdirSync(dirname(out), { recursive: true });
 
 process.stdout.write("bundling src/cli/main.ts with esbuild\n");

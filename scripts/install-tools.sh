@@ -5,18 +5,26 @@
 # Each tool lands at <cache>/tools/<name>-<version>/<name>, with <cache>/tools/<name> pointing at it.
 set -euo pipefail
 
-# name  package (go install)  version
+# name  package (go install)  version  build tags (- for none)
+# Prometheus is built without its cloud service discoveries (remove_all_sd): the tests scrape
+# static targets, and the discoveries are most of its build time.
 tools=(
-  "helm        helm.sh/helm/v4/cmd/helm                                v4.3.2"   # the chart tests
-  "registry    github.com/distribution/distribution/v3/cmd/registry   v3.1.2"   # CNCF distribution, a real registry
-  "crane       github.com/google/go-containerregistry/cmd/crane       v0.22.1"  # pushes and pulls with a docker config
-  "prometheus  github.com/prometheus/prometheus/cmd/prometheus        v0.316.0" # scrapes the operator (Prometheus 3.x)
-  "promtool    github.com/prometheus/prometheus/cmd/promtool          v0.316.0" # unit-tests the alerting rules
+  "helm        helm.sh/helm/v4/cmd/helm                                v4.3.2   -"             # the chart tests
+  "registry    github.com/distribution/distribution/v3/cmd/registry   v3.1.2   -"             # CNCF distribution, a real registry
+  "crane       github.com/google/go-containerregistry/cmd/crane       v0.22.1  -"             # pushes and pulls with a docker config
+  "prometheus  github.com/prometheus/prometheus/cmd/prometheus        v0.316.0 remove_all_sd" # scrapes the operator (Prometheus 3.x)
+  "promtool    github.com/prometheus/prometheus/cmd/promtool          v0.316.0 remove_all_sd" # unit-tests the alerting rules
 )
 
 cache_root="${REGCRED_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/registry-credential-operator}"
 tools_dir="$cache_root/tools"
 wanted=("$@")
+mkdir -p "$tools_dir"
+# One install at a time (parallel test runs share the cache); the second waits, then finds the tools.
+if command -v flock >/dev/null; then
+  exec 9>"$tools_dir/.install.lock"
+  flock 9
+fi
 
 selected() {
   [ ${#wanted[@]} -eq 0 ] && return 0
@@ -26,7 +34,8 @@ selected() {
 }
 
 for row in "${tools[@]}"; do
-  read -r name package version _ <<<"$row"
+  read -r name package version tags _ <<<"$row"
+  [ "$tags" = "-" ] && tags=""
   selected "$name" || continue
   dir="$tools_dir/$name-$version"
   if [ ! -x "$dir/$name" ]; then
@@ -35,7 +44,7 @@ for row in "${tools[@]}"; do
     started=$(date +%s)
     partial="$dir.partial-$$"
     rm -rf "$partial" && mkdir -p "$partial"
-    GOBIN="$partial" GOFLAGS="-trimpath" go install -ldflags "-s -w" "$package@$version"
+    GOBIN="$partial" GOFLAGS="-trimpath" go install -tags "$tags" -ldflags "-s -w" "$package@$version"
     rm -rf "$dir" && mv "$partial" "$dir"
     echo "built $name $version in $(($(date +%s) - started))s"
   fi
