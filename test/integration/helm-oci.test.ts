@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import yaml from "js-yaml";
+import * as yaml from "js-yaml";
 import { chartDir } from "../support/helm.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace, statusOf, uniqueName } from "../support/kube.js";
-import { recordShown } from "../support/leaks/ledger.js";
+import { recordIssued, recordShown } from "../support/leaks/ledger.js";
 import { type Registry, startRegistry } from "../support/registry.js";
 import { toolPath } from "../support/tools.js";
 
@@ -26,6 +26,8 @@ const chart = yaml.load(readFileSync(join(chartDir, "Chart.yaml"), "utf8")) as {
 let dir: string;
 let registry: Registry;
 let ref: string;
+/** The chart as `helm package` wrote it. */
+let archive: string;
 let namespace: string;
 let apps: k8s.AppsV1Api;
 
@@ -55,8 +57,12 @@ function expectOk(result: { status: number | null; output: string }): string {
 }
 
 beforeAll(async () => {
+  recordIssued("chart registry password", login.password);
   dir = mkdtempSync(join(tmpdir(), "regcred-helm-oci-"));
   mkdirSync(join(dir, "packaged"));
+  const packaged = expectOk(helm(["package", chartDir, "--destination", join(dir, "packaged")]));
+  archive = join(dir, "packaged", `${chart.name}-${chart.version}.tgz`);
+  if (!packaged.includes(archive)) throw new Error(`helm package did not write ${archive}:\n${packaged}`);
   registry = await startRegistry(login);
   ref = `oci://${registry.host}/charts`;
   const kc = adminKubeConfig();
@@ -82,7 +88,8 @@ describe("the chart published to an OCI registry", () => {
         "--plain-http",
       ]);
       expect(anonymous.status).not.toBe(0);
-      expect(anonymous.output).toMatch(/unauthorized|authentication required|401/i);
+      // helm asks the registry, is challenged for basic auth and has no login to answer with.
+      expect(anonymous.output).toMatch(/basic credential not found|unauthorized|401/i);
     },
     timeout,
   );
@@ -104,9 +111,7 @@ describe("the chart published to an OCI registry", () => {
           login.password,
         ),
       );
-      const pushed = expectOk(
-        helm(["push", join(dir, "packaged", `${chart.name}-${chart.version}.tgz`), ref, "--plain-http"]),
-      );
+      const pushed = expectOk(helm(["push", archive, ref, "--plain-http"]));
       expect(pushed).toContain(`${registry.host}/charts/${chart.name}:${chart.version}`);
       const shown = yaml.load(
         expectOk(helm(["show", "chart", `${ref}/${chart.name}`, "--version", chart.version, "--plain-http"])),
