@@ -19,6 +19,10 @@ tools=(
 cache_root="${REGCRED_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/registry-credential-operator}"
 tools_dir="$cache_root/tools"
 wanted=("$@")
+for name in "${wanted[@]}"; do
+  printf '%s\n' "${tools[@]}" | grep -q "^$name " ||
+    { echo "install-tools: unknown tool \"$name\"; known: $(printf '%s\n' "${tools[@]}" | cut -d' ' -f1 | paste -sd' ')" >&2; exit 2; }
+done
 mkdir -p "$tools_dir"
 # One install at a time (parallel test runs share the cache); the second waits, then finds the tools.
 if command -v flock >/dev/null; then
