@@ -3,6 +3,7 @@
 # there. Needs Go (the same Go that builds the test control plane).
 # Usage: scripts/install-tools.sh [TOOL...]   (no TOOL: all of them)
 # Each tool lands at <cache>/tools/<name>-<version>/<name>, with <cache>/tools/<name> pointing at it.
+# Exits 1 when a build fails or Go is missing, 2 for a tool name it does not know.
 set -euo pipefail
 
 # name  package (go install)  version  build tags (- for none)
@@ -16,31 +17,48 @@ tools=(
   "promtool    github.com/prometheus/prometheus/cmd/promtool          v0.316.0 remove_all_sd" # unit-tests the alerting rules
 )
 
-cache_root="${REGCRED_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/registry-credential-operator}"
-tools_dir="$cache_root/tools"
-wanted=("$@")
-for name in "${wanted[@]}"; do
-  printf '%s\n' "${tools[@]}" | grep -q "^$name " ||
-    { echo "install-tools: unknown tool \"$name\"; known: $(printf '%s\n' "${tools[@]}" | cut -d' ' -f1 | paste -sd' ')" >&2; exit 2; }
-done
-mkdir -p "$tools_dir"
-# One install at a time (parallel test runs share the cache); the second waits, then finds the tools.
-if command -v flock >/dev/null; then
-  exec 9>"$tools_dir/.install.lock"
-  flock 9
-fi
-
-selected() {
-  [ ${#wanted[@]} -eq 0 ] && return 0
-  local name
-  for name in "${wanted[@]}"; do [ "$name" = "$1" ] && return 0; done
+known() {
+  local row name
+  for row in "${tools[@]}"; do
+    read -r name _ <<<"$row"
+    [ "$name" = "$1" ] && return 0
+  done
   return 1
 }
+
+for name in "$@"; do
+  known "$name" || {
+    echo "install-tools: unknown tool \"$name\"; known: $(for row in "${tools[@]}"; do read -r n _ <<<"$row"; printf '%s ' "$n"; done | sed 's/ $//')" >&2
+    exit 2
+  }
+done
+
+selected() {
+  local name
+  [ $# -eq 1 ] && return 0 # no TOOL arguments: every tool
+  for name in "${@:2}"; do [ "$name" = "$1" ] && return 0; done
+  return 1
+}
+
+cache_root="${REGCRED_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:?install-tools: set HOME or REGCRED_CACHE_DIR (where the tools are cached)}/.cache}/registry-credential-operator}"
+tools_dir="$cache_root/tools"
+mkdir -p "$tools_dir"
+
+# One install at a time (parallel test runs share the cache): a second run waits, then finds the
+# tools built. Without flock, parallel runs may build the same tool twice (each into its own
+# partial directory, so the result is still whole).
+if command -v flock >/dev/null; then
+  exec 9>"$tools_dir/.install.lock"
+  flock -n 9 || { echo "waiting for another install-tools run to finish (lock: $tools_dir/.install.lock)"; flock 9; }
+fi
+
+partial=""
+trap '[ -n "$partial" ] && rm -rf "$partial"' EXIT
 
 for row in "${tools[@]}"; do
   read -r name package version tags _ <<<"$row"
   [ "$tags" = "-" ] && tags=""
-  selected "$name" || continue
+  selected "$name" "$@" || continue
   dir="$tools_dir/$name-$version"
   if [ ! -x "$dir/$name" ]; then
     command -v go >/dev/null || { echo "install-tools: go is not on PATH (needed to build $name); install Go >= 1.26" >&2; exit 1; }
@@ -50,6 +68,7 @@ for row in "${tools[@]}"; do
     rm -rf "$partial" && mkdir -p "$partial"
     GOBIN="$partial" GOFLAGS="-trimpath" go install -tags "$tags" -ldflags "-s -w" "$package@$version"
     rm -rf "$dir" && mv "$partial" "$dir"
+    partial=""
     echo "built $name $version in $(($(date +%s) - started))s"
   fi
   ln -sfn "$name-$version/$name" "$tools_dir/$name"

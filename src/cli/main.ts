@@ -10,7 +10,12 @@ if (problem) {
   process.stderr.write(`${problem}\n`);
   process.exitCode = 2;
 } else {
-  void import("./run.js").then(async ({ run }) => {
-    process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
-  });
+  import("./run.js")
+    .then(async ({ run }) => {
+      process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`regcred: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    });
 }

@@ -90,10 +90,21 @@ afterAll(async () => {
 });
 
 describe("the regcred single executable, installed beside kubectl with no Node", () => {
-  it("the install directory has no node to fall back on", () => {
-    const probe = spawnSync("/bin/sh", ["-c", "command -v node"], { env: { PATH: bin } });
-    expect(probe.status).not.toBe(0);
-  });
+  it(
+    "ignores a NODE_OPTIONS that would break a Node, and answers --help itself",
+    () => {
+      const work = join(dir, "work");
+      const result = spawnSync(join(bin, "kubectl-regcred"), ["--help"], {
+        cwd: work,
+        encoding: "utf8",
+        env: { PATH: bin, HOME: work, NODE_OPTIONS: "--require=/nonexistent/preload.js" },
+      });
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/^regcred — inspect registry-credential-operator resources/);
+    },
+    timeout,
+  );
 
   it.each([
     { command: "kubectl" as const, prefix: ["regcred"] },

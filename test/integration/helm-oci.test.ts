@@ -3,7 +3,7 @@
 // oci://…` into the control plane, `helm upgrade` and `helm uninstall`. No node runs the pods, so
 // the install is checked by the objects it creates, not by a running operator.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -31,12 +31,12 @@ let archive: string;
 let namespace: string;
 let apps: k8s.AppsV1Api;
 
-/** helm with its config, cache and registry logins in this test's own directory. */
-function helm(args: string[], input?: string) {
-  const home = join(dir, "helm-home");
+/** helm with its config, cache and registry logins under `home` (default: the publisher's). */
+function helm(args: string[], options: { input?: string; home?: string } = {}) {
+  const home = options.home ?? join(dir, "publisher");
   const result = spawnSync(toolPath("helm"), args, {
     encoding: "utf8",
-    input,
+    input: options.input,
     env: {
       PATH: process.env.PATH,
       HOME: home,
@@ -56,15 +56,20 @@ function expectOk(result: { status: number | null; output: string }): string {
   return result.output;
 }
 
+let pushed: string;
+
+/** The chart packaged, and pushed by a publisher logged in to the registry, as a release does. */
 beforeAll(async () => {
   recordIssued("chart registry password", login.password);
   dir = mkdtempSync(join(tmpdir(), "regcred-helm-oci-"));
-  mkdirSync(join(dir, "packaged"));
+  registry = await startRegistry(login);
+  ref = `oci://${registry.host}/charts`;
   const packaged = expectOk(helm(["package", chartDir, "--destination", join(dir, "packaged")]));
   archive = join(dir, "packaged", `${chart.name}-${chart.version}.tgz`);
   if (!packaged.includes(archive)) throw new Error(`helm package did not write ${archive}:\n${packaged}`);
-  registry = await startRegistry(login);
-  ref = `oci://${registry.host}/charts`;
+  const loginArgs = ["registry", "login", registry.host, "--username", login.username, "--password-stdin"];
+  expectOk(helm([...loginArgs, "--plain-http"], { input: login.password }));
+  pushed = expectOk(helm(["push", archive, ref, "--plain-http"]));
   const kc = adminKubeConfig();
   apps = kc.makeApiClient(k8s.AppsV1Api);
   namespace = await createNamespace(kc.makeApiClient(k8s.CoreV1Api), "helm-oci");
@@ -76,43 +81,31 @@ afterAll(async () => {
 });
 
 describe("the chart published to an OCI registry", () => {
+  it("is pushed under its name and version", () => {
+    expect(pushed).toContain(`${registry.host}/charts/${chart.name}:${chart.version}`);
+  });
+
   it(
-    "is refused by the registry without a login",
+    "is refused to a helm with no login, and pushing without one is refused too",
     () => {
-      const packaged = expectOk(helm(["package", chartDir, "--destination", join(dir, "packaged")]));
-      expect(packaged).toContain(`${chart.name}-${chart.version}.tgz`);
-      const anonymous = helm([
-        "push",
-        join(dir, "packaged", `${chart.name}-${chart.version}.tgz`),
-        ref,
-        "--plain-http",
-      ]);
-      expect(anonymous.status).not.toBe(0);
-      // helm asks the registry, is challenged for basic auth and has no login to answer with.
-      expect(anonymous.output).toMatch(/basic credential not found|unauthorized|401/i);
+      const stranger = { home: join(dir, "stranger") };
+      const pull = helm(
+        ["show", "chart", `${ref}/${chart.name}`, "--version", chart.version, "--plain-http"],
+        stranger,
+      );
+      const push = helm(["push", archive, ref, "--plain-http"], stranger);
+      for (const refused of [pull, push]) {
+        expect(refused.status).not.toBe(0);
+        // helm is challenged for basic auth and has no login to answer with.
+        expect(refused.output).toMatch(/basic credential not found|unauthorized|401/i);
+      }
     },
     timeout,
   );
 
   it(
-    "is pushed after helm registry login, and shows the chart's name and version from the registry",
+    "shows the chart's name and version from the registry to a logged-in helm",
     () => {
-      expectOk(
-        helm(
-          [
-            "registry",
-            "login",
-            registry.host,
-            "--username",
-            login.username,
-            "--password-stdin",
-            "--plain-http",
-          ],
-          login.password,
-        ),
-      );
-      const pushed = expectOk(helm(["push", archive, ref, "--plain-http"]));
-      expect(pushed).toContain(`${registry.host}/charts/${chart.name}:${chart.version}`);
       const shown = yaml.load(
         expectOk(helm(["show", "chart", `${ref}/${chart.name}`, "--version", chart.version, "--plain-http"])),
       );

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheRoot } from "../tools.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -17,9 +18,9 @@ export class PrerequisiteError extends Error {
 }
 
 /** Runs a command with its output shown; throws with `hint` when it fails. */
-function run(report: Report, command: string, args: string[], hint: string): void {
+function run(report: Report, command: string, args: string[], hint: string, env = process.env): void {
   report(`$ ${command} ${args.join(" ")}`);
-  const result = spawnSync(command, args, { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"], env });
   if (result.error || result.status !== 0)
     throw new PrerequisiteError(
       `${command} failed (${result.error?.message ?? `exit ${result.status}`}); ${hint}`,
@@ -68,6 +69,8 @@ export function ensureGoTools(report: Report): void {
     "bash",
     [join(repoRoot, "scripts", "install-tools.sh")],
     "install Go ≥ 1.26 (it builds the test tools) and make sure the Go module proxy is reachable, then run npm test again",
+    // The cache the tests look in, whatever HOME the shell has.
+    { ...process.env, REGCRED_CACHE_DIR: cacheRoot() },
   );
 }
 

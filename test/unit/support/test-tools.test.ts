@@ -1,7 +1,7 @@
 // The test tools' set-up fails loudly, naming the fix: a tool not installed, a machine without Go,
 // a tool name the installer does not know.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,11 +22,22 @@ afterEach(() => {
   rmSync(emptyCache, { recursive: true, force: true });
 });
 
-/** install-tools.sh against the empty cache, with only `path` to find commands on. */
-function install(args: string[], path: string) {
+/** A directory holding the commands install-tools.sh uses besides go, found where `sh` finds them. */
+function binWithoutGo(): string {
+  const bin = join(emptyCache, "bin");
+  mkdirSync(bin);
+  for (const command of ["mkdir", "sed", "date", "flock", "rm", "mv", "ln"]) {
+    const found = spawnSync("/bin/sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).stdout.trim();
+    if (found) symlinkSync(found, join(bin, command));
+  }
+  return bin;
+}
+
+/** install-tools.sh against the empty cache, with no go on PATH. */
+function install(args: string[]) {
   const result = spawnSync("/bin/bash", [installTools, ...args], {
     encoding: "utf8",
-    env: { PATH: path, HOME: emptyCache, REGCRED_CACHE_DIR: emptyCache },
+    env: { PATH: binWithoutGo(), HOME: emptyCache, REGCRED_CACHE_DIR: emptyCache },
   });
   return { status: result.status, stderr: result.stderr };
 }
@@ -40,14 +51,14 @@ describe("the test tools' set-up", () => {
   });
 
   it("stops, saying Go is needed, on a machine without go", () => {
-    expect(install(["crane"], "/usr/bin:/bin")).toEqual({
+    expect(install(["crane"])).toEqual({
       status: 1,
       stderr: "install-tools: go is not on PATH (needed to build crane); install Go >= 1.26\n",
     });
   });
 
   it("refuses a tool it does not know, listing those it does", () => {
-    expect(install(["kubectl"], "/usr/bin:/bin")).toEqual({
+    expect(install(["kubectl"])).toEqual({
       status: 2,
       stderr: 'install-tools: unknown tool "kubectl"; known: helm registry crane prometheus promtool\n',
     });
