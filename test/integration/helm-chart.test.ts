@@ -138,6 +138,22 @@ describe("the chart, statically", () => {
     expect(rules).toContain("regcred_credential_ready == 0");
     expect(rules).toContain("regcred_credential_expired == 1");
     expect(rules).toContain('"for":"10m"');
+    expect(ofKind(monitoring, "ConfigMap")).toHaveLength(0);
+
+    const dashboard = render("rco", "regcred-system", {
+      monitoring: {
+        dashboard: { enabled: true, namespace: "grafana", annotations: { grafana_folder: "Platform" } },
+      },
+    });
+    const [configMap] = ofKind<k8s.V1ConfigMap>(dashboard, "ConfigMap");
+    expect(configMap?.metadata).toMatchObject({
+      namespace: "grafana",
+      labels: { grafana_dashboard: "1" },
+      annotations: { grafana_folder: "Platform" },
+    });
+    expect(JSON.parse(configMap?.data?.["registry-credential-operator.json"] ?? "{}")).toMatchObject({
+      uid: "registry-credential-operator",
+    });
 
     const single = render("rco", "regcred-system", { watchNamespace: "team-a" });
     expect(argsOf(single)).toContain("--namespace=team-a");
@@ -165,7 +181,7 @@ describe("the chart on the control plane", () => {
       const valueSets: Record<string, unknown> = {
         defaults: {},
         webhook: { webhook: { enabled: true }, networkPolicy: { enabled: true } },
-        monitoring: { monitoring: { enabled: true } },
+        monitoring: { monitoring: { enabled: true, dashboard: { enabled: true } } },
         single: { watchNamespace: "" },
       };
       for (const [label, values] of Object.entries(valueSets)) {

@@ -1,0 +1,247 @@
+// The chart's alerts and Grafana dashboard against the operator's real metrics: promtool unit tests
+// on series labelled as a real scrape of the operator is, and a real Prometheus scraping the running
+// operator, in which every dashboard query and alert expression has data.
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import {
+  awsKeysSecret,
+  ecrWithStaticKeys,
+  RegistryCredentials,
+  registryCredential,
+} from "../support/fixtures.js";
+import { adminKubeConfig, createNamespace } from "../support/kube.js";
+import { recordShown } from "../support/leaks/ledger.js";
+import {
+  alertScenarios,
+  type CredentialRole,
+  promtoolTestFile,
+  type ScrapedSeries,
+} from "../support/monitoring/alert-scenarios.js";
+import {
+  type ChartMonitoring,
+  dashboardQueries,
+  defaultAlertSettings,
+  renderMonitoring,
+  storedLabels,
+} from "../support/monitoring/chart-monitoring.js";
+import { type Labels, parseExposition, type Sample } from "../support/monitoring/exposition.js";
+import { type PrometheusServer, startPrometheus } from "../support/monitoring/prometheus-server.js";
+import { promtool, writeYaml } from "../support/monitoring/promtool.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 180_000;
+const operatorNamespace = "regcred-system";
+/** One identity per credential, so that each mints its own token. */
+const keys: Record<CredentialRole, { accessKeyId: string; secretAccessKey: string }> = {
+  healthy: { accessKeyId: "AKIAFAKEMONITOR00001", secretAccessKey: "fake-secret-monitoring-0001/abcdefghij" },
+  expired: { accessKeyId: "AKIAFAKEMONITOR00002", secretAccessKey: "fake-secret-monitoring-0002/abcdefghij" },
+  failing: { accessKeyId: "AKIAFAKEMONITOR00003", secretAccessKey: "fake-secret-monitoring-0003/abcdefghij" },
+};
+const roles = Object.keys(keys) as CredentialRole[];
+
+let ecr: FakeEcrServer;
+let operator: TestOperator | undefined;
+let prometheus: PrometheusServer | undefined;
+let chart: ChartMonitoring;
+let rulesFile: string;
+let namespace: string;
+
+beforeAll(async () => {
+  const kc = adminKubeConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  chart = renderMonitoring("rco", operatorNamespace);
+  rulesFile = writeYaml("rules.yaml", { groups: chart.groups });
+  ecr = await new FakeEcrServer("eu-west-1").start();
+  for (const key of Object.values(keys)) ecr.registerCredentials(key);
+  operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint } });
+
+  namespace = await createNamespace(core, "monitoring");
+  const credentials = new RegistryCredentials(kc, namespace);
+  const create = async (role: CredentialRole, spec: object = {}) => {
+    await core.createNamespacedSecret({ namespace, body: awsKeysSecret(`keys-${role}`, keys[role]) });
+    await credentials.create(
+      registryCredential(role, { sources: [ecrWithStaticKeys(`keys-${role}`)], ...spec }),
+    );
+  };
+  // healthy: a 12-hour token, not renewed during the test.
+  await create("healthy");
+  await credentials.waitForReady("healthy");
+  // expired: a 20-second token due for renewal after 10 s, when ECR has started failing.
+  ecr.setTokenLifetime(20_000);
+  await create("expired", { refresh: { minInterval: "10s" } });
+  await credentials.waitForReady("expired");
+  ecr.behave("server-error");
+  // failing: never gets a token.
+  await create("failing");
+  await credentials.waitForReady("failing", (ready) => ready.status === "False");
+  await waitFor(
+    "the expired credential to be reported expired",
+    async () => (await operator?.metric("regcred_credential_expired", { namespace, name: "expired" })) === 1,
+    { timeoutMs: 60_000 },
+  );
+
+  prometheus = await startPrometheus(
+    [
+      {
+        job: chart.targetLabels.job as string,
+        target: metricsAddress(),
+        labels: Object.fromEntries(Object.entries(chart.targetLabels).filter(([k]) => k !== "job")),
+        honorLabels: chart.honorLabels,
+      },
+    ],
+    [rulesFile],
+  );
+}, timeout);
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await operator?.stop();
+  await ecr?.close();
+});
+
+function metricsAddress(): string {
+  if (!operator) throw new Error("no operator");
+  return `${operator.address.host}:${operator.address.port}`;
+}
+
+/** The operator's /metrics, read over HTTP as Prometheus reads it. */
+async function scrape(): Promise<Sample[]> {
+  const response = await fetch(`http://${metricsAddress()}/metrics`);
+  const text = await response.text();
+  recordShown("operator-metrics", text);
+  return parseExposition(text);
+}
+
+/** The stored labels of the one sample of `name` whose labels include `match`. */
+function only(samples: Sample[], name: string, match: Labels): Labels {
+  const found = samples.filter(
+    (s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v),
+  );
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${name} sample with ${JSON.stringify(match)} in the scrape, found ${found.length}`,
+    );
+  const target = { ...chart.targetLabels, instance: metricsAddress() };
+  return storedLabels((found[0] as Sample).labels, target, chart.honorLabels);
+}
+
+function scrapedSeries(samples: Sample[]): ScrapedSeries {
+  return {
+    credential: (metric, role) => only(samples, metric, { namespace, name: role }),
+    providerCalls: (outcome) => only(samples, "regcred_provider_calls_total", { provider: "ecr", outcome }),
+    up: { ...chart.targetLabels, instance: metricsAddress() },
+  };
+}
+
+describe("the chart's alert rules under promtool", () => {
+  it("pass promtool check rules", () => {
+    const run = promtool(["check", "rules", rulesFile]);
+    expect(run).toEqual({ status: 0, output: expect.stringContaining("SUCCESS") });
+  });
+
+  it(
+    "fire and stay quiet as each alert's scenarios say, on series labelled as the real scrape is",
+    async () => {
+      const samples = await scrape();
+      const scenarios = alertScenarios(scrapedSeries(samples), defaultAlertSettings());
+      // A new alert without scenarios fails here.
+      for (const { alert } of chart.alerts) {
+        expect({ alert, fires: scenarios.some((s) => s.alert === alert && s.expected.length > 0) }).toEqual({
+          alert,
+          fires: true,
+        });
+        expect({ alert, quiet: scenarios.some((s) => s.alert === alert && s.expected.length === 0) }).toEqual(
+          { alert, quiet: true },
+        );
+      }
+      const labelsOf = (alert: string) => chart.alerts.find((a) => a.alert === alert)?.labels ?? {};
+      const testFile = writeYaml("rules.test.yaml", promtoolTestFile(rulesFile, scenarios, labelsOf));
+      const run = promtool(["test", "rules", testFile]);
+      expect(run).toEqual({ status: 0, output: expect.stringContaining("SUCCESS") });
+    },
+    timeout,
+  );
+});
+
+describe("a real Prometheus scraping the operator", () => {
+  it(
+    "stores the operator's series with the labels the promtool tests give them",
+    async () => {
+      if (!prometheus) throw new Error("no Prometheus");
+      const server = prometheus;
+      const samples = await scrape();
+      const series = scrapedSeries(samples);
+      for (const metric of [
+        "regcred_credential_expiry_timestamp_seconds",
+        "regcred_credential_ready",
+        "regcred_credential_expired",
+      ] as const)
+        for (const role of roles) {
+          if (metric === "regcred_credential_expiry_timestamp_seconds" && role === "failing") continue;
+          const expected = series.credential(metric, role);
+          // Alerts name the credential's namespace, not the operator's (the ServiceMonitor's honorLabels).
+          expect(expected.namespace).toBe(namespace);
+          let stored: Labels[] = [];
+          await waitFor(`Prometheus to hold ${metric} of ${role}`, async () => {
+            stored = (await server.query(`${metric}{namespace="${namespace}", name="${role}"}`)).map(
+              (r) => r.metric,
+            );
+            return stored.length > 0;
+          });
+          expect(stored).toEqual([{ __name__: metric, ...expected }]);
+        }
+    },
+    timeout,
+  );
+
+  it(
+    "has data for every dashboard query",
+    async () => {
+      if (!prometheus) throw new Error("no Prometheus");
+      const server = prometheus;
+      const queries = dashboardQueries(chart.dashboard, { job: chart.targetLabels.job as string }, "1m");
+      expect(queries.length).toBeGreaterThan(0);
+      for (const { panel, expr } of queries)
+        await waitFor(
+          `dashboard panel "${panel}" to have data: ${expr}`,
+          async () => (await server.query(expr)).length > 0,
+          {
+            timeoutMs: 60_000,
+          },
+        );
+    },
+    timeout,
+  );
+
+  it(
+    "has data for every alert expression, and for RegistryCredentialOperatorDown once the operator stopped",
+    async () => {
+      if (!prometheus) throw new Error("no Prometheus");
+      const server = prometheus;
+      const operatorDown = "RegistryCredentialOperatorDown";
+      for (const { alert, expr } of chart.alerts.filter((a) => a.alert !== operatorDown))
+        await waitFor(
+          `the expression of ${alert} to have data: ${expr}`,
+          async () => (await server.query(expr)).length > 0,
+          {
+            timeoutMs: 60_000,
+          },
+        );
+      const down = chart.alerts.find((a) => a.alert === operatorDown);
+      if (!down) throw new Error(`no ${operatorDown} alert`);
+      expect(await server.query(down.expr)).toEqual([]);
+      await operator?.stop();
+      operator = undefined;
+      await waitFor(
+        `the expression of ${operatorDown} to have data: ${down.expr}`,
+        async () => (await server.query(down.expr)).length > 0,
+        {
+          timeoutMs: 60_000,
+        },
+      );
+    },
+    timeout,
+  );
+});
