@@ -55,9 +55,13 @@ beforeAll(async () => {
   rulesFile = writeYaml("rules.yaml", { groups: chart.groups });
   ecr = await new FakeEcrServer("eu-west-1").start();
   for (const key of Object.values(keys)) ecr.registerCredentials(key);
-  operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint } });
-
   namespace = await createNamespace(core, "monitoring");
+  // Scoped to its namespace, so it neither mints for other test files' credentials nor they for its.
+  operator = await startTestOperator({
+    kc,
+    aws: { ecrEndpoint: ecr.endpoint },
+    config: { watchNamespace: namespace },
+  });
   const credentials = new RegistryCredentials(kc, namespace);
   const create = async (role: CredentialRole, spec: object = {}) => {
     await core.createNamespacedSecret({ namespace, body: awsKeysSecret(`keys-${role}`, keys[role]) });

@@ -34,6 +34,8 @@ export interface Registry {
 export async function startRegistry(credentials: { username: string; password: string }): Promise<Registry> {
   const registryBinary = toolPath("registry");
   toolPath("crane");
+  const hash = await bcrypt.hash(credentials.password, 10);
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "regcred-registry-"));
   const stopOnError = async (error: unknown, tail: string) => {
     await stop();
@@ -42,9 +44,7 @@ export async function startRegistry(credentials: { username: string; password: s
       : error;
   };
 
-  const hash = await bcrypt.hash(credentials.password, 10);
   writeFileSync(join(dir, "htpasswd"), `${credentials.username}:${hash}\n`, { mode: 0o600 });
-  const port = await freePort();
   const host = `127.0.0.1:${port}`;
   writeFileSync(join(dir, "config.yml"), registryConfig(dir, host));
 
