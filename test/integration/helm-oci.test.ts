@@ -118,41 +118,23 @@ describe("the chart published to an OCI registry", () => {
     "installs from oci://, upgrades with new values, and uninstalls, leaving no Deployment",
     async () => {
       const release = uniqueName("regcred");
-      const installed = expectOk(
-        helm([
-          "install",
-          release,
-          `${ref}/${chart.name}`,
-          "--version",
-          chart.version,
-          "--plain-http",
-          "--namespace",
-          namespace,
-          "--set",
-          "replicaCount=1",
-        ]),
-      );
+      // The published chart, as `helm install|upgrade RELEASE CHART` names it.
+      const published = [
+        `${ref}/${chart.name}`,
+        "--version",
+        chart.version,
+        "--plain-http",
+        "--namespace",
+        namespace,
+      ];
+      const installed = expectOk(helm(["install", release, ...published, "--set", "replicaCount=1"]));
       expect(installed).toContain("STATUS: deployed");
       const name = `${release}-${chart.name}`;
       const deployment = await apps.readNamespacedDeployment({ namespace, name });
       expect(deployment.spec?.replicas).toBe(1);
       expect(deployment.metadata?.labels?.["helm.sh/chart"]).toBe(`${chart.name}-${chart.version}`);
 
-      expectOk(
-        helm([
-          "upgrade",
-          release,
-          `${ref}/${chart.name}`,
-          "--version",
-          chart.version,
-          "--plain-http",
-          "--namespace",
-          namespace,
-          "--reuse-values",
-          "--set",
-          "replicaCount=2",
-        ]),
-      );
+      expectOk(helm(["upgrade", release, ...published, "--reuse-values", "--set", "replicaCount=2"]));
       expect((await apps.readNamespacedDeployment({ namespace, name })).spec?.replicas).toBe(2);
       const history = JSON.parse(
         expectOk(helm(["history", release, "--namespace", namespace, "-o", "json"])),
