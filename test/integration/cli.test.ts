@@ -1,8 +1,7 @@
 // The regcred CLI in-process against a real control plane: status of a Ready credential made by a
 // test operator and fake ECR, audit findings and exit codes, render masking, and clear errors.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
@@ -17,6 +16,7 @@ import {
 } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace, tokenKubeConfig } from "../support/kube.js";
 import { recordShown } from "../support/leaks/ledger.js";
+import { scratchDir } from "../support/scratch.js";
 import { startTestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
 
@@ -206,7 +206,7 @@ describe("regcred CLI", () => {
   );
 
   it("render masks token values and lists the hosts that would be written", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "regcred-render-"));
+    const dir = scratchDir("regcred-render");
     const file = join(dir, "rc.yaml");
     writeFileSync(
       file,

@@ -2,8 +2,7 @@
 // control plane: exactly one reconciles, and leadership moves on SIGKILL, SIGTERM (released Lease)
 // and SIGSTOP; a leader resumed after losing the Lease exits without reconciling again.
 // Each test has its own namespaces (so its own Lease) and its own processes.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
@@ -12,11 +11,12 @@ import { type ManagedProcess, startProcess } from "../support/controlplane/proce
 import { ecrWithStaticKeys, RegistryCredentials, registryCredential } from "../support/fixtures.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
+import { scratchDir } from "../support/scratch.js";
 import { waitFor } from "../support/wait.js";
 
 const timeout = 120_000;
 const leaseDurationMs = 4_000;
-const logDir = mkdtempSync(join(tmpdir(), "regcred-leader-"));
+const logDir = scratchDir("regcred-leader");
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;

@@ -1,11 +1,11 @@
 // The chart as tests use it: helm from the tool cache, rendered at the control plane's version.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k8s from "@kubernetes/client-node";
 import { testEnvironmentKeys } from "./jest/environment.js";
+import { scratchDir } from "./scratch.js";
 import { toolPath } from "./tools.js";
 
 export const chartDir = fileURLToPath(new URL("../../charts/registry-credential-operator", import.meta.url));
@@ -26,7 +26,7 @@ let scratch: string | undefined;
 
 /** Writes `values` to a fresh file for --values. */
 export function valuesFile(values: unknown): string {
-  scratch ??= mkdtempSync(join(tmpdir(), "regcred-helm-"));
+  scratch ??= scratchDir("regcred-helm");
   const path = join(scratch, `values-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, JSON.stringify(values));
   return path;

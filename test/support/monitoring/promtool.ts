@@ -1,10 +1,10 @@
 // promtool from the tool cache, on files written to a scratch directory; its output is recorded for the leak scan.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dump } from "js-yaml";
 import { recordShown } from "../leaks/ledger.js";
+import { scratchDir } from "../scratch.js";
 import { toolPath } from "../tools.js";
 
 export interface ToolRun {
@@ -17,7 +17,7 @@ let scratch: string | undefined;
 
 /** Writes `content` as YAML to a fresh file named `name`; returns its path. */
 export function writeYaml(name: string, content: unknown): string {
-  scratch ??= mkdtempSync(join(tmpdir(), "regcred-promtool-"));
+  scratch ??= scratchDir("regcred-promtool");
   const path = join(scratch, name);
   writeFileSync(path, dump(content, { lineWidth: -1, noRefs: true }));
   return path;
