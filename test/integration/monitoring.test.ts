@@ -139,6 +139,13 @@ function scrapedSeries(samples: Sample[]): ScrapedSeries {
   };
 }
 
+/** Waits until `expr` returns at least one series in Prometheus. */
+async function untilData(server: PrometheusServer, what: string, expr: string): Promise<void> {
+  await waitFor(`${what} to have data: ${expr}`, async () => (await server.query(expr)).length > 0, {
+    timeoutMs: 60_000,
+  });
+}
+
 describe("the chart's alert rules under promtool", () => {
   it("pass promtool check rules", () => {
     const run = promtool(["check", "rules", rulesFile]);
@@ -207,14 +214,7 @@ describe("a real Prometheus scraping the operator", () => {
       const server = prometheus;
       const queries = dashboardQueries(chart.dashboard, { job: chart.targetLabels.job as string }, "1m");
       expect(queries.length).toBeGreaterThan(0);
-      for (const { panel, expr } of queries)
-        await waitFor(
-          `dashboard panel "${panel}" to have data: ${expr}`,
-          async () => (await server.query(expr)).length > 0,
-          {
-            timeoutMs: 60_000,
-          },
-        );
+      for (const { panel, expr } of queries) await untilData(server, `dashboard panel "${panel}"`, expr);
     },
     timeout,
   );
@@ -226,25 +226,13 @@ describe("a real Prometheus scraping the operator", () => {
       const server = prometheus;
       const operatorDown = "RegistryCredentialOperatorDown";
       for (const { alert, expr } of chart.alerts.filter((a) => a.alert !== operatorDown))
-        await waitFor(
-          `the expression of ${alert} to have data: ${expr}`,
-          async () => (await server.query(expr)).length > 0,
-          {
-            timeoutMs: 60_000,
-          },
-        );
+        await untilData(server, `the expression of ${alert}`, expr);
       const down = chart.alerts.find((a) => a.alert === operatorDown);
       if (!down) throw new Error(`no ${operatorDown} alert`);
       expect(await server.query(down.expr)).toEqual([]);
       await operator?.stop();
       operator = undefined;
-      await waitFor(
-        `the expression of ${operatorDown} to have data: ${down.expr}`,
-        async () => (await server.query(down.expr)).length > 0,
-        {
-          timeoutMs: 60_000,
-        },
-      );
+      await untilData(server, `the expression of ${operatorDown}`, down.expr);
     },
     timeout,
   );
