@@ -1,0 +1,286 @@
+// A real node for the test control plane: kubelet and containerd (with runc and the CNI bridge)
+// inside a network namespace the harness owns, and kube-scheduler beside the control plane. The
+// node's iptables rules, bridge and sysctls all live in that namespace, so the host's are never
+// touched and deleting the namespace removes them. Ports cross between the host's loopback and
+// the namespace through Unix-socket forwarders (forwarder.mjs): nothing is routed.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as k8s from "@kubernetes/client-node";
+import type { ProgressReporter } from "../controlplane/build.js";
+import { freePort } from "../controlplane/ports.js";
+import { type ManagedProcess, onTerminationSignal, startProcess } from "../controlplane/processes.js";
+import { toolPath } from "../tools.js";
+import { waitFor } from "../wait.js";
+import { containerdConfig, kubeletConfig, podNetwork, registryHostsToml } from "./node-config.js";
+import { pauseImageArchive } from "./pause-image.js";
+
+const forwarderScript = fileURLToPath(new URL("./forwarder.mjs", import.meta.url));
+
+/** Thrown when this machine cannot run a node (not root, a missing tool); the message says why. */
+export class NodeUnavailableError extends Error {
+  override name = "NodeUnavailableError";
+}
+
+export interface NodeOptions {
+  /** The control plane's admin kubeconfig (its server is https://127.0.0.1:PORT). */
+  kubeconfigPath: string;
+  /** The multi-call control-plane binary (it runs kubelet and kube-scheduler). */
+  controlPlaneBinary: string;
+  /**
+   * Registries the node pulls from, by the name images use (e.g. "127.0.0.1:5000" or an ECR
+   * host) → the host:port on this machine's loopback that serves it over plain HTTP.
+   */
+  registries?: Record<string, string>;
+  report?: ProgressReporter;
+}
+
+export interface KubeNode {
+  /** The Node object's name. */
+  readonly name: string;
+  /** The network namespace the node runs in. */
+  readonly netns: string;
+  /** Per-node state: configs, logs, containerd and kubelet roots. */
+  readonly dir: string;
+  /**
+   * Stops the node and removes what it made: pods, processes, mounts, cgroups, the namespace
+   * (with its bridge, iptables rules and sysctls), the kubelet's fixed host paths, the Node
+   * object and `dir`. Idempotent; never throws.
+   */
+  stop(): Promise<void>;
+}
+
+/** Runs a command to completion; throws with its output when it fails. */
+function must(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: "utf8" });
+  if (result.error || result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed: ${result.error?.message ?? result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** Runs a command for cleanup: failures are ignored. */
+function tryRun(command: string, args: string[]): void {
+  spawnSync(command, args, { encoding: "utf8" });
+}
+
+function requireNodePrerequisites(): void {
+  if (process.getuid?.() !== 0)
+    throw new NodeUnavailableError("a node needs root (kubelet, containerd, netns)");
+  for (const plugin of ["bridge", "host-local", "loopback"])
+    if (!existsSync(join(podNetwork.cniBinDir, plugin)))
+      throw new NodeUnavailableError(
+        `the CNI plugin ${plugin} is missing from ${podNetwork.cniBinDir}: apt-get install containernetworking-plugins`,
+      );
+}
+
+/**
+ * Starts a node, waits until it is Ready and schedulable, and resolves. Throws
+ * NodeUnavailableError when the machine cannot run one, or an Error with the failing component's
+ * log tail; either way nothing is left behind.
+ */
+export async function startNode(options: NodeOptions): Promise<KubeNode> {
+  requireNodePrerequisites();
+  const report = options.report ?? (() => {});
+  const id = randomBytes(3).toString("hex");
+  const name = `node-${id}`;
+  const netns = `regcred-${id}`;
+  const dir = mkdtempSync(join(tmpdir(), `regcred-node-${id}-`));
+  const processes: ManagedProcess[] = [];
+  const log = (component: string) => join(dir, "logs", `${component}.log`);
+  mkdirSync(join(dir, "logs"));
+  const inNetns = (component: string, command: string, args: string[]) => {
+    const child = startProcess(
+      component,
+      "nsenter",
+      [`--net=/run/netns/${netns}`, command, ...args],
+      log(component),
+    );
+    processes.push(child);
+    return child;
+  };
+  const onHost = (component: string, command: string, args: string[]) => {
+    const child = startProcess(component, command, args, log(component));
+    processes.push(child);
+    return child;
+  };
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(options.kubeconfigPath);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    await teardown({ dir, netns, name, processes, core });
+  };
+  const unregister = onTerminationSignal(stop);
+
+  try {
+    must("ip", ["netns", "add", netns]);
+    must("ip", ["-n", netns, "link", "set", "lo", "up"]);
+    // The pod bridge: the gateway address first (the bridge plugin insists), then the Service IP
+    // the pods' in-cluster config dials.
+    must("ip", ["-n", netns, "link", "add", podNetwork.bridge, "type", "bridge"]);
+    must("ip", ["-n", netns, "addr", "add", `${podNetwork.gateway}/24`, "dev", podNetwork.bridge]);
+    must("ip", ["-n", netns, "addr", "add", `${podNetwork.serviceIp}/32`, "dev", podNetwork.bridge]);
+    must("ip", ["-n", netns, "link", "set", podNetwork.bridge, "up"]);
+
+    // The apiserver, at the address the kubeconfig names (for the kubelet) and at the kubernetes
+    // Service IP (for pods); each registry at 127.0.0.1:PORT in the namespace.
+    const apiPort = Number(new URL(kc.getCurrentCluster()?.server ?? "").port);
+    const forward = async (label: string, hostTarget: string, namespaceListens: string[]) => {
+      const socket = join(dir, `${label}.sock`);
+      await listening(
+        onHost(`forward-${label}-host`, process.execPath, [forwarderScript, `unix:${socket}`, hostTarget]),
+      );
+      for (const [i, listen] of namespaceListens.entries())
+        await listening(
+          inNetns(`forward-${label}-${i}`, process.execPath, [forwarderScript, listen, `unix:${socket}`]),
+        );
+    };
+    await forward("apiserver", `tcp:127.0.0.1:${apiPort}`, [
+      `tcp:127.0.0.1:${apiPort}`,
+      `tcp:${podNetwork.serviceIp}:443`,
+    ]);
+    const mirrors: Record<string, string> = {};
+    for (const [i, [registryName, hostPort]] of Object.entries(options.registries ?? {}).entries()) {
+      const port = await freePort();
+      await forward(`registry-${i}`, `tcp:${hostPort}`, [`tcp:127.0.0.1:${port}`]);
+      mirrors[registryName] = `http://127.0.0.1:${port}`;
+    }
+
+    report(`starting containerd in network namespace ${netns}`);
+    const containerdDir = join(dir, "containerd");
+    mkdirSync(join(containerdDir, "certs.d"), { recursive: true });
+    for (const [registryName, url] of Object.entries(mirrors)) {
+      mkdirSync(join(containerdDir, "certs.d", registryName));
+      writeFileSync(join(containerdDir, "certs.d", registryName, "hosts.toml"), registryHostsToml(url));
+    }
+    writeFileSync(join(containerdDir, "config.toml"), containerdConfig(dir, toolPath("runc")));
+    // containerd finds its shim on PATH: the tools directory holds both.
+    const tools = dirname(toolPath("containerd-shim-runc-v2"));
+    const containerd = inNetns("containerd", "env", [
+      `PATH=${tools}:${process.env.PATH ?? ""}`,
+      toolPath("containerd"),
+      "--config",
+      join(containerdDir, "config.toml"),
+    ]);
+    const socket = join(containerdDir, "containerd.sock");
+    await waitFor("containerd's socket", async () => existsSync(socket), {
+      timeoutMs: 30_000,
+      abort: () => (containerd.hasExited() ? `containerd exited:\n${containerd.logTail()}` : undefined),
+    });
+    must(toolPath("ctr"), ["-a", socket, "-n", "k8s.io", "images", "import", pauseImageArchive(dir)]);
+
+    report(`starting the kubelet (node ${name})`);
+    mkdirSync(join(dir, "cni", "net.d"), { recursive: true });
+    writeFileSync(join(dir, "cni", "net.d", "10-regcred.conflist"), podNetwork.conflist(dir));
+    writeFileSync(join(dir, "kubelet.yaml"), kubeletConfig(dir));
+    const kubelet = inNetns("kubelet", options.controlPlaneBinary, [
+      "kubelet",
+      `--config=${join(dir, "kubelet.yaml")}`,
+      `--kubeconfig=${options.kubeconfigPath}`,
+      `--hostname-override=${name}`,
+      `--node-ip=${podNetwork.gateway}`,
+      `--root-dir=${join(dir, "kubelet")}`,
+      `--cert-dir=${join(dir, "kubelet-pki")}`,
+      `--volume-plugin-dir=${join(dir, "volume-plugins")}`,
+      "--v=1",
+    ]);
+    const schedulerPort = await freePort();
+    onHost("kube-scheduler", options.controlPlaneBinary, [
+      "kube-scheduler",
+      `--kubeconfig=${options.kubeconfigPath}`,
+      `--authentication-kubeconfig=${options.kubeconfigPath}`,
+      `--authorization-kubeconfig=${options.kubeconfigPath}`,
+      "--bind-address=127.0.0.1",
+      `--secure-port=${schedulerPort}`,
+      "--leader-elect=false",
+    ]);
+    await waitFor(
+      `node ${name} to be Ready`,
+      async () => {
+        const node = await core.readNode({ name }).catch(() => undefined);
+        return node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+      },
+      {
+        timeoutMs: 60_000,
+        abort: () => (kubelet.hasExited() ? `the kubelet exited:\n${kubelet.logTail()}` : undefined),
+      },
+    );
+    // No node-lifecycle controller runs in the test control plane to lift the not-ready taint.
+    const node = await core.readNode({ name });
+    const taints = (node.spec?.taints ?? []).filter((t) => t.key !== "node.kubernetes.io/not-ready");
+    await core.patchNode(
+      { name, body: [{ op: "replace", path: "/spec/taints", value: taints }] },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
+    );
+    report(`node ${name} Ready`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name, netns, dir, stop };
+}
+
+/** Resolves once a forwarder prints "listening"; throws with its log if it exits first. */
+async function listening(child: ManagedProcess): Promise<void> {
+  await waitFor(`${child.name} to listen`, async () => child.logTail(1).includes("listening"), {
+    timeoutMs: 10_000,
+    abort: () => (child.hasExited() ? `${child.name} exited:\n${child.logTail()}` : undefined),
+  });
+}
+
+async function teardown(node: {
+  dir: string;
+  netns: string;
+  name: string;
+  processes: ManagedProcess[];
+  core: k8s.CoreV1Api;
+}): Promise<void> {
+  const { dir, netns, name, processes, core } = node;
+  const byName = (component: string) => processes.find((p) => p.name === component);
+  await byName("kube-scheduler")?.stop(5_000);
+  await byName("kubelet")?.stop(10_000);
+  const socket = join(dir, "containerd", "containerd.sock");
+  if (existsSync(socket)) tryRun(toolPath("crictl"), ["-r", `unix://${socket}`, "rmp", "-fa"]);
+  await byName("containerd")?.stop(10_000);
+  // Shims outlive containerd by design; theirs are the ones whose -address is under dir.
+  tryRun("pkill", ["-KILL", "-f", `containerd-shim-runc-v2 .*-address ${dir}/`]);
+  for (const child of processes) await child.stop(2_000);
+  const mounts = spawnSync("findmnt", ["-rn", "-o", "TARGET"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((target) => target.startsWith(`${dir}/`))
+    .sort()
+    .reverse();
+  for (const target of mounts) {
+    const result = spawnSync("umount", [target]);
+    if (result.status !== 0) tryRun("umount", ["-l", target]);
+  }
+  for (const hierarchy of readdirSync("/sys/fs/cgroup"))
+    removeCgroupTree(join("/sys/fs/cgroup", hierarchy, "kubepods"));
+  tryRun("ip", ["netns", "del", netns]);
+  for (const path of ["/var/lib/kubelet/device-plugins/kubelet.sock"]) rmSync(path, { force: true });
+  for (const result of readdirSafe("/var/lib/cni/results"))
+    if (result.startsWith("regcred-") || result.startsWith("cni-loopback-"))
+      rmSync(join("/var/lib/cni/results", result), { force: true });
+  await core.deleteNode({ name }).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/** Removes a cgroup directory tree, deepest first (cgroup directories go with rmdir only). */
+function removeCgroupTree(path: string): void {
+  if (existsSync(path)) tryRun("find", [path, "-depth", "-type", "d", "-exec", "rmdir", "{}", "+"]);
+}
