@@ -22,8 +22,6 @@ tools=(
   "runc                    github.com/opencontainers/runc                                    v1.5.3   seccomp,urfave_cli_no_docs 1"
   "crictl                  sigs.k8s.io/cri-tools/cmd/crictl                                  v1.37.0  -                         0" # removes pods at teardown
 )
-  "promtool    github.com/prometheus/prometheus/cmd/promtool          v0.316.0 remove_all_sd" # unit-tests the alerting rules
-)
 
 known() {
   local row name
