@@ -10,9 +10,14 @@ import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { freePort } from "./controlplane/ports.js";
 import { onTerminationSignal, startProcess } from "./controlplane/processes.js";
-import { writeOciLayout } from "./oci-image.js";
+import { type ImageSpec, writeOciLayout } from "./oci-image.js";
 import { toolPath } from "./tools.js";
 import { waitFor } from "./wait.js";
+
+/** The default image: one small file, nothing to run. */
+const helloImage: ImageSpec = {
+  files: [{ path: "hello.txt", content: Buffer.from("hello from the registry-credential-operator tests\n") }],
+};
 
 export interface Registry {
   /** 127.0.0.1:PORT, as used in image references and dockerconfigjson keys. */
@@ -27,11 +32,14 @@ export interface Registry {
 
 /**
  * Starts a registry on a free loopback port accepting only `username`/`password` (HTTP basic,
- * bcrypt htpasswd), pushes the image "app:1" into it and resolves. Throws when a tool is not
+ * bcrypt htpasswd), pushes `image` into it as "app:1" and resolves. Throws when a tool is not
  * installed (naming the fix), or when the registry exits, never answers, or refuses the push
  * (with its log tail). The process is killed on stop(), on exit and on termination signals.
  */
-export async function startRegistry(credentials: { username: string; password: string }): Promise<Registry> {
+export async function startRegistry(
+  credentials: { username: string; password: string },
+  image: ImageSpec = helloImage,
+): Promise<Registry> {
   const registryBinary = toolPath("registry");
   toolPath("crane");
   const hash = await bcrypt.hash(credentials.password, 10);
@@ -75,11 +83,7 @@ export async function startRegistry(credentials: { username: string; password: s
       },
     );
     const layout = join(dir, "oci");
-    digest = writeOciLayout(layout, "app:1", {
-      files: [
-        { path: "hello.txt", content: Buffer.from("hello from the registry-credential-operator tests\n") },
-      ],
-    });
+    digest = writeOciLayout(layout, "app:1", image);
     const push = await crane(["push", layout, `${host}/app:1`], authFile(host, credentials));
     if (push.code !== 0) throw new Error(`crane push to ${host}/app:1 failed: ${push.stderr}`);
   } catch (error) {

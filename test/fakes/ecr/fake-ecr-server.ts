@@ -46,6 +46,8 @@ export class FakeEcrServer {
   readonly registryIdRequests: (string[] | undefined)[] = [];
   /** Every authorizationToken and password issued, for leak checks. */
   readonly issuedSecrets: string[] = [];
+  /** The passwords (the part after "AWS:") of the tokens issued so far, oldest first. */
+  readonly issuedPasswords: string[] = [];
 
   constructor(
     readonly region = "eu-west-1",
@@ -172,6 +174,7 @@ export class FakeEcrServer {
         ? Buffer.from(`no separator ${password}`).toString("base64")
         : Buffer.from(`AWS:${password}`).toString("base64");
     this.issuedSecrets.push(token, password);
+    this.issuedPasswords.push(password);
     recordIssued("an ECR authorization token of the fake ECR", token);
     recordIssued("an ECR password of the fake ECR", password);
     const expiresAt = this.fixedExpiry ?? new Date(Date.now() + this.lifetimeMs);

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { kubernetesVersion } from "../controlplane/build.js";
-import { writeOciLayout } from "../oci-image.js";
+import { type ImageSpec, writeOciLayout } from "../oci-image.js";
 import { pauseImage } from "./node-config.js";
 
 function must(command: string, args: string[]): string {
@@ -14,8 +14,11 @@ function must(command: string, args: string[]): string {
   return result.stdout.trim();
 }
 
-/** Builds the pause image under `dir` and returns the path of its OCI archive (for ctr import). */
-export function pauseImageArchive(dir: string): string {
+/**
+ * The pause image's content, built under `dir`: a container that starts and sleeps, which makes it
+ * the tests' smallest runnable image too.
+ */
+export function pauseImageSpec(dir: string): ImageSpec {
   const source = join(
     must("go", ["env", "GOMODCACHE"]),
     `k8s.io/kubernetes@${kubernetesVersion()}`,
@@ -23,12 +26,17 @@ export function pauseImageArchive(dir: string): string {
   );
   const binary = join(dir, "pause");
   must("gcc", ["-Os", "-static", "-DVERSION=v3.10-regcred", "-o", binary, source]);
-  const layout = join(dir, "pause-layout");
-  writeOciLayout(layout, pauseImage, {
+  return {
     files: [{ path: "pause", content: readFileSync(binary), mode: 0o755 }],
     entrypoint: ["/pause"],
     user: "65535:65535",
-  });
+  };
+}
+
+/** Builds the pause image under `dir` and returns the path of its OCI archive (for ctr import). */
+export function pauseImageArchive(dir: string): string {
+  const layout = join(dir, "pause-layout");
+  writeOciLayout(layout, pauseImage, pauseImageSpec(dir));
   const archive = join(dir, "pause.tar");
   must("tar", ["-C", layout, "-cf", archive, "."]);
   return archive;

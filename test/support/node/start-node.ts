@@ -5,7 +5,15 @@
 // the namespace through Unix-socket forwarders (forwarder.mjs): nothing is routed.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,11 +38,6 @@ export interface NodeOptions {
   kubeconfigPath: string;
   /** The multi-call control-plane binary (it runs kubelet and kube-scheduler). */
   controlPlaneBinary: string;
-  /**
-   * Registries the node pulls from, by the name images use (e.g. "127.0.0.1:5000" or an ECR
-   * host) → the host:port on this machine's loopback that serves it over plain HTTP.
-   */
-  registries?: Record<string, string>;
   report?: ProgressReporter;
 }
 
@@ -45,6 +48,11 @@ export interface KubeNode {
   readonly netns: string;
   /** Per-node state: configs, logs, containerd and kubelet roots. */
   readonly dir: string;
+  /**
+   * Makes the node pull images named `registryName` (e.g. an ECR host) from `hostPort` on this
+   * machine's loopback, over plain HTTP. Takes effect for the next pull.
+   */
+  mirror(registryName: string, hostPort: string): Promise<void>;
   /**
    * Stops the node and removes what it made: pods, processes, mounts, cgroups, the namespace
    * (with its bridge, iptables rules and sysctls), the kubelet's fixed host paths, the Node
@@ -106,16 +114,38 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     processes.push(child);
     return child;
   };
+  // The kubelet writes a few fixed host paths whatever its flags; teardown removes the ones it made.
+  const hostPathsMade = kubeletHostPaths.filter((path) => !existsSync(path));
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(options.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
+
+  /** Joins `hostTarget` on the host to each of `namespaceListens` inside the namespace. */
+  const forward = async (label: string, hostTarget: string, namespaceListens: string[]) => {
+    const socket = join(dir, `${label}.sock`);
+    await listening(
+      onHost(`forward-${label}-host`, process.execPath, [forwarderScript, `unix:${socket}`, hostTarget]),
+    );
+    for (const [i, listen] of namespaceListens.entries())
+      await listening(
+        inNetns(`forward-${label}-${i}`, process.execPath, [forwarderScript, listen, `unix:${socket}`]),
+      );
+  };
+  let mirrors = 0;
+  const mirror = async (registryName: string, hostPort: string) => {
+    const port = await freePort();
+    await forward(`registry-${mirrors++}`, `tcp:${hostPort}`, [`tcp:127.0.0.1:${port}`]);
+    const hosts = join(dir, "containerd", "certs.d", registryName);
+    mkdirSync(hosts, { recursive: true });
+    writeFileSync(join(hosts, "hosts.toml"), registryHostsToml(`http://127.0.0.1:${port}`));
+  };
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     unregister();
-    await teardown({ dir, netns, name, processes, core });
+    await teardown({ dir, netns, name, processes, core, hostPathsMade });
   };
   const unregister = onTerminationSignal(stop);
 
@@ -132,34 +162,13 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     // The apiserver, at the address the kubeconfig names (for the kubelet) and at the kubernetes
     // Service IP (for pods); each registry at 127.0.0.1:PORT in the namespace.
     const apiPort = Number(new URL(kc.getCurrentCluster()?.server ?? "").port);
-    const forward = async (label: string, hostTarget: string, namespaceListens: string[]) => {
-      const socket = join(dir, `${label}.sock`);
-      await listening(
-        onHost(`forward-${label}-host`, process.execPath, [forwarderScript, `unix:${socket}`, hostTarget]),
-      );
-      for (const [i, listen] of namespaceListens.entries())
-        await listening(
-          inNetns(`forward-${label}-${i}`, process.execPath, [forwarderScript, listen, `unix:${socket}`]),
-        );
-    };
     await forward("apiserver", `tcp:127.0.0.1:${apiPort}`, [
       `tcp:127.0.0.1:${apiPort}`,
       `tcp:${podNetwork.serviceIp}:443`,
     ]);
-    const mirrors: Record<string, string> = {};
-    for (const [i, [registryName, hostPort]] of Object.entries(options.registries ?? {}).entries()) {
-      const port = await freePort();
-      await forward(`registry-${i}`, `tcp:${hostPort}`, [`tcp:127.0.0.1:${port}`]);
-      mirrors[registryName] = `http://127.0.0.1:${port}`;
-    }
-
     report(`starting containerd in network namespace ${netns}`);
     const containerdDir = join(dir, "containerd");
     mkdirSync(join(containerdDir, "certs.d"), { recursive: true });
-    for (const [registryName, url] of Object.entries(mirrors)) {
-      mkdirSync(join(containerdDir, "certs.d", registryName));
-      writeFileSync(join(containerdDir, "certs.d", registryName, "hosts.toml"), registryHostsToml(url));
-    }
     writeFileSync(join(containerdDir, "config.toml"), containerdConfig(dir, toolPath("runc")));
     // containerd finds its shim on PATH: the tools directory holds both.
     const tools = dirname(toolPath("containerd-shim-runc-v2"));
@@ -224,7 +233,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     await stop();
     throw error;
   }
-  return { name, netns, dir, stop };
+  return { name, netns, dir, mirror, stop };
 }
 
 /** Resolves once a forwarder prints "listening"; throws with its log if it exits first. */
@@ -241,8 +250,9 @@ async function teardown(node: {
   name: string;
   processes: ManagedProcess[];
   core: k8s.CoreV1Api;
+  hostPathsMade: string[];
 }): Promise<void> {
-  const { dir, netns, name, processes, core } = node;
+  const { dir, netns, name, processes, core, hostPathsMade } = node;
   const byName = (component: string) => processes.find((p) => p.name === component);
   await byName("kube-scheduler")?.stop(5_000);
   await byName("kubelet")?.stop(10_000);
@@ -264,12 +274,28 @@ async function teardown(node: {
   for (const hierarchy of readdirSync("/sys/fs/cgroup"))
     removeCgroupTree(join("/sys/fs/cgroup", hierarchy, "kubepods"));
   tryRun("ip", ["netns", "del", netns]);
-  for (const path of ["/var/lib/kubelet/device-plugins/kubelet.sock"]) rmSync(path, { force: true });
+  rmSync("/var/lib/kubelet/device-plugins/kubelet.sock", { force: true });
   for (const result of readdirSafe("/var/lib/cni/results"))
     if (result.startsWith("regcred-") || result.startsWith("cni-loopback-"))
       rmSync(join("/var/lib/cni/results", result), { force: true });
+  for (const link of readdirSafe("/var/log/containers")) {
+    const path = join("/var/log/containers", link);
+    if (readlinkSafe(path)?.startsWith(`${dir}/`)) rmSync(path, { force: true });
+  }
+  for (const path of hostPathsMade) rmSync(path, { recursive: true, force: true });
   await core.deleteNode({ name }).catch(() => {});
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Host paths the kubelet (and the CNI plugins) create outside its --root-dir. */
+const kubeletHostPaths = ["/var/lib/kubelet", "/var/lib/cni", "/var/log/containers"];
+
+function readlinkSafe(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 function readdirSafe(path: string): string[] {

@@ -1,0 +1,128 @@
+// On a real node (kubelet, containerd, runc): a pod pulls a private image with the Secret the
+// operator wrote from a fake ECR token, and the same pod without the Secret fails ErrImagePull.
+// The ECR host name is served by a loopback registry (CNCF distribution) that accepts only the
+// password the fake ECR issued, so the pull succeeds only through the operator's Secret.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
+import {
+  awsKeysSecret,
+  ecrWithStaticKeys,
+  fakeAccessKey,
+  RegistryCredentials,
+  registryCredential,
+} from "../support/fixtures.js";
+import { testEnvironmentKeys } from "../support/jest/environment.js";
+import { adminKubeConfig, createNamespace } from "../support/kube.js";
+import { pauseImageSpec } from "../support/node/pause-image.js";
+import { type KubeNode, startNode } from "../support/node/start-node.js";
+import { type Registry, startRegistry } from "../support/registry.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 180_000;
+const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+
+let core: k8s.CoreV1Api;
+let node: KubeNode;
+let ecr: FakeEcrServer;
+let operator: TestOperator;
+let registry: Registry;
+let namespace: string;
+let scratch: string;
+
+beforeAll(async () => {
+  const kc = adminKubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  node = await startNode({
+    kubeconfigPath: process.env[testEnvironmentKeys.kubeconfig] as string,
+    controlPlaneBinary: await ensureControlPlaneBinary(),
+  });
+  namespace = await createNamespace(core, "pull");
+  await waitFor(`the default ServiceAccount in ${namespace}`, async () => {
+    await core.readNamespacedServiceAccount({ namespace, name: "default" });
+    return true;
+  });
+  ecr = await new FakeEcrServer("eu-west-1").start();
+  ecr.registerCredentials(fakeAccessKey);
+  await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys") });
+  operator = await startTestOperator({
+    kc,
+    aws: { ecrEndpoint: ecr.endpoint },
+    config: { watchNamespace: namespace },
+  });
+  const credentials = new RegistryCredentials(kc, namespace);
+  await credentials.create(registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")] }));
+  await credentials.waitForReady("pull");
+  scratch = mkdtempSync(join(tmpdir(), "regcred-e2e-pull-"));
+  registry = await startRegistry(
+    { username: "AWS", password: ecr.issuedPasswords[0] as string },
+    pauseImageSpec(scratch),
+  );
+  await node.mirror(ecrHost, registry.host);
+}, timeout);
+
+afterAll(async () => {
+  await operator?.stop();
+  await registry?.stop();
+  await ecr?.close();
+  await node?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A pod of the private image, pulled on every start, with the given pull Secrets. */
+function pod(name: string, pullSecrets: string[]): k8s.V1Pod {
+  return {
+    metadata: { name },
+    spec: {
+      automountServiceAccountToken: false,
+      containers: [{ name: "app", image: `${ecrHost}/app:1`, imagePullPolicy: "Always" }],
+      imagePullSecrets: pullSecrets.map((secret) => ({ name: secret })),
+    },
+  };
+}
+
+/** Waits until the pod's container runs or is refused its image; returns which, with the reason. */
+async function pullOutcome(name: string): Promise<{ state: "running" | "refused"; reason?: string }> {
+  let outcome: { state: "running" | "refused"; reason?: string } | undefined;
+  await waitFor(
+    `pod ${name} to run or fail its pull`,
+    async () => {
+      const status = (await core.readNamespacedPod({ namespace, name })).status?.containerStatuses?.[0]
+        ?.state;
+      if (status?.running) outcome = { state: "running" };
+      else if (/ErrImagePull|ImagePullBackOff/.test(status?.waiting?.reason ?? ""))
+        outcome = { state: "refused", reason: status?.waiting?.reason };
+      return outcome !== undefined;
+    },
+    { timeoutMs: 90_000 },
+  );
+  return outcome as { state: "running" | "refused"; reason?: string };
+}
+
+describe("a pod on a real node pulling a private ECR image", () => {
+  it(
+    "runs with the Secret the operator wrote",
+    async () => {
+      await core.createNamespacedPod({ namespace, body: pod("with-secret", ["pull"]) });
+      expect(await pullOutcome("with-secret")).toEqual({ state: "running" });
+    },
+    timeout,
+  );
+
+  it(
+    "is refused the image without it",
+    async () => {
+      await core.createNamespacedPod({ namespace, body: pod("without-secret", []) });
+      expect(await pullOutcome("without-secret")).toEqual({
+        state: "refused",
+        reason: expect.stringMatching(/ErrImagePull|ImagePullBackOff/),
+      });
+    },
+    timeout,
+  );
+});
