@@ -40,7 +40,7 @@ export default {
       ...shared,
       displayName: "e2e",
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
-      globalSetup: "<rootDir>/test/support/jest/global-setup.js",
+      globalSetup: "<rootDir>/test/support/jest/e2e-global-setup.js",
       globalTeardown: "<rootDir>/test/support/jest/global-teardown.js",
     },
   ],
