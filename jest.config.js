@@ -41,7 +41,7 @@ export default {
       displayName: "e2e",
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/jest/e2e-global-setup.js",
-      globalTeardown: "<rootDir>/test/support/jest/global-teardown.js",
+      globalTeardown: "<rootDir>/test/support/jest/e2e-global-teardown.js",
     },
   ],
 };
