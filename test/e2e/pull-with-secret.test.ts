@@ -1,7 +1,9 @@
 // On a real node (kubelet, containerd, runc): a pod pulls a private image with the Secret the
-// operator wrote from a fake ECR token, and the same pod without the Secret fails ErrImagePull.
-// The ECR host name is served by a loopback registry (CNCF distribution) that accepts only the
-// password the fake ECR issued, so the pull succeeds only through the operator's Secret.
+// operator wrote from a fake ECR token, the same pod without the Secret fails ErrImagePull, and a
+// copy of the Secret frozen at its first token fails once that token expired while the operator's
+// renewed Secret still pulls. The ECR host name is served by a loopback registry (CNCF
+// distribution) behind a gate that admits only unexpired tokens the fake ECR issued.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,9 +20,11 @@ import {
 } from "../support/fixtures.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace } from "../support/kube.js";
+import { recordIssued } from "../support/leaks/ledger.js";
 import { pauseImageSpec } from "../support/node/pause-image.js";
 import { type KubeNode, startNode } from "../support/node/start-node.js";
 import { type Registry, startRegistry } from "../support/registry.js";
+import { type RegistryGate, startRegistryGate } from "../support/registry-gate.js";
 import { startTestOperator, type TestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
 
@@ -32,6 +36,9 @@ let node: KubeNode;
 let ecr: FakeEcrServer;
 let operator: TestOperator;
 let registry: Registry;
+let gate: RegistryGate;
+/** Token lifetime of the fake ECR: renewed after half of it, so a frozen copy expires mid-test. */
+const tokenLifetimeMs = 30_000;
 let namespace: string;
 let scratch: string;
 
@@ -49,6 +56,7 @@ beforeAll(async () => {
   });
   ecr = await new FakeEcrServer("eu-west-1").start();
   ecr.registerCredentials(fakeAccessKey);
+  ecr.setTokenLifetime(tokenLifetimeMs);
   await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys") });
   operator = await startTestOperator({
     kc,
@@ -56,18 +64,23 @@ beforeAll(async () => {
     config: { watchNamespace: namespace },
   });
   const credentials = new RegistryCredentials(kc, namespace);
-  await credentials.create(registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")] }));
+  await credentials.create(
+    registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")], refresh: { minInterval: "10s" } }),
+  );
   await credentials.waitForReady("pull");
   scratch = mkdtempSync(join(tmpdir(), "regcred-e2e-pull-"));
-  registry = await startRegistry(
-    { username: "AWS", password: ecr.issuedPasswords[0] as string },
-    pauseImageSpec(scratch),
+  const registryLogin = { username: "gate", password: randomBytes(24).toString("base64url") };
+  recordIssued("the gated registry's own password", registryLogin.password);
+  registry = await startRegistry(registryLogin, pauseImageSpec(scratch));
+  gate = await startRegistryGate(registry.host, registryLogin, (username, password) =>
+    ecr.accepts(username, password),
   );
-  await node.mirror(ecrHost, registry.host);
+  await node.mirror(ecrHost, gate.host);
 }, timeout);
 
 afterAll(async () => {
   await operator?.stop();
+  await gate?.stop();
   await registry?.stop();
   await ecr?.close();
   await node?.stop();
@@ -122,6 +135,36 @@ describe("a pod on a real node pulling a private ECR image", () => {
         state: "refused",
         reason: expect.stringMatching(/ErrImagePull|ImagePullBackOff/),
       });
+    },
+    timeout,
+  );
+
+  it(
+    "is refused with a copy of the Secret frozen at its first token once that token expired, while the operator's renewed Secret pulls",
+    async () => {
+      const first = (await core.readNamespacedSecret({ namespace, name: "pull" })).data;
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: "frozen" }, type: "kubernetes.io/dockerconfigjson", data: first },
+      });
+      const firstExpiry = Date.now() + tokenLifetimeMs;
+      await waitFor(
+        "the first token to expire and the operator to have renewed the Secret",
+        async () => {
+          const now = (await core.readNamespacedSecret({ namespace, name: "pull" })).data;
+          return Date.now() > firstExpiry + 1_000 && JSON.stringify(now) !== JSON.stringify(first);
+        },
+        { timeoutMs: 3 * tokenLifetimeMs },
+      );
+      await core.createNamespacedPod({ namespace, body: pod("frozen-secret", ["frozen"]) });
+      await core.createNamespacedPod({ namespace, body: pod("renewed-secret", ["pull"]) });
+      expect(await pullOutcome("frozen-secret")).toEqual({
+        state: "refused",
+        reason: expect.stringMatching(/ErrImagePull|ImagePullBackOff/),
+      });
+      expect(await pullOutcome("renewed-secret")).toEqual({ state: "running" });
+      // Pulls went through with at least two distinct tokens: the first and a renewed one.
+      expect(gate.admitted.length).toBeGreaterThanOrEqual(2);
     },
     timeout,
   );

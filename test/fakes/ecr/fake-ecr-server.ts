@@ -48,6 +48,8 @@ export class FakeEcrServer {
   readonly issuedSecrets: string[] = [];
   /** The passwords (the part after "AWS:") of the tokens issued so far, oldest first. */
   readonly issuedPasswords: string[] = [];
+  /** When each issued password expires. */
+  private readonly expiries = new Map<string, Date>();
 
   constructor(
     readonly region = "eu-west-1",
@@ -63,6 +65,15 @@ export class FakeEcrServer {
     const address = this.server.address() as AddressInfo | null;
     if (!address) throw new Error("FakeEcrServer is not started");
     return `http://127.0.0.1:${address.port}`;
+  }
+
+  /**
+   * Whether ECR would accept this login now: user "AWS" with a password this fake issued whose
+   * token has not expired. What a registry behind the fake ECR checks.
+   */
+  accepts(username: string, password: string, now = new Date()): boolean {
+    const expiresAt = this.expiries.get(password);
+    return username === "AWS" && expiresAt !== undefined && now < expiresAt;
   }
 
   /** Number of GetAuthorizationToken requests received, including rejected ones. */
@@ -178,6 +189,7 @@ export class FakeEcrServer {
     recordIssued("an ECR authorization token of the fake ECR", token);
     recordIssued("an ECR password of the fake ECR", password);
     const expiresAt = this.fixedExpiry ?? new Date(Date.now() + this.lifetimeMs);
+    this.expiries.set(password, expiresAt);
     return {
       authorizationToken: token,
       expiresAt: expiresAt.getTime() / 1000,
