@@ -11,8 +11,11 @@ export interface RegistryGate {
   readonly host: string;
   /** Fingerprints (not values) of the passwords admitted so far, in order of first use. */
   readonly admitted: string[];
-  /** How many requests were refused. */
-  refused(): number;
+  /**
+   * How many requests presenting a login were refused (a client's first, anonymous request is
+   * always challenged, so those are not counted).
+   */
+  refusedLogins(): number;
   stop(): Promise<void>;
 }
 
@@ -41,7 +44,7 @@ export async function startRegistryGate(
   const server = createServer((request, response) => {
     const login = basicLogin(request);
     if (!login || !accepts(login.username, login.password)) {
-      refused += 1;
+      if (login) refused += 1;
       response.writeHead(401, {
         "WWW-Authenticate": 'Basic realm="regcred-gate"',
         "Docker-Distribution-API-Version": "registry/2.0",
@@ -75,7 +78,7 @@ export async function startRegistryGate(
   return {
     host: `127.0.0.1:${port}`,
     admitted,
-    refused: () => refused,
+    refusedLogins: () => refused,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

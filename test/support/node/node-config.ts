@@ -94,6 +94,9 @@ clusterDomain: cluster.local
 resolvConf: /etc/resolv.conf
 podLogsDir: ${join(dir, "pod-logs")}
 serializeImagePulls: false
+# One node takes the pulls a fleet would spread: the kubelet's default 5 pulls/s would fail a 1 → 20
+# scale-up with "pull QPS exceeded", which says nothing about credentials.
+registryPullQPS: 0
 evictionHard: { memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%" }
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99

@@ -1,0 +1,179 @@
+// The promise, end to end: Deployments of a private ECR image scale from 1 to 20 replicas and back,
+// again and again across several token rotations, in three namespaces of one
+// ClusterRegistryCredential, pulling through the `default` ServiceAccount the operator patched and
+// `imagePullPolicy: Always`. Every pod runs, no pull fails, and the registry (behind a gate that
+// admits only unexpired fake-ECR tokens) saw pulls with at least three distinct tokens.
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
+import {
+  awsKeysSecret,
+  ClusterRegistryCredentials,
+  clusterRegistryCredential,
+  ecrWithStaticKeys,
+} from "../support/fixtures.js";
+import { testEnvironmentKeys } from "../support/jest/environment.js";
+import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
+import { recordIssued } from "../support/leaks/ledger.js";
+import { pauseImageSpec } from "../support/node/pause-image.js";
+import { type KubeNode, startNode } from "../support/node/start-node.js";
+import { type Registry, startRegistry } from "../support/registry.js";
+import { type RegistryGate, startRegistryGate } from "../support/registry-gate.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 600_000;
+const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+const operatorNamespace = "regcred-system";
+/** Tokens live 40 s and are renewed after about half: a rotation every 20 s or so. */
+const tokenLifetimeMs = 40_000;
+const keys = {
+  accessKeyId: "AKIAFAKEAUTOSCALE001",
+  secretAccessKey: "fake-secret-autoscale-0001/abcdefghij",
+};
+
+let core: k8s.CoreV1Api;
+let apps: k8s.AppsV1Api;
+let node: KubeNode;
+let ecr: FakeEcrServer;
+let operator: TestOperator;
+let registry: Registry;
+let gate: RegistryGate;
+let scratch: string;
+let namespaces: string[];
+const keysSecret = uniqueName("autoscale-keys");
+
+beforeAll(async () => {
+  const kc = adminKubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  apps = kc.makeApiClient(k8s.AppsV1Api);
+  node = await startNode({
+    kubeconfigPath: process.env[testEnvironmentKeys.kubeconfig] as string,
+    controlPlaneBinary: await ensureControlPlaneBinary(),
+  });
+  ecr = await new FakeEcrServer("eu-west-1").start();
+  ecr.registerCredentials(keys);
+  ecr.setTokenLifetime(tokenLifetimeMs);
+  scratch = mkdtempSync(join(tmpdir(), "regcred-e2e-autoscale-"));
+  const registryLogin = { username: "gate", password: randomBytes(24).toString("base64url") };
+  recordIssued("the gated registry's own password", registryLogin.password);
+  registry = await startRegistry(registryLogin, pauseImageSpec(scratch));
+  gate = await startRegistryGate(registry.host, registryLogin, (username, password) =>
+    ecr.accepts(username, password),
+  );
+  await node.mirror(ecrHost, gate.host);
+
+  await core.createNamespace({ body: { metadata: { name: operatorNamespace } } }).catch(() => {});
+  await core.createNamespacedSecret({ namespace: operatorNamespace, body: awsKeysSecret(keysSecret, keys) });
+  operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint } });
+  const team = uniqueName("autoscale");
+  namespaces = [];
+  for (let i = 0; i < 3; i++) namespaces.push(await createNamespace(core, `autoscale-${i}`, { team }));
+  for (const namespace of namespaces)
+    await waitFor(`the default ServiceAccount in ${namespace}`, async () => {
+      await core.readNamespacedServiceAccount({ namespace, name: "default" });
+      return true;
+    });
+  const credentials = new ClusterRegistryCredentials(kc);
+  await credentials.create(
+    clusterRegistryCredential(team, {
+      sources: [ecrWithStaticKeys(keysSecret)],
+      namespaces: { selector: { matchLabels: { team } } },
+      serviceAccounts: { names: ["default"] },
+      secret: { name: "registry-pull" },
+      refresh: { minInterval: "10s" },
+    }),
+  );
+  await credentials.waitFor(team, (c) => c.status?.namespaces?.inSync === 3);
+}, timeout);
+
+afterAll(async () => {
+  for (const namespace of namespaces ?? [])
+    await apps.deleteNamespacedDeployment({ namespace, name: "app" }).catch(() => {});
+  await operator?.stop();
+  await gate?.stop();
+  await registry?.stop();
+  await ecr?.close();
+  await node?.stop();
+  await core?.deleteNamespacedSecret({ namespace: operatorNamespace, name: keysSecret }).catch(() => {});
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A Deployment of the private image with no pull Secret of its own: the ServiceAccount has it. */
+function deployment(replicas: number): k8s.V1Deployment {
+  const labels = { app: "autoscale" };
+  return {
+    metadata: { name: "app" },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "app", image: `${ecrHost}/app:1`, imagePullPolicy: "Always" }],
+        },
+      },
+    },
+  };
+}
+
+async function scaleTo(namespace: string, replicas: number): Promise<void> {
+  await apps.patchNamespacedDeploymentScale(
+    { namespace, name: "app", body: { spec: { replicas } } },
+    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+  );
+  await waitFor(
+    `Deployment ${namespace}/app to have ${replicas} ready replicas and no others`,
+    async () => {
+      const status = (await apps.readNamespacedDeployment({ namespace, name: "app" })).status;
+      const pods = await core.listNamespacedPod({ namespace, labelSelector: "app=autoscale" });
+      return status?.readyReplicas === replicas && pods.items.length === replicas;
+    },
+    { timeoutMs: 240_000 },
+  );
+}
+
+/** Pull failures the kubelet reported in `namespace`, as "pod: reason: message". */
+async function pullFailures(namespace: string): Promise<string[]> {
+  const events = await core.listNamespacedEvent({ namespace });
+  return events.items
+    .filter(
+      (e) =>
+        /ErrImagePull|ImagePullBackOff/.test(`${e.reason} ${e.message}`) ||
+        (e.reason === "Failed" && /pull/i.test(e.message ?? "")),
+    )
+    .map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`);
+}
+
+describe("autoscaling across token rotations on a real node", () => {
+  it(
+    "every pod of three Deployments scaled 1 → 20 → 1 in turn runs, with no pull failure, across at least three tokens",
+    async () => {
+      for (const namespace of namespaces) {
+        await apps.createNamespacedDeployment({ namespace, body: deployment(1) });
+        await scaleTo(namespace, 1);
+      }
+      // Scale in turn until the pulls have spanned at least three tokens (and at least three rounds).
+      for (let round = 0; round < 3 || gate.admitted.length < 3; round++) {
+        if (round >= 12)
+          throw new Error(`only ${gate.admitted.length} distinct tokens after ${round} rounds`);
+        const namespace = namespaces[round % namespaces.length] as string;
+        await scaleTo(namespace, 20);
+        await scaleTo(namespace, 1);
+      }
+      const failures = (await Promise.all(namespaces.map(pullFailures))).flat();
+      expect(failures).toEqual([]);
+      expect(gate.admitted.length).toBeGreaterThanOrEqual(3);
+      // No pull ever presented an expired or unknown token.
+      expect(gate.refusedLogins()).toBe(0);
+    },
+    timeout,
+  );
+});
