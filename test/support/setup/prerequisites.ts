@@ -109,14 +109,17 @@ export function ensureTestPrerequisites(report: Report): void {
 }
 
 /**
- * What a node needs besides the control-plane binary (which holds the kubelet): the CNI plugins
- * and libseccomp (runc is built with cgo and seccomp) from Debian, then containerd, its shim, ctr,
- * runc and crictl from the Go module proxy. Root only.
+ * What a node needs besides the control-plane binary (which holds the kubelet): the CNI plugins,
+ * libseccomp (runc is built with cgo and seccomp), buildah and mmdebstrap from Debian, then
+ * containerd, its shim, ctr, runc and crictl from the Go module proxy. Root only.
  */
 export function ensureNodePrerequisites(report: Report): void {
   ensureDebianPackages(report, "a node", [
     { pkg: "containernetworking-plugins", present: () => existsSync("/usr/lib/cni/bridge") },
     { pkg: "libseccomp-dev", present: () => existsSync("/usr/include/seccomp.h") },
+    // The images: the operator's from its Dockerfile, on stand-in bases made from Debian packages.
+    { pkg: "buildah", present: () => onPath("buildah") },
+    { pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
   ]);
   installTools(report, ["containerd", "containerd-shim-runc-v2", "ctr", "runc", "crictl"]);
 }
