@@ -3,74 +3,30 @@
 // ClusterRegistryCredential, pulling through the `default` ServiceAccount the operator patched and
 // `imagePullPolicy: Always`. Every pod runs, no pull fails, and the registry (behind a gate that
 // admits only unexpired fake-ECR tokens) saw pulls with at least three distinct tokens.
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
-import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
 import {
-  awsKeysSecret,
   ClusterRegistryCredentials,
   clusterRegistryCredential,
   ecrWithStaticKeys,
 } from "../support/fixtures.js";
-import { testEnvironmentKeys } from "../support/jest/environment.js";
-import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
-import { recordIssued } from "../support/leaks/ledger.js";
-import { pauseImageSpec } from "../support/node/pause-image.js";
-import { type KubeNode, startNode } from "../support/node/start-node.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import { type RegistryGate, startRegistryGate } from "../support/registry-gate.js";
-import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { createNamespace, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
+import { type EcrWorld, privateImage, startEcrWorld } from "./support/ecr-world.js";
 
 const timeout = 600_000;
-const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
-const operatorNamespace = "regcred-system";
 /** Tokens live 40 s and are renewed after about half: a rotation every 20 s or so. */
 const tokenLifetimeMs = 40_000;
-const keys = {
-  accessKeyId: "AKIAFAKEAUTOSCALE001",
-  secretAccessKey: "fake-secret-autoscale-0001/abcdefghij",
-};
 
+let world: EcrWorld;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
-let node: KubeNode;
-let ecr: FakeEcrServer;
-let operator: TestOperator;
-let registry: Registry;
-let gate: RegistryGate;
-let scratch: string;
 let namespaces: string[];
-const keysSecret = uniqueName("autoscale-keys");
 
 beforeAll(async () => {
-  const kc = adminKubeConfig();
-  core = kc.makeApiClient(k8s.CoreV1Api);
-  apps = kc.makeApiClient(k8s.AppsV1Api);
-  node = await startNode({
-    kubeconfigPath: process.env[testEnvironmentKeys.kubeconfig] as string,
-    controlPlaneBinary: await ensureControlPlaneBinary(),
-  });
-  ecr = await new FakeEcrServer("eu-west-1").start();
-  ecr.registerCredentials(keys);
-  ecr.setTokenLifetime(tokenLifetimeMs);
-  scratch = mkdtempSync(join(tmpdir(), "regcred-e2e-autoscale-"));
-  const registryLogin = { username: "gate", password: randomBytes(24).toString("base64url") };
-  recordIssued("the gated registry's own password", registryLogin.password);
-  registry = await startRegistry(registryLogin, pauseImageSpec(scratch));
-  gate = await startRegistryGate(registry.host, registryLogin, (username, password) =>
-    ecr.accepts(username, password),
-  );
-  await node.mirror(ecrHost, gate.host);
-
-  await core.createNamespace({ body: { metadata: { name: operatorNamespace } } }).catch(() => {});
-  await core.createNamespacedSecret({ namespace: operatorNamespace, body: awsKeysSecret(keysSecret, keys) });
-  operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint } });
+  world = await startEcrWorld({ tokenLifetimeMs });
+  core = world.kc.makeApiClient(k8s.CoreV1Api);
+  apps = world.kc.makeApiClient(k8s.AppsV1Api);
   const team = uniqueName("autoscale");
   namespaces = [];
   for (let i = 0; i < 3; i++) namespaces.push(await createNamespace(core, `autoscale-${i}`, { team }));
@@ -79,10 +35,10 @@ beforeAll(async () => {
       await core.readNamespacedServiceAccount({ namespace, name: "default" });
       return true;
     });
-  const credentials = new ClusterRegistryCredentials(kc);
+  const credentials = new ClusterRegistryCredentials(world.kc);
   await credentials.create(
     clusterRegistryCredential(team, {
-      sources: [ecrWithStaticKeys(keysSecret)],
+      sources: [ecrWithStaticKeys(world.keysSecret)],
       namespaces: { selector: { matchLabels: { team } } },
       serviceAccounts: { names: ["default"] },
       secret: { name: "registry-pull" },
@@ -95,13 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const namespace of namespaces ?? [])
     await apps.deleteNamespacedDeployment({ namespace, name: "app" }).catch(() => {});
-  await operator?.stop();
-  await gate?.stop();
-  await registry?.stop();
-  await ecr?.close();
-  await node?.stop();
-  await core?.deleteNamespacedSecret({ namespace: operatorNamespace, name: keysSecret }).catch(() => {});
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  await world?.stop();
 });
 
 /** A Deployment of the private image with no pull Secret of its own: the ServiceAccount has it. */
@@ -117,7 +67,7 @@ function deployment(replicas: number): k8s.V1Deployment {
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 0,
-          containers: [{ name: "app", image: `${ecrHost}/app:1`, imagePullPolicy: "Always" }],
+          containers: [{ name: "app", image: privateImage, imagePullPolicy: "Always" }],
         },
       },
     },
@@ -161,18 +111,18 @@ describe("autoscaling across token rotations on a real node", () => {
         await scaleTo(namespace, 1);
       }
       // Scale in turn until the pulls have spanned at least three tokens (and at least three rounds).
-      for (let round = 0; round < 3 || gate.admitted.length < 3; round++) {
+      for (let round = 0; round < 3 || world.gate.admitted.length < 3; round++) {
         if (round >= 12)
-          throw new Error(`only ${gate.admitted.length} distinct tokens after ${round} rounds`);
+          throw new Error(`only ${world.gate.admitted.length} distinct tokens after ${round} rounds`);
         const namespace = namespaces[round % namespaces.length] as string;
         await scaleTo(namespace, 20);
         await scaleTo(namespace, 1);
       }
       const failures = (await Promise.all(namespaces.map(pullFailures))).flat();
       expect(failures).toEqual([]);
-      expect(gate.admitted.length).toBeGreaterThanOrEqual(3);
+      expect(world.gate.admitted.length).toBeGreaterThanOrEqual(3);
       // No pull ever presented an expired or unknown token.
-      expect(gate.refusedLogins()).toBe(0);
+      expect(world.gate.refusedLogins()).toBe(0);
     },
     timeout,
   );
