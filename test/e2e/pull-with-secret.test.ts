@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
+import { run } from "../../src/cli/run.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
 import {
@@ -20,7 +21,7 @@ import {
 } from "../support/fixtures.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace } from "../support/kube.js";
-import { recordIssued } from "../support/leaks/ledger.js";
+import { recordIssued, recordShown } from "../support/leaks/ledger.js";
 import { pauseImageSpec } from "../support/node/pause-image.js";
 import { type KubeNode, startNode } from "../support/node/start-node.js";
 import { type Registry, startRegistry } from "../support/registry.js";
@@ -165,6 +166,34 @@ describe("a pod on a real node pulling a private ECR image", () => {
       expect(await pullOutcome("renewed-secret")).toEqual({ state: "running" });
       // Pulls went through with at least two distinct tokens: the first and a renewed one.
       expect(gate.admitted.length).toBeGreaterThanOrEqual(2);
+    },
+    timeout,
+  );
+
+  it(
+    "regcred audit names the pod stuck in ImagePullBackOff for want of a Secret, with a fix",
+    async () => {
+      await waitFor("pod without-secret to be in ImagePullBackOff", async () => {
+        const state = (await core.readNamespacedPod({ namespace, name: "without-secret" })).status
+          ?.containerStatuses?.[0]?.state;
+        return state?.waiting?.reason === "ImagePullBackOff";
+      });
+      let stdout = "";
+      const code = await run(["audit", "-n", namespace, "-o", "json"], {
+        stdout: { write: (text: string) => (stdout += text) },
+        stderr: { write: () => true },
+        kubeConfig: adminKubeConfig(),
+      });
+      recordShown("e2e-audit-output", stdout);
+      expect(code).toBe(1);
+      const findings = (JSON.parse(stdout) as { findings: Record<string, string>[] }).findings;
+      expect(findings).toContainEqual(
+        expect.objectContaining({
+          rule: "uncovered-image",
+          object: "Pod/without-secret",
+          fix: expect.any(String),
+        }),
+      );
     },
     timeout,
   );
