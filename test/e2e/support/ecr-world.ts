@@ -7,8 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import { deleteMutatingWebhookConfiguration } from "../../../src/webhook/webhook-configuration.js";
 import { FakeEcrServer } from "../../fakes/ecr/fake-ecr-server.js";
 import { ensureControlPlaneBinary } from "../../support/controlplane/build.js";
+import { freePort } from "../../support/controlplane/ports.js";
 import { awsKeysSecret } from "../../support/fixtures.js";
 import { testEnvironmentKeys } from "../../support/jest/environment.js";
 import { adminKubeConfig, uniqueName } from "../../support/kube.js";
@@ -53,8 +55,14 @@ export async function startEcrWorld(options: { tokenLifetimeMs: number }): Promi
     gate?: RegistryGate;
     operator?: TestOperator;
   } = {};
+  const webhookConfiguration = uniqueName("regcred-e2e-webhook");
   const stop = async () => {
     await parts.operator?.stop();
+    // Cluster-wide: leave none behind for the next file.
+    await deleteMutatingWebhookConfiguration(
+      kc.makeApiClient(k8s.AdmissionregistrationV1Api),
+      webhookConfiguration,
+    );
     await parts.gate?.stop();
     await parts.registry?.stop();
     await parts.ecr?.close();
@@ -83,7 +91,21 @@ export async function startEcrWorld(options: { tokenLifetimeMs: number }): Promi
       namespace: operatorNamespace,
       body: awsKeysSecret(keysSecret, keys),
     });
-    parts.operator = await startTestOperator({ kc, aws: { ecrEndpoint: ecr.endpoint } });
+    // The webhook, for podAdmission mechanism Webhook: the apiserver calls it on loopback.
+    const webhookPort = await freePort();
+    parts.operator = await startTestOperator({
+      kc,
+      aws: { ecrEndpoint: ecr.endpoint },
+      config: {
+        operatorNamespace,
+        webhook: {
+          host: "127.0.0.1",
+          port: webhookPort,
+          url: `https://127.0.0.1:${webhookPort}/mutate-pods`,
+          configurationName: webhookConfiguration,
+        },
+      },
+    });
     return { kc, node: parts.node, ecr, gate: parts.gate, operator: parts.operator, keysSecret, stop };
   } catch (error) {
     await stop();
@@ -91,11 +113,16 @@ export async function startEcrWorld(options: { tokenLifetimeMs: number }): Promi
   }
 }
 
-/** Waits until the pod's container runs or is refused its image; returns which, with the reason. */
+/**
+ * Waits until the pod's container runs or is refused its image, and returns which, with the
+ * reason. With `until: "running"`, refusals are waited out (the kubelet retries) and only running
+ * ends the wait.
+ */
 export async function pullOutcome(
   core: k8s.CoreV1Api,
   namespace: string,
   name: string,
+  until?: "running",
 ): Promise<{ state: "running" | "refused"; reason?: string }> {
   let outcome: { state: "running" | "refused"; reason?: string } | undefined;
   await waitFor(
@@ -103,11 +130,11 @@ export async function pullOutcome(
     async () => {
       const state = (await core.readNamespacedPod({ namespace, name })).status?.containerStatuses?.[0]?.state;
       if (state?.running) outcome = { state: "running" };
-      else if (/ErrImagePull|ImagePullBackOff/.test(state?.waiting?.reason ?? ""))
+      else if (until !== "running" && /ErrImagePull|ImagePullBackOff/.test(state?.waiting?.reason ?? ""))
         outcome = { state: "refused", reason: state?.waiting?.reason };
       return outcome !== undefined;
     },
-    { timeoutMs: 90_000 },
+    { timeoutMs: until === "running" ? 180_000 : 90_000 },
   );
   return outcome as { state: "running" | "refused"; reason?: string };
 }
