@@ -1,11 +1,21 @@
 // The install as users do it, on a real node: the operator image built by buildah from the shipped
 // Dockerfile, pushed to a registry that demands a login, and `helm install` of the chart with it.
 // Two replicas become Ready under Pod Security `restricted`, pulling with the chart's
-// imagePullSecrets, and elect a leader through in-cluster config (the kubernetes Service IP).
+// imagePullSecrets, and elect a leader through in-cluster config (the kubernetes Service IP); the
+// operator pod then reconciles a RegistryCredential against a fake ECR with the chart's own
+// ServiceAccount and RBAC, nothing else.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
+import {
+  awsKeysSecret,
+  ecrWithStaticKeys,
+  fakeAccessKey,
+  RegistryCredentials,
+  registryCredential,
+} from "../support/fixtures.js";
 import { chartDir, helm, valuesFile } from "../support/helm.js";
 import { buildOperatorImage, pushImage } from "../support/images/build-images.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
@@ -25,6 +35,7 @@ let apps: k8s.AppsV1Api;
 let coordination: k8s.CoordinationV1Api;
 let node: KubeNode;
 let registry: Registry;
+let ecr: FakeEcrServer;
 let namespace: string;
 const release = uniqueName("regcred");
 
@@ -44,6 +55,10 @@ beforeAll(async () => {
   const report = (line: string) => process.stderr.write(`[images] ${line}\n`);
   pushImage(buildOperatorImage(report), `${registry.host}/regcred/operator:test`, login);
 
+  ecr = await new FakeEcrServer("eu-west-1").start();
+  ecr.registerCredentials(fakeAccessKey);
+  const ecrFromPods = await node.expose(new URL(ecr.endpoint).host);
+
   namespace = await createNamespace(core, "chart", { "pod-security.kubernetes.io/enforce": "restricted" });
   const auth = Buffer.from(`${login.username}:${login.password}`).toString("base64");
   await core.createNamespacedSecret({
@@ -58,6 +73,8 @@ beforeAll(async () => {
     image: { repository: `${imageRegistry}/regcred/operator`, tag: "test", pullPolicy: "Always" },
     imagePullSecrets: [{ name: "operator-pull" }],
     replicaCount: 2,
+    // The SDK's per-service endpoint variable: the fake ECR, as the pod network reaches it.
+    extraEnv: [{ name: "AWS_ENDPOINT_URL_ECR", value: `http://${ecrFromPods}` }],
   };
   const installed = helm([
     "install",
@@ -77,6 +94,7 @@ afterAll(async () => {
   if (namespace) helm(["uninstall", release, "--kubeconfig", kubeconfig(), "-n", namespace, "--wait"]);
   await node?.stop();
   await registry?.stop();
+  await ecr?.close();
 });
 
 describe("the chart installed with the operator image built from the Dockerfile", () => {
@@ -97,6 +115,22 @@ describe("the chart installed with the operator image built from the Dockerfile"
         podNames.some((pod) => l.spec?.holderIdentity?.startsWith(pod)),
       );
       expect(held).toHaveLength(1);
+    },
+    timeout,
+  );
+
+  it(
+    "reconciles a RegistryCredential with the chart's ServiceAccount and RBAC: the operator pod minted its Secret",
+    async () => {
+      const tenant = await createNamespace(core, "chart-tenant");
+      await core.createNamespacedSecret({ namespace: tenant, body: awsKeysSecret("aws-keys") });
+      const credentials = new RegistryCredentials(adminKubeConfig(), tenant);
+      await credentials.create(registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")] }));
+      const ready = await credentials.waitForReady("pull");
+      expect(ready.status?.conditions?.find((c) => c.type === "Ready")?.reason).toBe("TokenRefreshed");
+      expect(ecr.calls).toBeGreaterThanOrEqual(1);
+      const secret = await core.readNamespacedSecret({ namespace: tenant, name: "pull" });
+      expect(secret.type).toBe("kubernetes.io/dockerconfigjson");
     },
     timeout,
   );

@@ -54,6 +54,11 @@ export interface KubeNode {
    */
   mirror(registryName: string, hostPort: string): Promise<void>;
   /**
+   * Makes `hostPort` on this machine's loopback reachable from pods, at the returned
+   * gateway-address:port of the pod network.
+   */
+  expose(hostPort: string): Promise<string>;
+  /**
    * Stops the node and removes what it made: pods, processes, mounts, cgroups, the namespace
    * (with its bridge, iptables rules and sysctls), the kubelet's fixed host paths, the Node
    * object and `dir`. Idempotent; never throws.
@@ -138,6 +143,13 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     const hosts = join(dir, "containerd", "certs.d", registryName);
     mkdirSync(hosts, { recursive: true });
     writeFileSync(join(hosts, "hosts.toml"), registryHostsToml(`http://127.0.0.1:${port}`));
+  };
+
+  let exposed = 0;
+  const expose = async (hostPort: string) => {
+    const port = await freePort();
+    await forward(`exposed-${exposed++}`, `tcp:${hostPort}`, [`tcp:${podNetwork.gateway}:${port}`]);
+    return `${podNetwork.gateway}:${port}`;
   };
 
   let stopped = false;
@@ -233,7 +245,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     await stop();
     throw error;
   }
-  return { name, netns, dir, mirror, stop };
+  return { name, netns, dir, mirror, expose, stop };
 }
 
 /** Resolves once a forwarder prints "listening"; throws with its log if it exits first. */
