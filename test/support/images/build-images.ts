@@ -9,9 +9,12 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
+  readFileSync,
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -174,7 +177,10 @@ export function buildOperatorImage(report: ProgressReporter = () => {}): string 
       rmSync(context, { recursive: true, force: true });
     }
   }
-  const name = "localhost/regcred/operator:test";
+  // Tagged by what the build reads (the .dockerignore admits only these), so an unchanged tree
+  // reuses the image it built last time.
+  const name = `localhost/regcred/operator:${buildContextHash()}`;
+  if (spawnSync("buildah", buildahArgs(["inspect", "--type", "image", name])).status === 0) return name;
   report("building the operator image from the Dockerfile with buildah (npm ci inside: about a minute)");
   buildah(
     [
@@ -194,6 +200,27 @@ export function buildOperatorImage(report: ProgressReporter = () => {}): string 
     repoRoot,
   );
   return name;
+}
+
+/** A hash of the Dockerfile and every file its build context admits, for the image's tag. */
+function buildContextHash(): string {
+  const hash = createHash("sha256");
+  const files = [
+    "Dockerfile",
+    ".dockerignore",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+  ];
+  const sources = readdirSync(join(repoRoot, "src"), { recursive: true, encoding: "utf8" })
+    .map((file) => join("src", file))
+    .filter((file) => statSync(join(repoRoot, file)).isFile());
+  for (const file of [...files, ...sources.sort()]) {
+    hash.update(file);
+    hash.update(readFileSync(join(repoRoot, file)));
+  }
+  return hash.digest("hex").slice(0, 16);
 }
 
 /** Pushes a locally built image to a registry on loopback (plain HTTP) with a login. */
