@@ -12,6 +12,7 @@ import {
 } from "../support/fixtures.js";
 import { createNamespace, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
+import { deployment, pullFailures, scaleTo } from "./support/deployments.js";
 import { type EcrWorld, privateImage, startEcrWorld } from "./support/ecr-world.js";
 
 const timeout = 600_000;
@@ -52,73 +53,25 @@ afterAll(async () => {
   for (const namespace of namespaces ?? [])
     await apps.deleteNamespacedDeployment({ namespace, name: "app" }).catch(() => {});
   await world?.stop();
-});
-
-/** A Deployment of the private image with no pull Secret of its own: the ServiceAccount has it. */
-function deployment(replicas: number): k8s.V1Deployment {
-  const labels = { app: "autoscale" };
-  return {
-    metadata: { name: "app" },
-    spec: {
-      replicas,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          automountServiceAccountToken: false,
-          terminationGracePeriodSeconds: 0,
-          containers: [{ name: "app", image: privateImage, imagePullPolicy: "Always" }],
-        },
-      },
-    },
-  };
-}
-
-async function scaleTo(namespace: string, replicas: number): Promise<void> {
-  await apps.patchNamespacedDeploymentScale(
-    { namespace, name: "app", body: { spec: { replicas } } },
-    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-  );
-  await waitFor(
-    `Deployment ${namespace}/app to have ${replicas} ready replicas and no others`,
-    async () => {
-      const status = (await apps.readNamespacedDeployment({ namespace, name: "app" })).status;
-      const pods = await core.listNamespacedPod({ namespace, labelSelector: "app=autoscale" });
-      return status?.readyReplicas === replicas && pods.items.length === replicas;
-    },
-    { timeoutMs: 240_000 },
-  );
-}
-
-/** Pull failures the kubelet reported in `namespace`, as "pod: reason: message". */
-async function pullFailures(namespace: string): Promise<string[]> {
-  const events = await core.listNamespacedEvent({ namespace });
-  return events.items
-    .filter(
-      (e) =>
-        /ErrImagePull|ImagePullBackOff/.test(`${e.reason} ${e.message}`) ||
-        (e.reason === "Failed" && /pull/i.test(e.message ?? "")),
-    )
-    .map((e) => `${e.involvedObject.name}: ${e.reason}: ${e.message}`);
-}
+}, timeout);
 
 describe("autoscaling across token rotations on a real node", () => {
   it(
     "every pod of three Deployments scaled 1 → 20 → 1 in turn runs, with no pull failure, across at least three tokens",
     async () => {
       for (const namespace of namespaces) {
-        await apps.createNamespacedDeployment({ namespace, body: deployment(1) });
-        await scaleTo(namespace, 1);
+        await apps.createNamespacedDeployment({ namespace, body: deployment("app", privateImage, 1) });
+        await scaleTo(world.kc, namespace, "app", 1);
       }
       // Scale in turn until the pulls have spanned at least three tokens (and at least three rounds).
       for (let round = 0; round < 3 || world.gate.admitted.length < 3; round++) {
         if (round >= 12)
           throw new Error(`only ${world.gate.admitted.length} distinct tokens after ${round} rounds`);
         const namespace = namespaces[round % namespaces.length] as string;
-        await scaleTo(namespace, 20);
-        await scaleTo(namespace, 1);
+        await scaleTo(world.kc, namespace, "app", 20);
+        await scaleTo(world.kc, namespace, "app", 1);
       }
-      const failures = (await Promise.all(namespaces.map(pullFailures))).flat();
+      const failures = (await Promise.all(namespaces.map((ns) => pullFailures(core, ns)))).flat();
       expect(failures).toEqual([]);
       expect(world.gate.admitted.length).toBeGreaterThanOrEqual(3);
       // No pull ever presented an expired or unknown token.

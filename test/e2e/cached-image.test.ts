@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.stop();
-});
+}, timeout);
 
 /** A namespace of the credential, once its Secret is there and its default ServiceAccount exists. */
 async function teamNamespace(prefix: string, labels: Record<string, string> = { team }): Promise<string> {

@@ -13,6 +13,7 @@ import {
 import { createNamespace, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
 import { type EcrWorld, privateImage, pullOutcome, startEcrWorld } from "./support/ecr-world.js";
+import { waitForPodAdmission } from "./support/pod-admission.js";
 
 const timeout = 300_000;
 const burst = 8;
@@ -26,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.stop();
-});
+}, timeout);
 
 /** Creates the pod as soon as the namespace admits pods (its default ServiceAccount exists). */
 async function createPodAsap(namespace: string): Promise<k8s.V1Pod> {
@@ -74,21 +75,8 @@ describe("pods born with their namespace, on a real node", () => {
           podAdmission,
         }),
       );
-      // The apiserver loads admission configuration asynchronously: wait until a dry run injects.
       const canary = await createNamespace(core, "nogap-canary", { team });
-      await waitFor("pod admission to take effect", async () => {
-        const probe = await core
-          .createNamespacedPod({
-            namespace: canary,
-            dryRun: "All",
-            body: {
-              metadata: { name: "probe" },
-              spec: { imagePullSecrets: [{ name: "probe" }], containers: [{ name: "p", image: "probe" }] },
-            },
-          })
-          .catch(() => undefined);
-        return (probe?.spec?.imagePullSecrets ?? []).some((r) => r.name === "registry-pull");
-      });
+      await waitForPodAdmission(core, canary, "registry-pull");
       const names = Array.from({ length: burst }, () => uniqueName("nogap"));
       await Promise.all(
         names.map(async (namespace) => {

@@ -86,7 +86,7 @@ afterAll(async () => {
   await ecr?.close();
   await node?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+}, timeout);
 
 /** A pod of the private image, pulled on every start, with the given pull Secrets. */
 function pod(name: string, pullSecrets: string[]): k8s.V1Pod {

@@ -22,7 +22,7 @@ import { type RegistryGate, startRegistryGate } from "../../support/registry-gat
 import { startTestOperator, type TestOperator } from "../../support/test-operator.js";
 import { waitFor } from "../../support/wait.js";
 
-const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+export const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 /** The private image: a container that starts and sleeps. */
 export const privateImage = `${ecrHost}/app:1`;
 const operatorNamespace = "regcred-system";

@@ -3,35 +3,54 @@
 import { join } from "node:path";
 
 /** The pod network inside the node's namespace. */
-export const podNetwork = {
-  bridge: "regcred0",
-  subnet: "10.244.0.0/24",
-  gateway: "10.244.0.1",
+/** Where Debian's containernetworking-plugins installs the CNI plugins. */
+export const cniBinDir = "/usr/lib/cni";
+
+/** A node's pod network: 10.244.N.0/24 on a bridge inside the node's namespace. */
+export interface PodNetwork {
+  readonly bridge: string;
+  readonly subnet: string;
+  /** The bridge's address: the pods' gateway, and the node's InternalIP. */
+  readonly gateway: string;
   /** The kubernetes Service's ClusterIP: the first address of --service-cluster-ip-range. */
-  serviceIp: "10.0.0.1",
-  cniBinDir: "/usr/lib/cni",
-  conflist(dir: string): string {
-    return JSON.stringify({
-      cniVersion: "1.0.0",
-      name: "regcred",
-      plugins: [
-        {
-          type: "bridge",
-          bridge: this.bridge,
-          isGateway: true,
-          ipMasq: false,
-          hairpinMode: true,
-          ipam: {
-            type: "host-local",
-            dataDir: join(dir, "cni", "ipam"),
-            ranges: [[{ subnet: this.subnet }]],
-            routes: [{ dst: "0.0.0.0/0" }],
+  readonly serviceIp: string;
+  /** The host's end of the link into the namespace, and the namespace's end. */
+  readonly link: { readonly host: string; readonly namespace: string };
+  conflist(dir: string): string;
+}
+
+/** The pod network numbered `n` (1–250): distinct numbers let nodes run side by side. */
+export function podNetwork(n: number): PodNetwork {
+  const subnet = `10.244.${n}.0/24`;
+  return {
+    bridge: "regcred0",
+    subnet,
+    gateway: `10.244.${n}.1`,
+    serviceIp: "10.0.0.1",
+    link: { host: `10.243.${n}.1`, namespace: `10.243.${n}.2` },
+    conflist(dir: string): string {
+      return JSON.stringify({
+        cniVersion: "1.0.0",
+        name: "regcred",
+        plugins: [
+          {
+            type: "bridge",
+            bridge: "regcred0",
+            isGateway: true,
+            ipMasq: false,
+            hairpinMode: true,
+            ipam: {
+              type: "host-local",
+              dataDir: join(dir, "cni", "ipam"),
+              ranges: [[{ subnet }]],
+              routes: [{ dst: "0.0.0.0/0" }],
+            },
           },
-        },
-      ],
-    });
-  },
-};
+        ],
+      });
+    },
+  };
+}
 
 export const pauseImage = "registry.k8s.io/pause:3.10";
 
@@ -64,7 +83,7 @@ state = "${c}/state"
         Root = "${c}/runc"
         SystemdCgroup = false
   [plugins.'io.containerd.cri.v1.runtime'.cni]
-    bin_dirs = ["${podNetwork.cniBinDir}"]
+    bin_dirs = ["${cniBinDir}"]
     conf_dir = "${dir}/cni/net.d"
 `;
 }
@@ -74,8 +93,8 @@ export function registryHostsToml(url: string): string {
   return `server = "${url}"\n[host."${url}"]\n  capabilities = ["pull", "resolve"]\n`;
 }
 
-/** The KubeletConfiguration, on containerd's socket under `dir`. */
-export function kubeletConfig(dir: string): string {
+/** The KubeletConfiguration, on containerd's socket under `dir`, serving on the pod network's gateway. */
+export function kubeletConfig(dir: string, network: PodNetwork): string {
   return `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # This machine has cgroup v1 (hybrid); kubelets since 1.35 refuse it unless told.
@@ -83,7 +102,7 @@ failCgroupV1: false
 failSwapOn: false
 cgroupDriver: cgroupfs
 containerRuntimeEndpoint: unix://${join(dir, "containerd", "containerd.sock")}
-address: ${podNetwork.gateway}
+address: ${network.gateway}
 port: 10250
 readOnlyPort: 0
 healthzBindAddress: 127.0.0.1

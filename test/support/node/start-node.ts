@@ -1,10 +1,12 @@
 // A real node for the test control plane: kubelet and containerd (with runc and the CNI bridge)
 // inside a network namespace the harness owns, and kube-scheduler beside the control plane. The
 // node's iptables rules, bridge and sysctls all live in that namespace, so the host's are never
-// touched and deleting the namespace removes them. Ports cross between the host's loopback and
-// the namespace through Unix-socket forwarders (forwarder.mjs): nothing is routed.
+// touched and deleting the namespace removes them. Ports cross from the host's loopback into the
+// namespace through Unix-socket forwarders (forwarder.mjs). The host reaches the pod network (and
+// the kubelet) the other way over a veth pair into the namespace and one route to its subnet, as
+// the apiserver must to call a webhook Service's endpoints; both go with the namespace.
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -23,7 +25,14 @@ import { freePort } from "../controlplane/ports.js";
 import { type ManagedProcess, onTerminationSignal, startProcess } from "../controlplane/processes.js";
 import { toolPath } from "../tools.js";
 import { waitFor } from "../wait.js";
-import { containerdConfig, kubeletConfig, podNetwork, registryHostsToml } from "./node-config.js";
+import {
+  cniBinDir,
+  containerdConfig,
+  kubeletConfig,
+  type PodNetwork,
+  podNetwork,
+  registryHostsToml,
+} from "./node-config.js";
 import { pauseImageArchive } from "./pause-image.js";
 
 const forwarderScript = fileURLToPath(new URL("./forwarder.mjs", import.meta.url));
@@ -46,6 +55,8 @@ export interface KubeNode {
   readonly name: string;
   /** The network namespace the node runs in. */
   readonly netns: string;
+  /** Its pod network, which this machine routes to. */
+  readonly network: PodNetwork;
   /** Per-node state: configs, logs, containerd and kubelet roots. */
   readonly dir: string;
   /**
@@ -83,9 +94,9 @@ function requireNodePrerequisites(): void {
   if (process.getuid?.() !== 0)
     throw new NodeUnavailableError("a node needs root (kubelet, containerd, netns)");
   for (const plugin of ["bridge", "host-local", "loopback"])
-    if (!existsSync(join(podNetwork.cniBinDir, plugin)))
+    if (!existsSync(join(cniBinDir, plugin)))
       throw new NodeUnavailableError(
-        `the CNI plugin ${plugin} is missing from ${podNetwork.cniBinDir}: apt-get install containernetworking-plugins`,
+        `the CNI plugin ${plugin} is missing from ${cniBinDir}: apt-get install containernetworking-plugins`,
       );
 }
 
@@ -100,6 +111,8 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
   const id = randomBytes(3).toString("hex");
   const name = `node-${id}`;
   const netns = `regcred-${id}`;
+  const network = podNetwork(freePodNetworkNumber());
+  const hostLink = `rc-${id}`;
   const dir = mkdtempSync(join(tmpdir(), `regcred-node-${id}-`));
   const processes: ManagedProcess[] = [];
   const log = (component: string) => join(dir, "logs", `${component}.log`);
@@ -148,8 +161,8 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
   let exposed = 0;
   const expose = async (hostPort: string) => {
     const port = await freePort();
-    await forward(`exposed-${exposed++}`, `tcp:${hostPort}`, [`tcp:${podNetwork.gateway}:${port}`]);
-    return `${podNetwork.gateway}:${port}`;
+    await forward(`exposed-${exposed++}`, `tcp:${hostPort}`, [`tcp:${network.gateway}:${port}`]);
+    return `${network.gateway}:${port}`;
   };
 
   let stopped = false;
@@ -157,7 +170,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     if (stopped) return;
     stopped = true;
     unregister();
-    await teardown({ dir, netns, name, processes, core, hostPathsMade });
+    await teardown({ dir, netns, hostLink, name, processes, core, hostPathsMade });
   };
   const unregister = onTerminationSignal(stop);
 
@@ -166,17 +179,25 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     must("ip", ["-n", netns, "link", "set", "lo", "up"]);
     // The pod bridge: the gateway address first (the bridge plugin insists), then the Service IP
     // the pods' in-cluster config dials.
-    must("ip", ["-n", netns, "link", "add", podNetwork.bridge, "type", "bridge"]);
-    must("ip", ["-n", netns, "addr", "add", `${podNetwork.gateway}/24`, "dev", podNetwork.bridge]);
-    must("ip", ["-n", netns, "addr", "add", `${podNetwork.serviceIp}/32`, "dev", podNetwork.bridge]);
-    must("ip", ["-n", netns, "link", "set", podNetwork.bridge, "up"]);
+    must("ip", ["-n", netns, "link", "add", network.bridge, "type", "bridge"]);
+    must("ip", ["-n", netns, "addr", "add", `${network.gateway}/24`, "dev", network.bridge]);
+    must("ip", ["-n", netns, "addr", "add", `${network.serviceIp}/32`, "dev", network.bridge]);
+    must("ip", ["-n", netns, "link", "set", network.bridge, "up"]);
+    // The host's way in: a veth pair (deleting the namespace deletes both ends, and the route).
+    must("ip", ["link", "add", hostLink, "type", "veth", "peer", "name", "host0", "netns", netns]);
+    must("ip", ["addr", "add", `${network.link.host}/30`, "dev", hostLink]);
+    must("ip", ["link", "set", hostLink, "up"]);
+    must("ip", ["-n", netns, "addr", "add", `${network.link.namespace}/30`, "dev", "host0"]);
+    must("ip", ["-n", netns, "link", "set", "host0", "up"]);
+    must("ip", ["route", "add", network.subnet, "via", network.link.namespace, "dev", hostLink]);
+    must("ip", ["netns", "exec", netns, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
 
     // The apiserver, at the address the kubeconfig names (for the kubelet) and at the kubernetes
     // Service IP (for pods); each registry at 127.0.0.1:PORT in the namespace.
     const apiPort = Number(new URL(kc.getCurrentCluster()?.server ?? "").port);
     await forward("apiserver", `tcp:127.0.0.1:${apiPort}`, [
       `tcp:127.0.0.1:${apiPort}`,
-      `tcp:${podNetwork.serviceIp}:443`,
+      `tcp:${network.serviceIp}:443`,
     ]);
     report(`starting containerd in network namespace ${netns}`);
     const containerdDir = join(dir, "containerd");
@@ -199,14 +220,14 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
 
     report(`starting the kubelet (node ${name})`);
     mkdirSync(join(dir, "cni", "net.d"), { recursive: true });
-    writeFileSync(join(dir, "cni", "net.d", "10-regcred.conflist"), podNetwork.conflist(dir));
-    writeFileSync(join(dir, "kubelet.yaml"), kubeletConfig(dir));
+    writeFileSync(join(dir, "cni", "net.d", "10-regcred.conflist"), network.conflist(dir));
+    writeFileSync(join(dir, "kubelet.yaml"), kubeletConfig(dir, network));
     const kubelet = inNetns("kubelet", options.controlPlaneBinary, [
       "kubelet",
       `--config=${join(dir, "kubelet.yaml")}`,
       `--kubeconfig=${options.kubeconfigPath}`,
       `--hostname-override=${name}`,
-      `--node-ip=${podNetwork.gateway}`,
+      `--node-ip=${network.gateway}`,
       `--root-dir=${join(dir, "kubelet")}`,
       `--cert-dir=${join(dir, "kubelet-pki")}`,
       `--volume-plugin-dir=${join(dir, "volume-plugins")}`,
@@ -245,7 +266,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     await stop();
     throw error;
   }
-  return { name, netns, dir, mirror, expose, stop };
+  return { name, netns, network, dir, mirror, expose, stop };
 }
 
 /** Resolves once a forwarder prints "listening"; throws with its log if it exits first. */
@@ -259,12 +280,13 @@ async function listening(child: ManagedProcess): Promise<void> {
 async function teardown(node: {
   dir: string;
   netns: string;
+  hostLink: string;
   name: string;
   processes: ManagedProcess[];
   core: k8s.CoreV1Api;
   hostPathsMade: string[];
 }): Promise<void> {
-  const { dir, netns, name, processes, core, hostPathsMade } = node;
+  const { dir, netns, hostLink, name, processes, core, hostPathsMade } = node;
   const byName = (component: string) => processes.find((p) => p.name === component);
   await byName("kube-scheduler")?.stop(5_000);
   await byName("kubelet")?.stop(10_000);
@@ -286,6 +308,7 @@ async function teardown(node: {
   for (const hierarchy of readdirSync("/sys/fs/cgroup"))
     removeCgroupTree(join("/sys/fs/cgroup", hierarchy, "kubepods"));
   tryRun("ip", ["netns", "del", netns]);
+  tryRun("ip", ["link", "del", hostLink]);
   rmSync("/var/lib/kubelet/device-plugins/kubelet.sock", { force: true });
   for (const result of readdirSafe("/var/lib/cni/results"))
     if (result.startsWith("regcred-") || result.startsWith("cni-loopback-"))
@@ -297,6 +320,17 @@ async function teardown(node: {
   for (const path of hostPathsMade) rmSync(path, { recursive: true, force: true });
   await core.deleteNode({ name }).catch(() => {});
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A pod network number no route on this machine uses yet. */
+function freePodNetworkNumber(): number {
+  const routes = must("ip", ["-4", "route", "show"]);
+  const free = Array.from({ length: 250 }, (_, i) => i + 1).filter(
+    (n) => !routes.includes(`10.244.${n}.`) && !routes.includes(`10.243.${n}.`),
+  );
+  // At random, so that two nodes starting at once rarely pick the same.
+  if (free.length > 0) return free[randomInt(free.length)] as number;
+  throw new NodeUnavailableError("every pod network 10.244.1-250.0/24 is routed already");
 }
 
 /** Host paths the kubelet (and the CNI plugins) create outside its --root-dir. */

@@ -157,11 +157,11 @@ describe("the PodAdmission condition", () => {
       { status: "True", reason: "Applied" },
     ],
     [
-      "says why the policy could not be written, while Ready stays True",
+      "says the cluster serves no admission policies, while Ready stays True",
       "team-a",
       viaPolicy,
       "this cluster serves no MutatingAdmissionPolicy API",
-      { status: "False", reason: "PodAdmissionFailed" },
+      { status: "False", reason: "PodAdmissionUnavailable" },
     ],
     [
       "says the webhook never sees pods of the operator's namespace",
