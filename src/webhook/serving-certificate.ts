@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1OwnerReference, V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { isNotFound, statusCode } from "../kube/errors.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
@@ -21,6 +21,8 @@ export interface ServingCertificateOptions {
   dnsNames: readonly string[];
   /** IP subjectAltNames the certificate must carry, e.g. "127.0.0.1". */
   ipAddresses?: readonly string[];
+  /** Set as the Secret's owner (the chart's ClusterRole), so that deleting the release deletes it. */
+  owner?: V1OwnerReference;
   /** Validity of a new certificate; default one year. It is replaced once less than 1/3 remains. */
   validityMs?: number;
   /**
@@ -126,7 +128,20 @@ export class ServingCertificateManager {
       }
       const existing = secret ? parseStored(secret) : undefined;
       const problem = existing ? this.problemWith(existing) : "no certificate is stored";
-      if (existing && !problem) return existing;
+      if (secret && existing && !problem) {
+        if (this.lacksOwner(secret)) {
+          // Written before it had an owner (an earlier release): add it, keeping the certificate.
+          const owned = await core
+            .replaceNamespacedSecret({ namespace, name, body: this.secretFor(existing, secret) })
+            .then(() => true)
+            .catch((error: unknown) => {
+              if (statusCode(error) !== 409 || attempt >= maxWriteAttempts) throw error;
+              return false;
+            });
+          if (!owned) continue;
+        }
+        return existing;
+      }
 
       const next = await this.issue(existing);
       try {
@@ -146,6 +161,11 @@ export class ServingCertificateManager {
         if ((code !== 409 && code !== 404) || attempt >= maxWriteAttempts) throw error;
       }
     }
+  }
+
+  private lacksOwner(secret: V1Secret): boolean {
+    const owner = this.options.owner;
+    return !!owner && !(secret.metadata?.ownerReferences ?? []).some((r) => r.uid === owner.uid);
   }
 
   /** Why `stored` must be replaced, or undefined when it can be served as it is. */
@@ -213,6 +233,16 @@ export class ServingCertificateManager {
         name: this.options.secretName,
         namespace: this.options.namespace,
         labels: { ...(current?.metadata?.labels ?? {}), [managedByLabel]: managedByValue },
+        ...(this.options.owner
+          ? {
+              ownerReferences: [
+                ...(current?.metadata?.ownerReferences ?? []).filter(
+                  (r) => r.uid !== this.options.owner?.uid,
+                ),
+                this.options.owner,
+              ],
+            }
+          : {}),
       },
       data: {
         "tls.crt": Buffer.from(certificate.certPem).toString("base64"),

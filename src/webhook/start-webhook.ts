@@ -1,5 +1,10 @@
 import { isIP } from "node:net";
-import type { AdmissionregistrationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import type {
+  AdmissionregistrationV1Api,
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  V1OwnerReference,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { OperatorMetrics } from "../metrics/metrics.js";
 import { errorText } from "../util/error-text.js";
@@ -30,19 +35,39 @@ export interface WebhookServing {
   url?: string;
   /** The MutatingWebhookConfiguration the operator manages. */
   configurationName: string;
+  /** The ClusterRole that owns it (the chart's), so that deleting the release deletes it. */
+  configurationOwner?: string;
+}
+
+/** The ownerReference to ClusterRole `name`. Throws an Error naming it when it cannot be read. */
+async function clusterRoleOwner(rbac: RbacAuthorizationV1Api, name: string): Promise<V1OwnerReference> {
+  try {
+    const role = await rbac.readClusterRole({ name });
+    return {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      name,
+      uid: role.metadata?.uid as string,
+    };
+  } catch (error) {
+    throw new Error(
+      `reading ClusterRole ${name}, the webhook configuration's owner (--webhook-configuration-owner), failed: ${errorText(error)}`,
+    );
+  }
 }
 
 /**
  * Serves the pod admission webhook: a serving certificate shared by every replica (stored in a
  * Secret in the operator's namespace and rotated), the HTTPS server, and the
  * MutatingWebhookConfiguration with a current caBundle, sent pods of the watched namespace only in
- * single-namespace mode, and of every namespace but kube-system and the operator's otherwise.
- * Rejects when the first certificate or the configuration cannot be written, or the port cannot be bound.
+ * single-namespace mode, and of every namespace but kube-system and the operator's otherwise, owned
+ * by `configurationOwner` when set. Rejects when that owner cannot be read, the first certificate or
+ * the configuration cannot be written, or the port cannot be bound.
  */
 export async function startWebhook(
   config: WebhookServing,
   scope: { operatorNamespace: string; watchNamespace?: string },
-  clients: { core: CoreV1Api; admission: AdmissionregistrationV1Api },
+  clients: { core: CoreV1Api; admission: AdmissionregistrationV1Api; rbac: RbacAuthorizationV1Api },
   index: PullSecretIndex,
   logger: Logger,
   metrics?: OperatorMetrics,
@@ -59,10 +84,14 @@ export async function startWebhook(
   const clientConfig = service
     ? { service: { namespace: operatorNamespace, name: service, port: 443, path: mutatePodsPath } }
     : { url: config.url as string };
+  const owner = config.configurationOwner
+    ? await clusterRoleOwner(clients.rbac, config.configurationOwner)
+    : undefined;
   const certificates = new ServingCertificateManager({
     core: clients.core,
     namespace: operatorNamespace,
     secretName: `${config.configurationName}-webhook-tls`,
+    ...(owner ? { owner } : {}),
     dnsNames,
     ...(host && isIP(host) ? { ipAddresses: [host] } : {}),
     logger,
@@ -72,6 +101,7 @@ export async function startWebhook(
         clientConfig,
         caBundlePem: certificate.caPem,
         excludedNamespaces: webhookExcludedNamespaces(operatorNamespace),
+        ...(owner ? { owner } : {}),
         ...(scope.watchNamespace
           ? { namespaceMatchLabels: { [namespaceNameLabel]: scope.watchNamespace } }
           : {}),

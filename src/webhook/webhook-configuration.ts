@@ -3,6 +3,7 @@ import type {
   V1LabelSelector,
   V1MutatingWebhook,
   V1MutatingWebhookConfiguration,
+  V1OwnerReference,
 } from "@kubernetes/client-node";
 import { isNotFound, statusCode } from "../kube/errors.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
@@ -29,6 +30,11 @@ export interface MutatingWebhookOptions {
   excludedNamespaces: readonly string[];
   /** Only namespaces with all these labels are sent to the webhook (none: every namespace). */
   namespaceMatchLabels?: Record<string, string>;
+  /**
+   * A cluster-scoped owner (the chart's ClusterRole): the garbage collector deletes the
+   * configuration when the owner is deleted, as `helm uninstall` does.
+   */
+  owner?: V1OwnerReference;
 }
 
 export type EnsureResult = "created" | "updated" | "unchanged";
@@ -88,7 +94,11 @@ export function desiredMutatingWebhookConfiguration(
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "MutatingWebhookConfiguration",
-    metadata: { name: options.name, labels: { [managedByLabel]: managedByValue } },
+    metadata: {
+      name: options.name,
+      labels: { [managedByLabel]: managedByValue },
+      ...(options.owner ? { ownerReferences: [options.owner] } : {}),
+    },
     webhooks: [webhook],
   };
 }
@@ -110,9 +120,11 @@ export async function ensureMutatingWebhookConfiguration(
         await api.createMutatingWebhookConfiguration({ body: desired });
         return "created";
       }
+      const ownerReferences = withOwner(current.metadata?.ownerReferences, options.owner);
       if (
         current.metadata?.labels?.[managedByLabel] === managedByValue &&
-        sameManagedWebhooks(current.webhooks ?? [], desired.webhooks ?? [])
+        sameManagedWebhooks(current.webhooks ?? [], desired.webhooks ?? []) &&
+        ownerReferences === current.metadata?.ownerReferences
       ) {
         return "unchanged";
       }
@@ -123,6 +135,7 @@ export async function ensureMutatingWebhookConfiguration(
           metadata: {
             ...current.metadata,
             labels: { ...current.metadata?.labels, [managedByLabel]: managedByValue },
+            ...(ownerReferences ? { ownerReferences } : {}),
           },
         },
       });
@@ -149,6 +162,19 @@ export async function deleteMutatingWebhookConfiguration(
     if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+/**
+ * `current` with `owner` in it (replacing a reference to the same kind and name, e.g. a ClusterRole
+ * recreated with a new uid); `current` itself when it already holds the owner or there is none.
+ */
+function withOwner(
+  current: V1OwnerReference[] | undefined,
+  owner: V1OwnerReference | undefined,
+): V1OwnerReference[] | undefined {
+  if (!owner || current?.some((r) => r.uid === owner.uid)) return current;
+  const others = (current ?? []).filter((r) => !(r.kind === owner.kind && r.name === owner.name));
+  return [...others, owner];
 }
 
 async function readConfiguration(

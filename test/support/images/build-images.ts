@@ -143,10 +143,11 @@ function rootfs(base: BaseImage, report: ProgressReporter): string {
 }
 
 /**
- * Builds the base stand-ins (when missing) and the operator image from the Dockerfile, and returns
- * the operator image's local name. Throws with buildah's output when a step fails.
+ * Builds the base stand-ins (when missing) and the operator image from the Dockerfile of `source`
+ * (a source tree: this checkout, or an earlier release's from releaseSource), and returns the
+ * operator image's local name. Throws with buildah's output when a step fails.
  */
-export function buildOperatorImage(report: ProgressReporter = () => {}): string {
+export function buildOperatorImage(report: ProgressReporter = () => {}, source = repoRoot): string {
   const runc = toolPath("runc");
   for (const base of baseImages) {
     if (spawnSync("buildah", buildahArgs(["inspect", "--type", "image", base.name])).status === 0) continue;
@@ -179,7 +180,7 @@ export function buildOperatorImage(report: ProgressReporter = () => {}): string 
   }
   // Tagged by what the build reads (the .dockerignore admits only these), so an unchanged tree
   // reuses the image it built last time.
-  const name = `localhost/regcred/operator:${buildContextHash()}`;
+  const name = `localhost/regcred/operator:${buildContextHash(source)}`;
   if (spawnSync("buildah", buildahArgs(["inspect", "--type", "image", name])).status === 0) return name;
   report("building the operator image from the Dockerfile with buildah (npm ci inside: about a minute)");
   buildah(
@@ -197,13 +198,13 @@ export function buildOperatorImage(report: ProgressReporter = () => {}): string 
       "Dockerfile",
       ".",
     ],
-    repoRoot,
+    source,
   );
   return name;
 }
 
 /** A hash of the Dockerfile and every file its build context admits, for the image's tag. */
-function buildContextHash(): string {
+function buildContextHash(source: string): string {
   const hash = createHash("sha256");
   const files = [
     "Dockerfile",
@@ -213,12 +214,12 @@ function buildContextHash(): string {
     "tsconfig.json",
     "tsconfig.build.json",
   ];
-  const sources = readdirSync(join(repoRoot, "src"), { recursive: true, encoding: "utf8" })
+  const sources = readdirSync(join(source, "src"), { recursive: true, encoding: "utf8" })
     .map((file) => join("src", file))
-    .filter((file) => statSync(join(repoRoot, file)).isFile());
+    .filter((file) => statSync(join(source, file)).isFile());
   for (const file of [...files, ...sources.sort()]) {
     hash.update(file);
-    hash.update(readFileSync(join(repoRoot, file)));
+    hash.update(readFileSync(join(source, file)));
   }
   return hash.digest("hex").slice(0, 16);
 }

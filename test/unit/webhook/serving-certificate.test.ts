@@ -104,6 +104,24 @@ describe("ServingCertificateManager", () => {
     expect(served).toHaveLength(1);
   });
 
+  it("adds its owner to a Secret stored without one, keeping the certificate, and then leaves it alone", async () => {
+    const owner = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      name: "rco",
+      uid: "uid-1",
+    };
+    const secrets = new FakeSecrets();
+    const cert = await manager(secrets).ensure();
+    expect(secrets.stored?.metadata?.ownerReferences).toBeUndefined();
+    const owned = await manager(secrets, { owner }).ensure();
+    expect(owned.certPem).toBe(cert.certPem);
+    expect(secrets.stored?.metadata?.ownerReferences).toEqual([owner]);
+    expect(secrets.writes).toBe(2);
+    await manager(secrets, { owner }).ensure();
+    expect(secrets.writes).toBe(2);
+  });
+
   it("uses the winner's certificate when another replica creates it first (409)", async () => {
     const secrets = new FakeSecrets();
     const winner = new FakeSecrets();
