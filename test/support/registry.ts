@@ -32,13 +32,14 @@ export interface Registry {
 
 /**
  * Starts a registry on a free loopback port accepting only `username`/`password` (HTTP basic,
- * bcrypt htpasswd), pushes `image` into it as "app:1" and resolves. Throws when a tool is not
+ * bcrypt htpasswd), pushes `image` into it as `reference` (default "app:1") and resolves. Throws when a tool is not
  * installed (naming the fix), or when the registry exits, never answers, or refuses the push
  * (with its log tail). The process is killed on stop(), on exit and on termination signals.
  */
 export async function startRegistry(
   credentials: { username: string; password: string },
   image: ImageSpec = helloImage,
+  reference = "app:1",
 ): Promise<Registry> {
   const registryBinary = toolPath("registry");
   toolPath("crane");
@@ -83,13 +84,13 @@ export async function startRegistry(
       },
     );
     const layout = join(dir, "oci");
-    digest = writeOciLayout(layout, "app:1", image);
-    const push = await crane(["push", layout, `${host}/app:1`], authFile(host, credentials));
-    if (push.code !== 0) throw new Error(`crane push to ${host}/app:1 failed: ${push.stderr}`);
+    digest = writeOciLayout(layout, reference, image);
+    const push = await crane(["push", layout, `${host}/${reference}`], authFile(host, credentials));
+    if (push.code !== 0) throw new Error(`crane push to ${host}/${reference} failed: ${push.stderr}`);
   } catch (error) {
     await stopOnError(error, server.logTail());
   }
-  return { host, image: "app:1", digest, stop };
+  return { host, image: reference, digest, stop };
 }
 
 /**

@@ -200,7 +200,28 @@ export function buildOperatorImage(report: ProgressReporter = () => {}, source =
     ],
     source,
   );
+  pruneOperatorImages(name);
   return name;
+}
+
+/** Operator images kept in the cache: this tree's, an earlier release's, and a few recent ones. */
+const keptOperatorImages = 4;
+
+/**
+ * Removes all but the most recent operator images (and every untagged image), so the cache does
+ * not grow by an image per source change. Never removes `current`. Failures are ignored.
+ */
+function pruneOperatorImages(current: string): void {
+  const listed = spawnSync("buildah", buildahArgs(["images", "--json"]), { encoding: "utf8" });
+  if (listed.status !== 0) return;
+  const images = (
+    JSON.parse(listed.stdout || "[]") as { id: string; names: string[] | null; created: number }[]
+  )
+    .filter((image) => image.names?.some((n) => n.startsWith("localhost/regcred/operator:")))
+    .sort((a, b) => b.created - a.created);
+  for (const image of images.slice(keptOperatorImages))
+    if (!image.names?.includes(current)) spawnSync("buildah", buildahArgs(["rmi", "-f", image.id]));
+  spawnSync("buildah", buildahArgs(["rmi", "--prune"]));
 }
 
 /** A hash of the Dockerfile and every file its build context admits, for the image's tag. */

@@ -3,7 +3,8 @@
 // so a pair of forwarders joins a port inside the node's namespace to one on the host's loopback
 // without a route, a veth or a sysctl. Run as a child:
 //   node forwarder.mjs tcp:HOST:PORT unix:PATH    (or unix:PATH tcp:HOST:PORT)
-// Prints "listening" once it accepts connections; exits on SIGTERM.
+// Prints "listening" (and the TCP port, e.g. "listening 41234", useful with port 0) once it accepts
+// connections; exits on SIGTERM.
 import { createConnection, createServer } from "node:net";
 
 /** @param {string} spec */
@@ -36,5 +37,10 @@ server.on("error", (error) => {
   process.stderr.write(`forwarder ${listenSpec}: ${error.message}\n`);
   process.exit(1);
 });
-server.listen(listen, () => process.stdout.write("listening\n"));
+server.listen(listen, () => {
+  const address = server.address();
+  process.stdout.write(
+    typeof address === "object" && address ? `listening ${address.port}\n` : "listening\n",
+  );
+});
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

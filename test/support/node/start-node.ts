@@ -138,21 +138,27 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
   kc.loadFromFile(options.kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
 
-  /** Joins `hostTarget` on the host to each of `namespaceListens` inside the namespace. */
+  /**
+   * Joins `hostTarget` on the host to each of `namespaceListens` inside the namespace (port 0: one
+   * the kernel picks there), and returns the ports listened on.
+   */
   const forward = async (label: string, hostTarget: string, namespaceListens: string[]) => {
     const socket = join(dir, `${label}.sock`);
     await listening(
       onHost(`forward-${label}-host`, process.execPath, [forwarderScript, `unix:${socket}`, hostTarget]),
     );
+    const ports: number[] = [];
     for (const [i, listen] of namespaceListens.entries())
-      await listening(
-        inNetns(`forward-${label}-${i}`, process.execPath, [forwarderScript, listen, `unix:${socket}`]),
+      ports.push(
+        await listening(
+          inNetns(`forward-${label}-${i}`, process.execPath, [forwarderScript, listen, `unix:${socket}`]),
+        ),
       );
+    return ports;
   };
   let mirrors = 0;
   const mirror = async (registryName: string, hostPort: string) => {
-    const port = await freePort();
-    await forward(`registry-${mirrors++}`, `tcp:${hostPort}`, [`tcp:127.0.0.1:${port}`]);
+    const [port] = await forward(`registry-${mirrors++}`, `tcp:${hostPort}`, ["tcp:127.0.0.1:0"]);
     const hosts = join(dir, "containerd", "certs.d", registryName);
     mkdirSync(hosts, { recursive: true });
     writeFileSync(join(hosts, "hosts.toml"), registryHostsToml(`http://127.0.0.1:${port}`));
@@ -160,8 +166,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
 
   let exposed = 0;
   const expose = async (hostPort: string) => {
-    const port = await freePort();
-    await forward(`exposed-${exposed++}`, `tcp:${hostPort}`, [`tcp:${network.gateway}:${port}`]);
+    const [port] = await forward(`exposed-${exposed++}`, `tcp:${hostPort}`, [`tcp:${network.gateway}:0`]);
     return `${network.gateway}:${port}`;
   };
 
@@ -269,12 +274,25 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
   return { name, netns, network, dir, mirror, expose, stop };
 }
 
-/** Resolves once a forwarder prints "listening"; throws with its log if it exits first. */
-async function listening(child: ManagedProcess): Promise<void> {
-  await waitFor(`${child.name} to listen`, async () => child.logTail(1).includes("listening"), {
-    timeoutMs: 10_000,
-    abort: () => (child.hasExited() ? `${child.name} exited:\n${child.logTail()}` : undefined),
-  });
+/**
+ * Resolves once a forwarder prints "listening", with the TCP port it listens on (0 for a Unix
+ * socket); throws with its log if it exits first.
+ */
+async function listening(child: ManagedProcess): Promise<number> {
+  let port = 0;
+  await waitFor(
+    `${child.name} to listen`,
+    async () => {
+      const match = /^listening(?: (\d+))?$/m.exec(child.logTail());
+      port = Number(match?.[1] ?? 0);
+      return match !== null;
+    },
+    {
+      timeoutMs: 10_000,
+      abort: () => (child.hasExited() ? `${child.name} exited:\n${child.logTail()}` : undefined),
+    },
+  );
+  return port;
 }
 
 async function teardown(node: {

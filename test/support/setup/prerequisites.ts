@@ -108,6 +108,11 @@ export function ensureTestPrerequisites(report: Report): void {
   installTools(report, ["helm", "registry", "crane", "prometheus", "promtool"]);
 }
 
+/** What a registry on loopback needs (the demo's node pulls from one): registry and crane. */
+export function ensureRegistryTools(report: Report): void {
+  installTools(report, ["registry", "crane"]);
+}
+
 /**
  * What a node needs besides the control-plane binary (which holds the kubelet): the CNI plugins,
  * libseccomp (runc is built with cgo and seccomp), buildah and mmdebstrap from Debian, then
