@@ -4,9 +4,9 @@
 import { describe, expect, it } from "@jest/globals";
 import { runDemo } from "../support/demo.js";
 
-describe("npm run demo -- --duration 75 on a machine that allows a node", () => {
+describe("npm run demo -- --duration 60 on a machine that allows a node", () => {
   it("shows pods pulling the private image on the node before and after a rotation", async () => {
-    const { code, stdout, stderr } = await runDemo(75);
+    const { code, stdout, stderr } = await runDemo(60);
     expect({ code, tail: stderr.split("\n").slice(-8).join("\n") }).toEqual({
       code: 0,
       tail: expect.stringContaining(
