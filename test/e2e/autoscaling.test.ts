@@ -23,6 +23,9 @@ let world: EcrWorld;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
 let namespaces: string[];
+/** A namespace holding a static copy of the operator's Secret, taken once at the start. */
+let staticNamespace: string;
+let copiedAt: number;
 
 beforeAll(async () => {
   world = await startEcrWorld({ tokenLifetimeMs });
@@ -47,11 +50,19 @@ beforeAll(async () => {
     }),
   );
   await credentials.waitFor(team, (c) => c.status?.namespaces?.inSync === 3);
+  // What users do without the operator: copy a working pull Secret once.
+  const working = await core.readNamespacedSecret({ namespace: namespaces[0] as string, name: "registry-pull" });
+  copiedAt = Date.now();
+  staticNamespace = await createNamespace(core, "autoscale-static");
+  await core.createNamespacedSecret({
+    namespace: staticNamespace,
+    body: { metadata: { name: "static-pull" }, type: working.type, data: working.data },
+  });
 }, timeout);
 
 afterAll(async () => {
-  for (const namespace of namespaces ?? [])
-    await apps.deleteNamespacedDeployment({ namespace, name: "app" }).catch(() => {});
+  for (const namespace of [...(namespaces ?? []), staticNamespace])
+    if (namespace) await apps.deleteNamespacedDeployment({ namespace, name: "app" }).catch(() => {});
   await world?.stop();
 }, timeout);
 
@@ -76,6 +87,32 @@ describe("autoscaling across token rotations on a real node", () => {
       expect(world.gate.admitted.length).toBeGreaterThanOrEqual(3);
       // No pull ever presented an expired or unknown token.
       expect(world.gate.refusedLogins()).toBe(0);
+    },
+    timeout,
+  );
+
+  it(
+    "the same scale-up with a static copy of the Secret fails once the copied token expired",
+    async () => {
+      await waitFor("the copied token to expire", async () => Date.now() > copiedAt + tokenLifetimeMs, {
+        timeoutMs: tokenLifetimeMs + 10_000,
+      });
+      await apps.createNamespacedDeployment({
+        namespace: staticNamespace,
+        body: deployment("app", privateImage, 5, "static-pull"),
+      });
+      await waitFor("every pod of the static Deployment to be refused its image", async () => {
+        const pods = await core.listNamespacedPod({ namespace: staticNamespace, labelSelector: "app=app" });
+        return (
+          pods.items.length === 5 &&
+          pods.items.every((p) =>
+            /ErrImagePull|ImagePullBackOff/.test(p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? ""),
+          )
+        );
+      }, { timeoutMs: 120_000 });
+      expect((await pullFailures(core, staticNamespace)).length).toBeGreaterThan(0);
+      expect((await apps.readNamespacedDeployment({ namespace: staticNamespace, name: "app" })).status?.readyReplicas ?? 0).toBe(0);
+      expect(world.gate.refusedLogins()).toBeGreaterThan(0);
     },
     timeout,
   );

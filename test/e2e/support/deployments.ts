@@ -2,8 +2,8 @@
 import * as k8s from "@kubernetes/client-node";
 import { waitFor } from "../../support/wait.js";
 
-/** A Deployment `name` of `image`, pulled Always, with no pull Secret of its own. */
-export function deployment(name: string, image: string, replicas: number): k8s.V1Deployment {
+/** A Deployment `name` of `image`, pulled Always, with `pullSecret` or no pull Secret of its own. */
+export function deployment(name: string, image: string, replicas: number, pullSecret?: string): k8s.V1Deployment {
   const labels = { app: name };
   return {
     metadata: { name },
@@ -15,6 +15,7 @@ export function deployment(name: string, image: string, replicas: number): k8s.V
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 0,
+          ...(pullSecret ? { imagePullSecrets: [{ name: pullSecret }] } : {}),
           containers: [{ name: "app", image, imagePullPolicy: "Always" }],
         },
       },
