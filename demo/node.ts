@@ -38,8 +38,12 @@ export async function startDemoNode(
   }
   const scratch = mkdtempSync(join(tmpdir(), "regcred-demo-node-"));
   const stops: (() => Promise<void>)[] = [];
+  let stopped = false;
+  /** Stops what started, last first. Idempotent. */
   const stop = async () => {
-    for (const s of stops.reverse()) await s();
+    if (stopped) return;
+    stopped = true;
+    for (const s of [...stops].reverse()) await s();
     rmSync(scratch, { recursive: true, force: true });
   };
   try {

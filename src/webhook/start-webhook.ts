@@ -11,10 +11,15 @@ import { errorText } from "../util/error-text.js";
 import type { ReviewSummary } from "./admission-review.js";
 import { mutatePodsPath, startAdmissionServer } from "./admission-server.js";
 import type { PullSecretIndex } from "./pull-secret-index.js";
-import { ServingCertificateManager } from "./serving-certificate.js";
+import { type ServingCertificate, ServingCertificateManager } from "./serving-certificate.js";
 import { ensureMutatingWebhookConfiguration } from "./webhook-configuration.js";
 
-const certificateCheckMs = 3_600_000;
+/**
+ * How often the certificate and the configuration are checked: rotation starts with a third of a
+ * year left, and a configuration deleted (e.g. with an owner recreated under a new uid) comes back
+ * within this.
+ */
+const checkIntervalMs = 300_000;
 const namespaceNameLabel = "kubernetes.io/metadata.name";
 
 /** Namespaces whose pods are never sent to the webhook: a broken webhook must not stall the system or the operator itself. */
@@ -84,9 +89,22 @@ export async function startWebhook(
   const clientConfig = service
     ? { service: { namespace: operatorNamespace, name: service, port: 443, path: mutatePodsPath } }
     : { url: config.url as string };
-  const owner = config.configurationOwner
-    ? await clusterRoleOwner(clients.rbac, config.configurationOwner)
-    : undefined;
+  const ownerName = config.configurationOwner;
+  // Looked up on every check: an owner recreated under a new uid is followed.
+  const owner = ownerName ? () => clusterRoleOwner(clients.rbac, ownerName) : undefined;
+  const ensureConfiguration = async (certificate: ServingCertificate) => {
+    const reference = await owner?.();
+    await ensureMutatingWebhookConfiguration(clients.admission, {
+      name: config.configurationName,
+      clientConfig,
+      caBundlePem: certificate.caPem,
+      excludedNamespaces: webhookExcludedNamespaces(operatorNamespace),
+      ...(reference ? { owner: reference } : {}),
+      ...(scope.watchNamespace
+        ? { namespaceMatchLabels: { [namespaceNameLabel]: scope.watchNamespace } }
+        : {}),
+    });
+  };
   const certificates = new ServingCertificateManager({
     core: clients.core,
     namespace: operatorNamespace,
@@ -95,20 +113,9 @@ export async function startWebhook(
     dnsNames,
     ...(host && isIP(host) ? { ipAddresses: [host] } : {}),
     logger,
-    beforeServing: async (certificate) => {
-      await ensureMutatingWebhookConfiguration(clients.admission, {
-        name: config.configurationName,
-        clientConfig,
-        caBundlePem: certificate.caPem,
-        excludedNamespaces: webhookExcludedNamespaces(operatorNamespace),
-        ...(owner ? { owner } : {}),
-        ...(scope.watchNamespace
-          ? { namespaceMatchLabels: { [namespaceNameLabel]: scope.watchNamespace } }
-          : {}),
-      });
-    },
+    beforeServing: ensureConfiguration,
   });
-  await certificates.ensure();
+  let served = await certificates.ensure();
   const server = await startAdmissionServer({
     host: config.host,
     port: config.port,
@@ -124,9 +131,19 @@ export async function startWebhook(
         }
       : {}),
   });
-  const stopChecks = certificates.startPeriodicCheck(certificateCheckMs, (error) =>
-    logger.warn({ err: errorText(error) }, "serving certificate check failed"),
-  );
+  // Each check also puts the configuration back as it should be (it is unchanged when it is).
+  const checks = setInterval(() => {
+    const check = async () => {
+      const current = await certificates.ensure();
+      // A new certificate went through beforeServing, which ensured the configuration already.
+      if (current.certPem === served.certPem) await ensureConfiguration(current);
+      served = current;
+    };
+    check().catch((error: unknown) =>
+      logger.warn({ err: errorText(error) }, "webhook serving certificate or configuration check failed"),
+    );
+  }, checkIntervalMs);
+  checks.unref();
   logger.info(
     { port: server.port, configuration: config.configurationName },
     "pod admission webhook serving",
@@ -134,7 +151,7 @@ export async function startWebhook(
   return {
     port: server.port,
     async stop() {
-      stopChecks();
+      clearInterval(checks);
       await server.close();
     },
   };

@@ -6,6 +6,7 @@ import type {
   V1OwnerReference,
 } from "@kubernetes/client-node";
 import { isNotFound, statusCode } from "../kube/errors.js";
+import { withOwnerReference } from "../kube/owner-references.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { mutatePodsPath } from "./admission-server.js";
 import { injectOptOutKey, injectOptOutValue } from "./mutate-pod.js";
@@ -120,7 +121,9 @@ export async function ensureMutatingWebhookConfiguration(
         await api.createMutatingWebhookConfiguration({ body: desired });
         return "created";
       }
-      const ownerReferences = withOwner(current.metadata?.ownerReferences, options.owner);
+      const ownerReferences = options.owner
+        ? withOwnerReference(current.metadata?.ownerReferences, options.owner)
+        : current.metadata?.ownerReferences;
       if (
         current.metadata?.labels?.[managedByLabel] === managedByValue &&
         sameManagedWebhooks(current.webhooks ?? [], desired.webhooks ?? []) &&
@@ -162,19 +165,6 @@ export async function deleteMutatingWebhookConfiguration(
     if (isNotFound(error)) return false;
     throw error;
   }
-}
-
-/**
- * `current` with `owner` in it (replacing a reference to the same kind and name, e.g. a ClusterRole
- * recreated with a new uid); `current` itself when it already holds the owner or there is none.
- */
-function withOwner(
-  current: V1OwnerReference[] | undefined,
-  owner: V1OwnerReference | undefined,
-): V1OwnerReference[] | undefined {
-  if (!owner || current?.some((r) => r.uid === owner.uid)) return current;
-  const others = (current ?? []).filter((r) => !(r.kind === owner.kind && r.name === owner.name));
-  return [...others, owner];
 }
 
 async function readConfiguration(

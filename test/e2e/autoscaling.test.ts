@@ -51,7 +51,10 @@ beforeAll(async () => {
   );
   await credentials.waitFor(team, (c) => c.status?.namespaces?.inSync === 3);
   // What users do without the operator: copy a working pull Secret once.
-  const working = await core.readNamespacedSecret({ namespace: namespaces[0] as string, name: "registry-pull" });
+  const working = await core.readNamespacedSecret({
+    namespace: namespaces[0] as string,
+    name: "registry-pull",
+  });
   copiedAt = Date.now();
   staticNamespace = await createNamespace(core, "autoscale-static");
   await core.createNamespacedSecret({
@@ -101,17 +104,26 @@ describe("autoscaling across token rotations on a real node", () => {
         namespace: staticNamespace,
         body: deployment("app", privateImage, 5, "static-pull"),
       });
-      await waitFor("every pod of the static Deployment to be refused its image", async () => {
-        const pods = await core.listNamespacedPod({ namespace: staticNamespace, labelSelector: "app=app" });
-        return (
-          pods.items.length === 5 &&
-          pods.items.every((p) =>
-            /ErrImagePull|ImagePullBackOff/.test(p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? ""),
-          )
-        );
-      }, { timeoutMs: 120_000 });
+      await waitFor(
+        "every pod of the static Deployment to be refused its image",
+        async () => {
+          const pods = await core.listNamespacedPod({ namespace: staticNamespace, labelSelector: "app=app" });
+          return (
+            pods.items.length === 5 &&
+            pods.items.every((p) =>
+              /ErrImagePull|ImagePullBackOff/.test(
+                p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? "",
+              ),
+            )
+          );
+        },
+        { timeoutMs: 120_000 },
+      );
       expect((await pullFailures(core, staticNamespace)).length).toBeGreaterThan(0);
-      expect((await apps.readNamespacedDeployment({ namespace: staticNamespace, name: "app" })).status?.readyReplicas ?? 0).toBe(0);
+      expect(
+        (await apps.readNamespacedDeployment({ namespace: staticNamespace, name: "app" })).status
+          ?.readyReplicas ?? 0,
+      ).toBe(0);
       expect(world.gate.refusedLogins()).toBeGreaterThan(0);
     },
     timeout,

@@ -18,6 +18,7 @@ import {
   awsKeysSecret,
   ClusterRegistryCredentials,
   clusterRegistryCredential,
+  dockerConfigOf,
   ecrWithStaticKeys,
   fakeAccessKey,
   RegistryCredentials,
@@ -68,6 +69,8 @@ beforeAll(async () => {
   registry = await startRegistry(login, pauseImageSpec(scratch));
   ecr = await new FakeEcrServer("eu-west-1").start();
   ecr.registerCredentials(fakeAccessKey);
+  // Tokens live a minute, so that a token outlives no operator restart.
+  ecr.setTokenLifetime(60_000);
   gate = await startRegistryGate(registry.host, login, (username, password) =>
     ecr.accepts(username, password),
   );
@@ -155,6 +158,18 @@ async function leaderAndFollower(): Promise<{ leader: k8s.V1Pod; follower: k8s.V
   const follower = pods.find((p) => p !== leader);
   if (!leader || !follower) throw new Error(`no leader and follower among ${pods.length} operator pods`);
   return { leader, follower };
+}
+
+/** The holder identity of the operator's leader Lease, if one is held. */
+async function leaseHolder(): Promise<string | undefined> {
+  const leases = await coordination.listNamespacedLease({ namespace });
+  return leases.items.map((l) => l.spec?.holderIdentity).find((h) => !!h);
+}
+
+/** The password of the ECR login in `ns`'s registry-pull Secret. */
+async function tokenIn(ns: string): Promise<string> {
+  const secret = await core.readNamespacedSecret({ namespace: ns, name: "registry-pull" });
+  return dockerConfigOf(secret).auths[ecrHost]?.password ?? "";
 }
 
 /** A pod of the private image with no pull Secret of its own. */
@@ -252,7 +267,7 @@ describe("the chart installed with the operator image built from the Dockerfile"
   );
 
   it(
-    "keeps every pod of a scale-up pulling while one operator pod is deleted and the leader is killed",
+    "keeps every pod of a scale-up pulling while one operator pod is deleted and the leader is killed, and the new leader keeps rotating",
     async () => {
       const team = uniqueName("chart-restart");
       const ns = await createNamespace(core, "chart-restart", { team });
@@ -263,6 +278,7 @@ describe("the chart installed with the operator image built from the Dockerfile"
           namespaces: { selector: { matchLabels: { team } } },
           secret: { name: "registry-pull" },
           podAdmission: { enabled: true },
+          refresh: { minInterval: "10s" },
         }),
       );
       await credentials.waitFor(team, (c) => c.status?.namespaces?.inSync === 1);
@@ -271,6 +287,7 @@ describe("the chart installed with the operator image built from the Dockerfile"
       await waitForReplicas(kc, ns, "app", 1);
 
       const { leader, follower } = await leaderAndFollower();
+      const tokenBefore = await tokenIn(ns);
       await setReplicas(apps, ns, "app", 15);
       await core.deleteNamespacedPod({ namespace, name: follower.metadata?.name as string });
       await core.deleteNamespacedPod({
@@ -280,10 +297,18 @@ describe("the chart installed with the operator image built from the Dockerfile"
       });
       await waitForReplicas(kc, ns, "app", 15);
       await waitForOperatorReady();
+      await waitFor("a new operator pod to hold the leader Lease", async () => {
+        const holder = await leaseHolder();
+        return !!holder && !holder.startsWith(leader.metadata?.name as string);
+      });
+      // Tokens live a minute: the new leader must renew the Secret, and pods pull with what it wrote.
+      await waitFor("the new leader to rotate the Secret", async () => (await tokenIn(ns)) !== tokenBefore, {
+        timeoutMs: 90_000,
+      });
+      await setReplicas(apps, ns, "app", 20);
+      await waitForReplicas(kc, ns, "app", 20);
       expect(await pullFailures(core, ns)).toEqual([]);
-      // A new pod leads, and the credential is still Ready under it.
-      const { leader: newLeader } = await leaderAndFollower();
-      expect(newLeader.metadata?.name).not.toBe(leader.metadata?.name);
+      expect(gate.refusedLogins()).toBe(0);
       await apps.deleteNamespacedDeployment({ namespace: ns, name: "app" });
       await credentials.delete(team);
     },

@@ -245,7 +245,8 @@ describe(`helm upgrade from v${previousRelease.version} and helm uninstall, on a
         },
       );
       // v0.1.0 wrote Secrets without the signature this release trusts; it re-signs each in place
-      // (same uid) with a fresh token, minted once per identity (both resources use the same keys).
+      // (same uid) with a fresh token: at most one mint per resource's identity (two here, one per
+      // keys Secret), never one per namespace.
       expect(await managedSecretUids()).toEqual(uidsBefore);
       expect(ecr.calls - callsBefore).toBeLessThanOrEqual(2);
       const rc = await new RegistryCredentials(kc, tenant).get("pull");

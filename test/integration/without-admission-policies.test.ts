@@ -117,10 +117,11 @@ describe("an apiserver that serves no MutatingAdmissionPolicy API", () => {
       const ready = await credentials.waitForReady("pull");
       expect((await readSecret(core, namespace, "pull"))?.type).toBe("kubernetes.io/dockerconfigjson");
       expect(ready.status?.conditions?.find((c) => c.type === "PodAdmission")).toMatchObject(expected);
-      if (expected.status === "False") {
-        const events = await core.listNamespacedEvent({ namespace });
-        expect(events.items.map((e) => [e.type, e.reason])).toContainEqual(["Warning", expected.reason]);
-      }
+      if (expected.status === "False")
+        await waitFor(`a Warning event ${expected.reason}`, async () => {
+          const events = await core.listNamespacedEvent({ namespace });
+          return events.items.some((e) => e.type === "Warning" && e.reason === expected.reason);
+        });
       // The webhook configuration is loaded asynchronously: wait for it before asserting.
       if (admitted.length > 0)
         await waitFor(

@@ -27,7 +27,9 @@ function basicLogin(request: IncomingMessage): { username: string; password: str
   return colon < 0 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-const fingerprint = (password: string) => createHash("sha256").update(password).digest("hex").slice(0, 12);
+/** The fingerprint `admitted` lists for a password. */
+export const fingerprint = (password: string) =>
+  createHash("sha256").update(password).digest("hex").slice(0, 12);
 
 /**
  * Starts a gate on a free loopback port in front of the registry at `upstream` (host:port, which

@@ -125,9 +125,5 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
 
 {{/* The ClusterRole holding the webhook rules, which owns the MutatingWebhookConfiguration. */}}
 {{- define "regcred.webhookOwner" -}}
-{{- if .Values.watchNamespace -}}
 {{- include "regcred.fullname" . }}-admission
-{{- else -}}
-{{- include "regcred.fullname" . -}}
-{{- end -}}
 {{- end -}}

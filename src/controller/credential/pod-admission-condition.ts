@@ -17,8 +17,7 @@ export interface WebhookCoverage {
  * when the resource does not ask for pod admission (the condition is then removed). False with the
  * `problem`'s reason when its policy is unavailable or could not be written, or with
  * PodAdmissionUnavailable when the webhook is not served or excludes some of `namespaces`; True
- * otherwise. The Ready
- * condition is about the Secret and does not change with it.
+ * otherwise. The Ready condition is about the Secret and does not change with it.
  */
 export function podAdmissionCondition(
   spec: PodAdmission | undefined,

@@ -3,7 +3,12 @@ import * as k8s from "@kubernetes/client-node";
 import { waitFor } from "../../support/wait.js";
 
 /** A Deployment `name` of `image`, pulled Always, with `pullSecret` or no pull Secret of its own. */
-export function deployment(name: string, image: string, replicas: number, pullSecret?: string): k8s.V1Deployment {
+export function deployment(
+  name: string,
+  image: string,
+  replicas: number,
+  pullSecret?: string,
+): k8s.V1Deployment {
   const labels = { app: name };
   return {
     metadata: { name },

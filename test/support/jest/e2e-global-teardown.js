@@ -7,11 +7,11 @@ const { globalTeardown } = await import("./stop-control-plane.ts");
 const { hostChanges, hostState } = await import("../node/host-state.ts");
 export default async function e2eGlobalTeardown() {
   await globalTeardown();
-  const changes = hostChanges(globalThis.regcredHostStateBefore ?? {}, hostState());
-  process.stderr.write(
-    changes.length === 0
-      ? "[host] the nodes left nothing behind: processes, mounts, netns, links, iptables, sysctls, cgroups, kubelet paths unchanged\n"
-      : "",
-  );
+  const after = hostState();
+  const changes = hostChanges(globalThis.regcredHostStateBefore ?? {}, after);
+  if (changes.length === 0)
+    process.stderr.write(
+      `[host] the nodes left nothing behind: ${Object.keys(after).join(", ")} unchanged\n`,
+    );
   if (changes.length > 0) throw new Error(`the e2e run changed the host:\n${changes.join("\n")}`);
 }

@@ -1,7 +1,7 @@
 // A TCP forwarder between network namespaces: listens on TCP and connects to a Unix socket, or
 // the other way round. Unix sockets live in the filesystem, which every network namespace shares,
 // so a pair of forwarders joins a port inside the node's namespace to one on the host's loopback
-// without a route, a veth or a sysctl. Run as a child:
+// (the host's loopback is not routable from the namespace). Run as a child:
 //   node forwarder.mjs tcp:HOST:PORT unix:PATH    (or unix:PATH tcp:HOST:PORT)
 // Prints "listening" (and the TCP port, e.g. "listening 41234", useful with port 0) once it accepts
 // connections; exits on SIGTERM.

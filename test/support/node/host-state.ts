@@ -1,6 +1,6 @@
 // What a node could leave behind on the host, read off the machine: processes, mounts, network
-// namespaces, links, iptables chains, the forwarding sysctl, kubepods cgroups and the kubelet's
-// fixed paths. Compared before and after the e2e run, it proves the teardown complete.
+// namespaces, links, routes, iptables chains, the forwarding sysctls, kubepods cgroups, the
+// kubelet's fixed paths and the node lock. Compared before and after the e2e run, it proves the teardown complete.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ export function hostState(): HostState {
     mounts: lines("findmnt", ["-rn", "-o", "TARGET"]).filter((target) => target.includes("regcred-node-")),
     "network namespaces": lines("ip", ["netns", "list"]).filter((ns) => ns.startsWith("regcred-")),
     links: lines("ip", ["-o", "link", "show"]).map((line) => line.split(":")[1]?.trim() ?? ""),
+    routes: [...lines("ip", ["-4", "route", "show"]), ...lines("ip", ["-6", "route", "show"])],
     "iptables chains": [
       ...lines("iptables", ["-S"]),
       ...lines("iptables", ["-t", "nat", "-S"]),
@@ -37,6 +38,7 @@ export function hostState(): HostState {
     "kubelet host paths": ["/var/lib/kubelet", "/var/lib/cni", "/var/log/containers"].filter((p) =>
       existsSync(p),
     ),
+    "node lock": ["/run/regcred-node.lock"].filter((p) => existsSync(p)),
   };
   for (const key of Object.keys(state)) state[key]?.sort();
   return state;

@@ -1,8 +1,7 @@
 // The node's configuration files: containerd's, the kubelet's, the CNI bridge's and a registry
-// mirror's. Settings this machine needs are marked; see ../shared/reviews/real-node-recipe.md.
+// mirror's. Settings this machine kind needs (cgroup v1, no CAP_SYS_RESOURCE) are marked.
 import { join } from "node:path";
 
-/** The pod network inside the node's namespace. */
 /** Where Debian's containernetworking-plugins installs the CNI plugins. */
 export const cniBinDir = "/usr/lib/cni";
 
@@ -19,7 +18,7 @@ export interface PodNetwork {
   conflist(dir: string): string;
 }
 
-/** The pod network numbered `n` (1–250): distinct numbers let nodes run side by side. */
+/** The pod network numbered `n` (1–250), picked so that it clashes with no route of the machine. */
 export function podNetwork(n: number): PodNetwork {
   const subnet = `10.244.${n}.0/24`;
   return {

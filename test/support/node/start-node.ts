@@ -4,7 +4,10 @@
 // touched and deleting the namespace removes them. Ports cross from the host's loopback into the
 // namespace through Unix-socket forwarders (forwarder.mjs). The host reaches the pod network (and
 // the kubelet) the other way over a veth pair into the namespace and one route to its subnet, as
-// the apiserver must to call a webhook Service's endpoints; both go with the namespace.
+// the apiserver must to call a webhook Service's endpoints; both go with the namespace. One node
+// runs per machine at a time (a lock): kubelets share host paths and cgroups that teardown removes.
+// The kubelet serves anonymously (AlwaysAllow) on the pod network's gateway, which only this
+// machine reaches: fine for a test node, never for a real one.
 import { spawnSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import {
@@ -12,6 +15,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   rmSync,
   writeFileSync,
@@ -108,10 +112,17 @@ function requireNodePrerequisites(): void {
 export async function startNode(options: NodeOptions): Promise<KubeNode> {
   requireNodePrerequisites();
   const report = options.report ?? (() => {});
+  const releaseLock = await acquireNodeLock(report);
   const id = randomBytes(3).toString("hex");
   const name = `node-${id}`;
   const netns = `regcred-${id}`;
-  const network = podNetwork(freePodNetworkNumber());
+  let network: PodNetwork;
+  try {
+    network = podNetwork(freePodNetworkNumber());
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
   const hostLink = `rc-${id}`;
   const dir = mkdtempSync(join(tmpdir(), `regcred-node-${id}-`));
   const processes: ManagedProcess[] = [];
@@ -176,6 +187,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     stopped = true;
     unregister();
     await teardown({ dir, netns, hostLink, name, processes, core, hostPathsMade });
+    releaseLock();
   };
   const unregister = onTerminationSignal(stop);
 
@@ -340,15 +352,72 @@ async function teardown(node: {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** A pod network number no route on this machine uses yet. */
+/**
+ * A pod network number whose subnet and link net no route on this machine covers or splits
+ * (a cluster's 10.244.0.0/16 included), picked at random among those.
+ */
 function freePodNetworkNumber(): number {
-  const routes = must("ip", ["-4", "route", "show"]);
+  const routed = (prefix: string) =>
+    ["match", "root"].some((how) =>
+      must("ip", ["-4", "-o", "route", "show", how, prefix])
+        .split("\n")
+        .some((line) => line.trim() !== "" && !line.startsWith("default")),
+    );
   const free = Array.from({ length: 250 }, (_, i) => i + 1).filter(
-    (n) => !routes.includes(`10.244.${n}.`) && !routes.includes(`10.243.${n}.`),
+    (n) => !routed(`10.244.${n}.0/24`) && !routed(`10.243.${n}.0/30`),
   );
-  // At random, so that two nodes starting at once rarely pick the same.
   if (free.length > 0) return free[randomInt(free.length)] as number;
   throw new NodeUnavailableError("every pod network 10.244.1-250.0/24 is routed already");
+}
+
+const nodeLock = "/run/regcred-node.lock";
+
+/**
+ * Takes this machine's node lock, waiting (with one progress line) while another live process
+ * holds it: kubelets share host paths (/var/lib/kubelet, the kubepods cgroups) that teardown
+ * removes, so one node runs per machine at a time. Returns the release function. Throws when this
+ * process holds it already (a node not stopped) or after 30 minutes.
+ */
+async function acquireNodeLock(report: ProgressReporter): Promise<() => void> {
+  const pidFile = join(nodeLock, "pid");
+  const deadline = Date.now() + 30 * 60_000;
+  let waiting = false;
+  for (;;) {
+    try {
+      mkdirSync(nodeLock);
+      writeFileSync(pidFile, String(process.pid));
+      return () => rmSync(nodeLock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number(readFileSafe(pidFile) ?? 0);
+    if (holder === process.pid) throw new Error("this process runs a node already: stop it first");
+    if (holder > 0 && !isAlive(holder)) {
+      rmSync(nodeLock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`process ${holder} has held ${nodeLock} for 30 minutes`);
+    if (!waiting) report(`waiting for process ${holder}'s node to stop (one node per machine)`);
+    waiting = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readFileSafe(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** Host paths the kubelet (and the CNI plugins) create outside its --root-dir. */
