@@ -35,5 +35,13 @@ export default {
       globalSetup: "<rootDir>/test/support/jest/global-setup.js",
       globalTeardown: "<rootDir>/test/support/jest/global-teardown.js",
     },
+    {
+      // On a real node (needs root); run in band: one node, one kube-scheduler at a time.
+      ...shared,
+      displayName: "e2e",
+      testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/support/jest/e2e-global-setup.js",
+      globalTeardown: "<rootDir>/test/support/jest/e2e-global-teardown.js",
+    },
   ],
 };

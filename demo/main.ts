@@ -1,7 +1,9 @@
 // `npm run demo`: the operator end to end on this machine, with no cluster and no cloud account.
 // A local control plane, a local ECR that issues 60-second tokens, the operator, example resources,
-// and a live table of what it does. Ctrl-C stops everything. `--duration N` runs N seconds, prints
-// the final table and exits non-zero unless every credential is Ready and a refresh was seen.
+// and a live table of what it does. As root it also starts a real node (demo/node.ts): a pod pulls
+// the private image with the operator's Secret, and a second pod pulls after a rotation. Ctrl-C
+// stops everything (`--no-node` leaves the node out). `--duration N` runs N seconds, prints the final table and exits non-zero unless
+// every credential is Ready, a refresh was seen and (with a node) both pods run.
 import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../src/api/v1alpha1.js";
@@ -22,9 +24,18 @@ import {
   RegistryCredentials,
   registryCredential,
 } from "../test/support/fixtures.js";
-import { renderTable } from "./render.js";
+import { startDemoNode } from "./node.js";
+import { type DemoPod, renderTable } from "./render.js";
 
-const { values } = parseArgs({ options: { duration: { type: "string" }, kubeconfig: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    duration: { type: "string" },
+    kubeconfig: { type: "string" },
+    // --no-node: no real node even where the machine allows one.
+    node: { type: "boolean", default: true },
+  },
+  allowNegative: true,
+});
 const durationMs = values.duration ? Number(values.duration) * 1000 : undefined;
 const interactive = durationMs === undefined && process.stdout.isTTY;
 const say = (line: string) => console.error(`[demo] ${line}`);
@@ -85,7 +96,12 @@ const operator = await startOperator(
 );
 say(`operator running; metrics at http://127.0.0.1:${operator.address.port}/metrics`);
 
+const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+if (!values.node) say("no node: --no-node");
+const node = values.node ? await startDemoNode(cluster.kubeconfigPath, ecr, ecrHost, say) : undefined;
+
 const stop = async () => {
+  await node?.stop();
   await operator.stop();
   await ecr.close();
   await google.close();
@@ -153,25 +169,40 @@ for (let attempt = 0; attempt < 300 && !(await injects()); attempt++)
 
 // A namespace created now, and a pod in it at once: it is admitted with the pull Secret.
 await core.createNamespace({ body: { metadata: { name: "team-c", labels: { team: "team-c" } } } });
-let pod: { namespace: string; name: string; imagePullSecrets: string[] } | undefined;
-for (let attempt = 0; attempt < 200 && !pod; attempt++) {
-  try {
-    const created = await core.createNamespacedPod({
-      namespace: "team-c",
-      body: {
-        metadata: { name: "web" },
-        spec: { containers: [{ name: "web", image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/web:1" }] },
-      },
-    });
-    pod = {
-      namespace: "team-c",
-      name: "web",
-      imagePullSecrets: (created.spec?.imagePullSecrets ?? []).map((r) => r.name as string),
-    };
-  } catch {
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** Creates pod team-c/`name` of the private image (pulled Always); retries until admitted. */
+const createPod = async (name: string): Promise<DemoPod | undefined> => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      const created = await core.createNamespacedPod({
+        namespace: "team-c",
+        body: {
+          metadata: { name },
+          spec: {
+            automountServiceAccountToken: false,
+            containers: [{ name: "web", image: `${ecrHost}/app:1`, imagePullPolicy: "Always" }],
+          },
+        },
+      });
+      return {
+        namespace: "team-c",
+        name,
+        imagePullSecrets: (created.spec?.imagePullSecrets ?? []).map((r) => r.name as string),
+        state: "Pending",
+      };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
-}
+  return undefined;
+};
+const podState = async (name: string): Promise<string> => {
+  const status = (await core.readNamespacedPod({ namespace: "team-c", name }).catch(() => undefined))?.status;
+  const container = status?.containerStatuses?.[0]?.state;
+  return container?.running ? "Running" : (container?.waiting?.reason ?? status?.phase ?? "Pending");
+};
+const pods: DemoPod[] = [];
+const first = await createPod("web");
+if (first) pods.push(first);
 
 const objects = kc.makeApiClient(k8s.CustomObjectsApi);
 const refreshes = new Map<string, number>();
@@ -204,12 +235,19 @@ for (;;) {
       refreshes.set(id, (refreshes.get(id) ?? 0) + 1);
     if (last) lastRefresh.set(id, last);
   }
+  // With a node: once the fanned-out Secret has rotated, a second pod pulls with the new token.
+  if (node && pods.length === 1 && (refreshes.get("ClusterRegistryCredential/ecr-all-teams") ?? 0) > 0) {
+    const second = await createPod("web-after-rotation");
+    if (second) pods.push(second);
+  }
+  if (node) for (const pod of pods) pod.state = await podState(pod.name);
   frame = renderTable({
     now: new Date(),
     credentials,
     refreshes,
     mints: ecr.calls + google.oauth.calls,
-    ...(pod ? { pod } : {}),
+    pods,
+    ...(node ? { node: { tokensAdmitted: node.tokensAdmitted(), refused: node.refused() } } : {}),
   });
   if (interactive) process.stdout.write(`\x1b[2J\x1b[H${frame.join("\n")}\n\nPress Ctrl-C to stop.\n`);
   if (durationMs !== undefined && Date.now() - started >= durationMs) break;
@@ -219,12 +257,21 @@ for (;;) {
 process.stdout.write(`${frame.join("\n")}\n`);
 const allReady = frame.length > 1 && !frame.slice(1).some((line) => /\s(False|-)\s/.test(line.slice(44, 52)));
 const refreshed = [...refreshes.values()].some((n) => n > 0);
+const podCovered = pods[0]?.imagePullSecrets.includes("ecr-pull") ?? false;
+// With a node, both pods (before and after a rotation) ran with the operator's Secret, through a
+// registry that refused every expired or unknown token.
+const pulled =
+  !node || (pods.length === 2 && pods.every((p) => p.state === "Running") && node.refused() === 0);
 await stop();
-if (!allReady || !refreshed || !pod?.imagePullSecrets.includes("ecr-pull")) {
+if (!allReady || !refreshed || !podCovered || !pulled) {
   say(
-    `demo check failed: ready=${allReady} refreshed=${refreshed} podCovered=${pod?.imagePullSecrets.includes("ecr-pull")}`,
+    `demo check failed: ready=${allReady} refreshed=${refreshed} podCovered=${podCovered} pulled=${pulled}`,
   );
   process.exit(1);
 }
-say("every credential Ready, tokens refreshed before expiry, and the first pod carried the pull Secret");
+say(
+  node
+    ? "every credential Ready, tokens refreshed before expiry, and pods pulled the private image on a real node before and after a rotation"
+    : "every credential Ready, tokens refreshed before expiry, and the first pod carried the pull Secret",
+);
 process.exit(0);

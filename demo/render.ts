@@ -1,11 +1,21 @@
 import type { ClusterRegistryCredential, RegistryCredential } from "../src/api/v1alpha1.js";
 import { formatDuration } from "../src/util/duration.js";
 
+export interface DemoPod {
+  namespace: string;
+  name: string;
+  imagePullSecrets: string[];
+  /** Running, a waiting reason (ErrImagePull, ...) or the phase; only a node makes it change. */
+  state: string;
+}
+
 export interface DemoSnapshot {
   now: Date;
   credentials: (RegistryCredential | ClusterRegistryCredential)[];
   refreshes: Map<string, number>;
-  pod?: { namespace: string; name: string; imagePullSecrets: string[] };
+  pods: DemoPod[];
+  /** The real node's registry, when there is a node. */
+  node?: { tokensAdmitted: number; refused: number };
   mints: number;
 }
 
@@ -51,11 +61,14 @@ export function renderTable(snapshot: DemoSnapshot): string[] {
   lines.push(
     `provider calls (mints) so far: ${snapshot.mints} — one per identity per refresh, however many namespaces`,
   );
-  if (snapshot.pod) {
-    const secrets = snapshot.pod.imagePullSecrets.join(", ") || "(none)";
-    lines.push(
-      `pod ${snapshot.pod.namespace}/${snapshot.pod.name} was admitted with imagePullSecrets: ${secrets}`,
-    );
+  for (const pod of snapshot.pods) {
+    const secrets = pod.imagePullSecrets.join(", ") || "(none)";
+    const state = snapshot.node ? `, ${pod.state}` : "";
+    lines.push(`pod ${pod.namespace}/${pod.name} was admitted with imagePullSecrets: ${secrets}${state}`);
   }
+  if (snapshot.node)
+    lines.push(
+      `node: the registry admitted pulls with ${snapshot.node.tokensAdmitted} distinct token(s) and refused ${snapshot.node.refused} login(s)`,
+    );
   return lines;
 }

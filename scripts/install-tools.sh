@@ -6,15 +6,21 @@
 # Exits 1 when a build fails or Go is missing, 2 for a tool name it does not know.
 set -euo pipefail
 
-# name  package (go install)  version  build tags (- for none)
+# name  package (go install)  version  build tags (- for none)  cgo (0 or 1)
 # Prometheus is built without its cloud service discoveries (remove_all_sd): the tests scrape
-# static targets, and the discoveries are most of its build time.
+# static targets, and the discoveries are most of its build time. runc needs cgo and libseccomp
+# (Debian: libseccomp-dev); its default libpathrs tag needs a Rust library, so it is left out.
 tools=(
-  "helm        helm.sh/helm/v4/cmd/helm                                v4.3.2   -"             # the chart tests
-  "registry    github.com/distribution/distribution/v3/cmd/registry   v3.1.2   -"             # CNCF distribution, a real registry
-  "crane       github.com/google/go-containerregistry/cmd/crane       v0.22.1  -"             # pushes and pulls with a docker config
-  "prometheus  github.com/prometheus/prometheus/cmd/prometheus        v0.316.0 remove_all_sd" # scrapes the operator (Prometheus 3.x)
-  "promtool    github.com/prometheus/prometheus/cmd/promtool          v0.316.0 remove_all_sd" # unit-tests the alerting rules
+  "helm                    helm.sh/helm/v4/cmd/helm                                          v4.3.2   -                         0" # the chart tests
+  "registry                github.com/distribution/distribution/v3/cmd/registry             v3.1.2   -                         0" # CNCF distribution, a real registry
+  "crane                   github.com/google/go-containerregistry/cmd/crane                 v0.22.1  -                         0" # pushes and pulls with a docker config
+  "prometheus              github.com/prometheus/prometheus/cmd/prometheus                  v0.316.0 remove_all_sd             0" # scrapes the operator (Prometheus 3.x)
+  "promtool                github.com/prometheus/prometheus/cmd/promtool                    v0.316.0 remove_all_sd             0" # unit-tests the alerting rules
+  "containerd              github.com/containerd/containerd/v2/cmd/containerd               v2.4.2   no_btrfs,no_devmapper     0" # the node's runtime
+  "containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2  v2.4.2   no_btrfs,no_devmapper     0"
+  "ctr                     github.com/containerd/containerd/v2/cmd/ctr                      v2.4.2   no_btrfs,no_devmapper     0" # imports the pause image
+  "runc                    github.com/opencontainers/runc                                    v1.5.3   seccomp,urfave_cli_no_docs 1"
+  "crictl                  sigs.k8s.io/cri-tools/cmd/crictl                                  v1.37.0  -                         0" # removes pods at teardown
 )
 
 known() {
@@ -56,7 +62,7 @@ partial=""
 trap '[ -n "$partial" ] && rm -rf "$partial"' EXIT
 
 for row in "${tools[@]}"; do
-  read -r name package version tags _ <<<"$row"
+  read -r name package version tags cgo _ <<<"$row"
   [ "$tags" = "-" ] && tags=""
   selected "$name" "$@" || continue
   dir="$tools_dir/$name-$version"
@@ -66,7 +72,7 @@ for row in "${tools[@]}"; do
     started=$(date +%s)
     partial="$dir.partial-$$"
     rm -rf "$partial" && mkdir -p "$partial"
-    GOBIN="$partial" GOFLAGS="-trimpath" go install -tags "$tags" -ldflags "-s -w" "$package@$version"
+    CGO_ENABLED="$cgo" GOBIN="$partial" GOFLAGS="-trimpath" go install -tags "$tags" -ldflags "-s -w" "$package@$version"
     rm -rf "$dir" && mv "$partial" "$dir"
     partial=""
     echo "built $name $version in $(($(date +%s) - started))s"

@@ -78,6 +78,7 @@ function webhookConfig(
   service?: string,
   url?: string,
   name?: string,
+  owner?: string,
 ): Pick<OperatorConfig, "webhook"> {
   if (!port) return {};
   if (!service && !url) throw new ConfigError("--webhook-port needs --webhook-service or --webhook-url");
@@ -88,6 +89,7 @@ function webhookConfig(
       ...(service ? { service } : {}),
       ...(url ? { url } : {}),
       configurationName: name || "registry-credential-operator",
+      ...(owner ? { configurationOwner: owner } : {}),
     },
   };
 }
@@ -183,6 +185,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       pick("webhook-service"),
       pick("webhook-url"),
       pick("webhook-configuration"),
+      pick("webhook-configuration-owner"),
     ),
     google: googleEndpoints(pick("gcp-sts-url"), pick("gcp-iamcredentials-url"), pick("gcp-token-uris")),
     ...leaderElectionConfig(leaderElect, operatorNamespace, pick),

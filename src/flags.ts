@@ -60,6 +60,11 @@ const flags = {
     value: "NAME",
     help: "MutatingWebhookConfiguration to manage; default registry-credential-operator",
   },
+  "webhook-configuration-owner": {
+    env: "WEBHOOK_CONFIGURATION_OWNER",
+    value: "NAME",
+    help: "ClusterRole that owns the MutatingWebhookConfiguration, so deleting it (helm uninstall) deletes the configuration",
+  },
   "gcp-sts-url": { env: "GCP_STS_URL", value: "URL", help: "Google STS token endpoint" },
   "gcp-iamcredentials-url": {
     env: "GCP_IAMCREDENTIALS_URL",

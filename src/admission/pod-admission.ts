@@ -14,6 +14,15 @@ import {
   policyOwnerAnnotation,
 } from "./admission-policy.js";
 
+/**
+ * Why a resource's pod admission does not take effect: Unavailable when the cluster or this
+ * install cannot serve the mechanism at all, Failed when writing its policy failed.
+ */
+export interface PodAdmissionProblem {
+  reason: "PodAdmissionUnavailable" | "PodAdmissionFailed";
+  message: string;
+}
+
 /** Where MutatingAdmissionPolicies can be used, and if not, why not (for the user's message). */
 export type AdmissionPolicySupport =
   | { available: true; policies: Informer<V1MutatingAdmissionPolicy> }
@@ -37,26 +46,32 @@ export class PodAdmissionSync {
   /**
    * Applies the resource's podAdmission: ensures its policy when it asks for mechanism
    * AdmissionPolicy, else removes any policy it has. `selectors` are the namespace selectors of
-   * its targets. Returns a problem description when the policy could not be written (the caller
-   * reports it), undefined otherwise. Throws ApiException when a removal fails.
+   * its targets. Returns the problem when the policy is unavailable or could not be written (the
+   * caller reports it), undefined otherwise. Throws ApiException when a removal fails.
    */
   async apply(
     owner: SecretOwner,
     spec: PodAdmission | undefined,
     secretName: string,
     selectors: V1LabelSelector[],
-  ): Promise<string | undefined> {
+  ): Promise<PodAdmissionProblem | undefined> {
     const wanted = spec?.enabled && (spec.mechanism ?? "AdmissionPolicy") === "AdmissionPolicy";
     if (!wanted) {
       await this.remove(ownerKey(owner));
       return undefined;
     }
     if (!this.support.available)
-      return `pod admission through a MutatingAdmissionPolicy is not available: ${this.support.reason}; use mechanism: Webhook`;
+      return {
+        reason: "PodAdmissionUnavailable",
+        message: `pod admission through a MutatingAdmissionPolicy is not available: ${this.support.reason}; use mechanism: Webhook`,
+      };
     try {
       await ensureAdmissionPolicy(this.api, owner, secretName, selectors);
     } catch (error) {
-      return `pod admission through a MutatingAdmissionPolicy failed: ${errorText(error)}`;
+      return {
+        reason: "PodAdmissionFailed",
+        message: `pod admission through a MutatingAdmissionPolicy failed: ${errorText(error)}`,
+      };
     }
     return undefined;
   }

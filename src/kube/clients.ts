@@ -5,6 +5,7 @@ import {
   CustomObjectsApi,
   createConfiguration,
   type KubeConfig,
+  RbacAuthorizationV1Api,
   ServerConfiguration,
 } from "@kubernetes/client-node";
 import { TokenBucket } from "./rate-limiter.js";
@@ -22,6 +23,7 @@ export interface KubeClients {
   objects: CustomObjectsApi;
   coordination: CoordinationV1Api;
   admission: AdmissionregistrationV1Api;
+  rbac: RbacAuthorizationV1Api;
 }
 
 /**
@@ -52,5 +54,6 @@ export function createKubeClients(kc: KubeConfig, limits: ClientLimits): KubeCli
     objects: new CustomObjectsApi(config),
     coordination: new CoordinationV1Api(config),
     admission: new AdmissionregistrationV1Api(config),
+    rbac: new RbacAuthorizationV1Api(config),
   };
 }

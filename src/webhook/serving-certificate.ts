@@ -1,7 +1,8 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1OwnerReference, V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { isNotFound, statusCode } from "../kube/errors.js";
+import { withOwnerReference } from "../kube/owner-references.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import type { TlsMaterial } from "./rotating-secure-context.js";
 import { createSelfSignedServingCertificate } from "./self-signed-certificate.js";
@@ -21,6 +22,11 @@ export interface ServingCertificateOptions {
   dnsNames: readonly string[];
   /** IP subjectAltNames the certificate must carry, e.g. "127.0.0.1". */
   ipAddresses?: readonly string[];
+  /**
+   * The Secret's owner (the chart's ClusterRole), so that deleting the release deletes it; looked
+   * up on every check, so an owner recreated with a new uid is followed. Its rejection fails the check.
+   */
+  owner?: () => Promise<V1OwnerReference>;
   /** Validity of a new certificate; default one year. It is replaced once less than 1/3 remains. */
   validityMs?: number;
   /**
@@ -96,16 +102,6 @@ export class ServingCertificateManager {
     return { certPem, keyPem };
   };
 
-  /**
-   * Calls ensure() every intervalMs (e.g. hourly: rotation starts with 1/3 of a year left) and
-   * reports failures to onError. Returns a function that stops it.
-   */
-  startPeriodicCheck(intervalMs: number, onError: (error: unknown) => void): () => void {
-    const timer = setInterval(() => this.ensure().catch(onError), intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
-  }
-
   private async ensureOnce(): Promise<ServingCertificate> {
     const stored = await this.ensureStored();
     if (this.served?.certPem !== stored.certPem || this.served.caPem !== stored.caPem) {
@@ -117,6 +113,7 @@ export class ServingCertificateManager {
 
   private async ensureStored(): Promise<ServingCertificate> {
     const { core, namespace, secretName: name } = this.options;
+    const owner = await this.options.owner?.();
     for (let attempt = 1; ; attempt++) {
       const secret = await readSecret(core, namespace, name);
       if (secret && secret.metadata?.labels?.[managedByLabel] !== managedByValue) {
@@ -126,14 +123,32 @@ export class ServingCertificateManager {
       }
       const existing = secret ? parseStored(secret) : undefined;
       const problem = existing ? this.problemWith(existing) : "no certificate is stored";
-      if (existing && !problem) return existing;
+      if (secret && existing && !problem) {
+        if (
+          owner &&
+          withOwnerReference(secret.metadata?.ownerReferences, owner) !== secret.metadata?.ownerReferences
+        ) {
+          // Written before it had this owner (an earlier release, or a recreated owner): set it,
+          // keeping the certificate.
+          const owned = await core
+            .replaceNamespacedSecret({ namespace, name, body: this.secretFor(existing, secret, owner) })
+            .then(() => true)
+            .catch((error: unknown) => {
+              const code = statusCode(error);
+              if ((code !== 409 && code !== 404) || attempt >= maxWriteAttempts) throw error;
+              return false;
+            });
+          if (!owned) continue;
+        }
+        return existing;
+      }
 
       const next = await this.issue(existing);
       try {
         if (secret) {
-          await core.replaceNamespacedSecret({ namespace, name, body: this.secretFor(next, secret) });
+          await core.replaceNamespacedSecret({ namespace, name, body: this.secretFor(next, secret, owner) });
         } else {
-          await core.createNamespacedSecret({ namespace, body: this.secretFor(next) });
+          await core.createNamespacedSecret({ namespace, body: this.secretFor(next, undefined, owner) });
         }
         this.options.logger?.info(
           { secret: `${namespace}/${name}`, reason: problem, notAfter: next.notAfter.toISOString() },
@@ -203,7 +218,10 @@ export class ServingCertificateManager {
     };
   }
 
-  private secretFor(certificate: ServingCertificate, current?: V1Secret): V1Secret {
+  private secretFor(certificate: ServingCertificate, current?: V1Secret, owner?: V1OwnerReference): V1Secret {
+    const ownerReferences = owner
+      ? withOwnerReference(current?.metadata?.ownerReferences, owner)
+      : current?.metadata?.ownerReferences;
     return {
       apiVersion: "v1",
       kind: "Secret",
@@ -213,6 +231,7 @@ export class ServingCertificateManager {
         name: this.options.secretName,
         namespace: this.options.namespace,
         labels: { ...(current?.metadata?.labels ?? {}), [managedByLabel]: managedByValue },
+        ...(ownerReferences ? { ownerReferences } : {}),
       },
       data: {
         "tls.crt": Buffer.from(certificate.certPem).toString("base64"),

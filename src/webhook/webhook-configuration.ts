@@ -3,8 +3,10 @@ import type {
   V1LabelSelector,
   V1MutatingWebhook,
   V1MutatingWebhookConfiguration,
+  V1OwnerReference,
 } from "@kubernetes/client-node";
 import { isNotFound, statusCode } from "../kube/errors.js";
+import { withOwnerReference } from "../kube/owner-references.js";
 import { managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { mutatePodsPath } from "./admission-server.js";
 import { injectOptOutKey, injectOptOutValue } from "./mutate-pod.js";
@@ -29,6 +31,11 @@ export interface MutatingWebhookOptions {
   excludedNamespaces: readonly string[];
   /** Only namespaces with all these labels are sent to the webhook (none: every namespace). */
   namespaceMatchLabels?: Record<string, string>;
+  /**
+   * A cluster-scoped owner (the chart's ClusterRole): the garbage collector deletes the
+   * configuration when the owner is deleted, as `helm uninstall` does.
+   */
+  owner?: V1OwnerReference;
 }
 
 export type EnsureResult = "created" | "updated" | "unchanged";
@@ -88,7 +95,11 @@ export function desiredMutatingWebhookConfiguration(
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "MutatingWebhookConfiguration",
-    metadata: { name: options.name, labels: { [managedByLabel]: managedByValue } },
+    metadata: {
+      name: options.name,
+      labels: { [managedByLabel]: managedByValue },
+      ...(options.owner ? { ownerReferences: [options.owner] } : {}),
+    },
     webhooks: [webhook],
   };
 }
@@ -110,9 +121,13 @@ export async function ensureMutatingWebhookConfiguration(
         await api.createMutatingWebhookConfiguration({ body: desired });
         return "created";
       }
+      const ownerReferences = options.owner
+        ? withOwnerReference(current.metadata?.ownerReferences, options.owner)
+        : current.metadata?.ownerReferences;
       if (
         current.metadata?.labels?.[managedByLabel] === managedByValue &&
-        sameManagedWebhooks(current.webhooks ?? [], desired.webhooks ?? [])
+        sameManagedWebhooks(current.webhooks ?? [], desired.webhooks ?? []) &&
+        ownerReferences === current.metadata?.ownerReferences
       ) {
         return "unchanged";
       }
@@ -123,6 +138,7 @@ export async function ensureMutatingWebhookConfiguration(
           metadata: {
             ...current.metadata,
             labels: { ...current.metadata?.labels, [managedByLabel]: managedByValue },
+            ...(ownerReferences ? { ownerReferences } : {}),
           },
         },
       });

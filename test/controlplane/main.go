@@ -5,6 +5,8 @@
 //	controlplane kube-apiserver [flags]          upstream kube-apiserver
 //	controlplane kube-controller-manager [flags] upstream kube-controller-manager
 //	controlplane kubectl [args]                  upstream kubectl
+//	controlplane kubelet [flags]                 upstream kubelet (a node; needs root)
+//	controlplane kube-scheduler [flags]          upstream kube-scheduler
 //	controlplane version                         prints the Kubernetes version
 //
 // The component may also be chosen by the name the binary is invoked under
@@ -29,6 +31,8 @@ var components = map[string]component{
 	"kube-apiserver":          runAPIServer,
 	"kube-controller-manager": runControllerManager,
 	"kubectl":                 runKubectl,
+	"kubelet":                 runKubelet,
+	"kube-scheduler":          runScheduler,
 	"version":                 runVersion,
 }
 
@@ -40,7 +44,7 @@ func main() {
 		run, ok = components[name]
 	}
 	if !ok {
-		fmt.Fprintf(os.Stderr, "usage: %s {etcd|kube-apiserver|kube-controller-manager|kubectl|version} [args]\n", os.Args[0])
+		fmt.Fprintf(os.Stderr, "usage: %s {etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kubectl|version} [args]\n", os.Args[0])
 		os.Exit(2)
 	}
 	if name != "kubectl" && name != "version" {

@@ -1,41 +1,12 @@
-// The README's demo command, in its short, non-interactive form: a fresh control plane, the local
-// ECR with 60-second tokens, the operator and the example resources, for 45 seconds.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// The README's demo command, in its short, non-interactive form without a node (the e2e project
+// runs it with one): a fresh control plane, the local ECR with 60-second tokens, the operator and
+// the example resources, for 45 seconds.
 import { describe, expect, it } from "@jest/globals";
-import { recordShown } from "../support/leaks/ledger.js";
+import { runDemo } from "../support/demo.js";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-
-function runDemo(seconds: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "demo/main.ts", "--duration", String(seconds)],
-      {
-        cwd: repoRoot,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      recordShown("demo-output", `${stdout}\n${stderr}`);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-describe("npm run demo -- --duration 45", () => {
+describe("npm run demo -- --duration 45 --no-node", () => {
   it("shows every credential Ready, a refresh before expiry, and a new namespace's first pod admitted with the pull Secret", async () => {
-    const { code, stdout, stderr } = await runDemo(45);
+    const { code, stdout, stderr } = await runDemo(45, ["--no-node"]);
     expect({ code, tail: stderr.split("\n").slice(-5).join("\n") }).toEqual({
       code: 0,
       tail: expect.any(String),

@@ -123,6 +123,7 @@ describe("the chart, statically", () => {
         "--webhook-port=9443",
         "--webhook-service=rco-registry-credential-operator-webhook",
         "--webhook-configuration=rco-registry-credential-operator",
+        "--webhook-configuration-owner=rco-registry-credential-operator-admission",
       ]),
     );
     expect(ofKind<k8s.V1Service>(webhook, "Service").map((s) => s.metadata?.name)).toContain(

@@ -192,6 +192,7 @@ async function install(values: Record<string, unknown>): Promise<Release> {
         port,
         url: `https://127.0.0.1:${port}/mutate-pods`,
         configurationName: argOf(objects, "webhook-configuration") as string,
+        configurationOwner: argOf(objects, "webhook-configuration-owner") as string,
       },
     }),
   };

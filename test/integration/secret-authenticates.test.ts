@@ -71,12 +71,11 @@ async function close(parts: Omit<World, "registry" | "config"> & { registry?: Re
   await parts.ecr.close();
 }
 
-/** The one password the fake ECR issued: the secret whose "AWS:<it>" is also an issued token. */
+/** The one password the fake ECR issued. */
 function issuedPassword(ecr: FakeEcrServer): string {
-  const issued = ecr.issuedSecrets;
-  const passwords = issued.filter((s) => issued.includes(Buffer.from(`AWS:${s}`).toString("base64")));
-  if (passwords.length !== 1) throw new Error(`expected one issued ECR password, found ${passwords.length}`);
-  return passwords[0] as string;
+  if (ecr.issuedPasswords.length !== 1)
+    throw new Error(`expected one issued ECR password, found ${ecr.issuedPasswords.length}`);
+  return ecr.issuedPasswords[0] as string;
 }
 
 /** Replaces the middle character with another one of the same alphabet (base64 / base64url). */

@@ -276,6 +276,59 @@ describe("pod admission webhook", () => {
   );
 });
 
+describe("the webhook configuration's owner", () => {
+  it("is set on the configuration, which the garbage collector deletes with the owner; an owner recreated under a new uid owns the new one", async () => {
+    const rbac = adminKubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
+    const roleName = uniqueName("regcred-webhook-owner");
+    const configName = uniqueName("regcred-owned-webhook");
+    const matchNone = { [testLabel]: uniqueName("none") };
+    const ownerOf = async () => {
+      const role = await rbac.readClusterRole({ name: roleName });
+      return {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        name: roleName,
+        uid: role.metadata?.uid as string,
+      };
+    };
+    const options = async (): Promise<MutatingWebhookOptions> => ({
+      name: configName,
+      clientConfig: { url: "https://127.0.0.1:9/mutate-pods" },
+      caBundlePem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+      excludedNamespaces: ["kube-system"],
+      namespaceMatchLabels: matchNone,
+      owner: await ownerOf(),
+    });
+    try {
+      await rbac.createClusterRole({ body: { metadata: { name: roleName }, rules: [] } });
+      expect(await ensureMutatingWebhookConfiguration(admission, await options())).toBe("created");
+      expect(await ensureMutatingWebhookConfiguration(admission, await options())).toBe("unchanged");
+      const first = await ownerOf();
+      expect(
+        (await admission.readMutatingWebhookConfiguration({ name: configName })).metadata?.ownerReferences,
+      ).toEqual([first]);
+
+      await rbac.deleteClusterRole({ name: roleName });
+      await waitFor("the garbage collector to delete the owned configuration", async () =>
+        admission.readMutatingWebhookConfiguration({ name: configName }).then(
+          () => false,
+          () => true,
+        ),
+      );
+      await rbac.createClusterRole({ body: { metadata: { name: roleName }, rules: [] } });
+      expect(await ensureMutatingWebhookConfiguration(admission, await options())).toBe("created");
+      const second = await ownerOf();
+      expect(second.uid).not.toBe(first.uid);
+      expect(
+        (await admission.readMutatingWebhookConfiguration({ name: configName })).metadata?.ownerReferences,
+      ).toEqual([second]);
+    } finally {
+      await deleteMutatingWebhookConfiguration(admission, configName);
+      await rbac.deleteClusterRole({ name: roleName }).catch(() => {});
+    }
+  }, 60_000);
+});
+
 describe("webhook serving certificate", () => {
   const secretData = async (name: string) => {
     const secret = await core.readNamespacedSecret({ namespace: operatorNamespace, name });

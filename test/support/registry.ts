@@ -4,15 +4,20 @@
 // authenticates against a registry.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
 import bcrypt from "bcryptjs";
 import { freePort } from "./controlplane/ports.js";
 import { onTerminationSignal, startProcess } from "./controlplane/processes.js";
+import { type ImageSpec, writeOciLayout } from "./oci-image.js";
 import { toolPath } from "./tools.js";
 import { waitFor } from "./wait.js";
+
+/** The default image: one small file, nothing to run. */
+const helloImage: ImageSpec = {
+  files: [{ path: "hello.txt", content: Buffer.from("hello from the registry-credential-operator tests\n") }],
+};
 
 export interface Registry {
   /** 127.0.0.1:PORT, as used in image references and dockerconfigjson keys. */
@@ -27,11 +32,15 @@ export interface Registry {
 
 /**
  * Starts a registry on a free loopback port accepting only `username`/`password` (HTTP basic,
- * bcrypt htpasswd), pushes the image "app:1" into it and resolves. Throws when a tool is not
+ * bcrypt htpasswd), pushes `image` into it as `reference` (default "app:1") and resolves. Throws when a tool is not
  * installed (naming the fix), or when the registry exits, never answers, or refuses the push
  * (with its log tail). The process is killed on stop(), on exit and on termination signals.
  */
-export async function startRegistry(credentials: { username: string; password: string }): Promise<Registry> {
+export async function startRegistry(
+  credentials: { username: string; password: string },
+  image: ImageSpec = helloImage,
+  reference = "app:1",
+): Promise<Registry> {
   const registryBinary = toolPath("registry");
   toolPath("crane");
   const hash = await bcrypt.hash(credentials.password, 10);
@@ -75,13 +84,13 @@ export async function startRegistry(credentials: { username: string; password: s
       },
     );
     const layout = join(dir, "oci");
-    digest = writeOciLayout(layout, "app:1");
-    const push = await crane(["push", layout, `${host}/app:1`], authFile(host, credentials));
-    if (push.code !== 0) throw new Error(`crane push to ${host}/app:1 failed: ${push.stderr}`);
+    digest = writeOciLayout(layout, reference, image);
+    const push = await crane(["push", layout, `${host}/${reference}`], authFile(host, credentials));
+    if (push.code !== 0) throw new Error(`crane push to ${host}/${reference} failed: ${push.stderr}`);
   } catch (error) {
     await stopOnError(error, server.logTail());
   }
-  return { host, image: "app:1", digest, stop };
+  return { host, image: reference, digest, stop };
 }
 
 /**
@@ -135,75 +144,6 @@ function registryConfig(dir: string, host: string): string {
 function authFile(host: string, { username, password }: { username: string; password: string }): string {
   const auth = Buffer.from(`${username}:${password}`).toString("base64");
   return JSON.stringify({ auths: { [host]: { auth } } });
-}
-
-/**
- * Writes an OCI image layout at `dir` holding one image tagged `ref` (one gzipped layer with one
- * small file) and returns its manifest digest.
- */
-function writeOciLayout(dir: string, ref: string): string {
-  const blobs = join(dir, "blobs", "sha256");
-  mkdirSync(blobs, { recursive: true });
-  const putBlob = (mediaType: string, content: Buffer) => {
-    const hex = createHash("sha256").update(content).digest("hex");
-    writeFileSync(join(blobs, hex), content);
-    return { mediaType, digest: `sha256:${hex}`, size: content.length };
-  };
-  const tar = tarOf("hello.txt", Buffer.from("hello from the registry-credential-operator tests\n"));
-  const layer = putBlob("application/vnd.oci.image.layer.v1.tar+gzip", gzipSync(tar));
-  const diffId = `sha256:${createHash("sha256").update(tar).digest("hex")}`;
-  const config = putBlob(
-    "application/vnd.oci.image.config.v1+json",
-    Buffer.from(
-      JSON.stringify({
-        architecture: "amd64",
-        os: "linux",
-        config: {},
-        rootfs: { type: "layers", diff_ids: [diffId] },
-      }),
-    ),
-  );
-  const manifest = putBlob(
-    "application/vnd.oci.image.manifest.v1+json",
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        config,
-        layers: [layer],
-      }),
-    ),
-  );
-  writeFileSync(
-    join(dir, "index.json"),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{ ...manifest, annotations: { "org.opencontainers.image.ref.name": ref } }],
-    }),
-  );
-  writeFileSync(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  return manifest.digest;
-}
-
-/** A ustar archive holding one regular file. */
-function tarOf(name: string, content: Buffer): Buffer {
-  const header = Buffer.alloc(512);
-  const field = (offset: number, length: number, value: string) =>
-    header.write(value, offset, length, "ascii");
-  const octal = (value: number, length: number) => `${value.toString(8).padStart(length - 1, "0")}\0`;
-  field(0, 100, name);
-  field(100, 8, octal(0o644, 8));
-  field(108, 8, octal(0, 8));
-  field(116, 8, octal(0, 8));
-  field(124, 12, octal(content.length, 12));
-  field(136, 12, octal(0, 12));
-  field(148, 8, " ".repeat(8));
-  field(156, 1, "0");
-  field(257, 8, "ustar\x0000");
-  const checksum = header.reduce((sum, byte) => sum + byte, 0);
-  field(148, 8, `${checksum.toString(8).padStart(6, "0")}\0 `);
-  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }
 
 /** Runs a command to completion in `env`; never throws for a non-zero exit. */

@@ -5,7 +5,17 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /** The tools scripts/install-tools.sh builds from the Go module proxy. */
-export type Tool = "helm" | "registry" | "crane" | "prometheus" | "promtool";
+export type Tool =
+  | "helm"
+  | "registry"
+  | "crane"
+  | "prometheus"
+  | "promtool"
+  | "containerd"
+  | "containerd-shim-runc-v2"
+  | "ctr"
+  | "runc"
+  | "crictl";
 
 /** $REGCRED_CACHE_DIR, else $XDG_CACHE_HOME (or ~/.cache)/registry-credential-operator. */
 export function cacheRoot(): string {

@@ -115,4 +115,15 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
   resources: [mutatingwebhookconfigurations]
   resourceNames: [{{ include "regcred.webhookConfiguration" . | quote }}]
   verbs: [get, update]
+# The ClusterRole that owns the MutatingWebhookConfiguration (ownerReference), so that deleting the
+# release deletes it: read for its uid only.
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [clusterroles]
+  resourceNames: [{{ include "regcred.webhookOwner" . | quote }}]
+  verbs: [get]
+{{- end -}}
+
+{{/* The ClusterRole holding the webhook rules, which owns the MutatingWebhookConfiguration. */}}
+{{- define "regcred.webhookOwner" -}}
+{{- include "regcred.fullname" . }}-admission
 {{- end -}}

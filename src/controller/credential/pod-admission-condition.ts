@@ -1,3 +1,4 @@
+import type { PodAdmissionProblem } from "../../admission/pod-admission.js";
 import type { PodAdmission } from "../../api/v1alpha1.js";
 import type { ConditionUpdate } from "./conditions.js";
 
@@ -13,16 +14,16 @@ export interface WebhookCoverage {
 
 /**
  * The PodAdmission condition of a resource whose Secret is written, targeting `namespaces`: null
- * when the resource does not ask for pod admission (the condition is then removed). False with reason
- * PodAdmissionFailed when the policy could not be written (`problem`), or PodAdmissionUnavailable
- * when the webhook is not served or excludes some of `namespaces`; True otherwise. The Ready
- * condition is about the Secret and does not change with it.
+ * when the resource does not ask for pod admission (the condition is then removed). False with the
+ * `problem`'s reason when its policy is unavailable or could not be written, or with
+ * PodAdmissionUnavailable when the webhook is not served or excludes some of `namespaces`; True
+ * otherwise. The Ready condition is about the Secret and does not change with it.
  */
 export function podAdmissionCondition(
   spec: PodAdmission | undefined,
   secretName: string,
   namespaces: readonly string[],
-  problem: string | undefined,
+  problem: PodAdmissionProblem | undefined,
   webhook: WebhookCoverage,
 ): ConditionUpdate | null {
   if (!spec?.enabled) return null;
@@ -31,8 +32,8 @@ export function podAdmissionCondition(
     return {
       type: podAdmissionConditionType,
       status: "False",
-      reason: "PodAdmissionFailed",
-      message: problem,
+      reason: problem.reason,
+      message: problem.message,
     };
   if (mechanism === "Webhook") {
     if (!webhook.served)

@@ -46,6 +46,10 @@ export class FakeEcrServer {
   readonly registryIdRequests: (string[] | undefined)[] = [];
   /** Every authorizationToken and password issued, for leak checks. */
   readonly issuedSecrets: string[] = [];
+  /** The passwords (the part after "AWS:") of the tokens issued so far, oldest first. */
+  readonly issuedPasswords: string[] = [];
+  /** When each issued password expires. */
+  private readonly expiries = new Map<string, Date>();
 
   constructor(
     readonly region = "eu-west-1",
@@ -61,6 +65,15 @@ export class FakeEcrServer {
     const address = this.server.address() as AddressInfo | null;
     if (!address) throw new Error("FakeEcrServer is not started");
     return `http://127.0.0.1:${address.port}`;
+  }
+
+  /**
+   * Whether ECR would accept this login now: user "AWS" with a password this fake issued whose
+   * token has not expired. What a registry behind the fake ECR checks.
+   */
+  accepts(username: string, password: string, now = new Date()): boolean {
+    const expiresAt = this.expiries.get(password);
+    return username === "AWS" && expiresAt !== undefined && now < expiresAt;
   }
 
   /** Number of GetAuthorizationToken requests received, including rejected ones. */
@@ -172,9 +185,11 @@ export class FakeEcrServer {
         ? Buffer.from(`no separator ${password}`).toString("base64")
         : Buffer.from(`AWS:${password}`).toString("base64");
     this.issuedSecrets.push(token, password);
+    this.issuedPasswords.push(password);
     recordIssued("an ECR authorization token of the fake ECR", token);
     recordIssued("an ECR password of the fake ECR", password);
     const expiresAt = this.fixedExpiry ?? new Date(Date.now() + this.lifetimeMs);
+    this.expiries.set(password, expiresAt);
     return {
       authorizationToken: token,
       expiresAt: expiresAt.getTime() / 1000,

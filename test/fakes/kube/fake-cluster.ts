@@ -176,6 +176,8 @@ export class FakeCluster {
   readonly writes: string[] = [];
   /** Token requests served, as "namespace/name audience". */
   readonly tokenRequests: string[] = [];
+  /** Kinds whose writes the "apiserver" refuses, with the status it answers (refuseWrites). */
+  private readonly refusedKinds = new Map<string, ApiException<unknown>>();
 
   secretInformer = new FakeInformer<SecretObj>(isManaged);
   accountInformer = new FakeInformer<AccountObj>();
@@ -302,7 +304,14 @@ export class FakeCluster {
   }
 
   private write(verb: string, kind: string, key: string): void {
+    const refusal = this.refusedKinds.get(kind);
+    if (refusal) throw refusal;
     this.writes.push(`${verb} ${kind} ${key}`);
+  }
+
+  /** From now on, every write of `kind` fails with `code` and `message`, as an admission webhook or RBAC would refuse it. */
+  refuseWrites(kind: string, code: number, reason: string, message: string): void {
+    this.refusedKinds.set(kind, status(code, reason, message));
   }
 
   /** The CoreV1Api slice the credential pipeline uses (its KubePort), plus readNamespace for admission lookups. */

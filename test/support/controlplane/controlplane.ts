@@ -9,7 +9,12 @@ import { renderKubeconfig } from "./kubeconfig.js";
 import { freePort } from "./ports.js";
 import { type ManagedProcess, onTerminationSignal, startProcess } from "./processes.js";
 
-/** Controllers this control plane runs; there is no scheduler and no kubelet, so pods are never run. */
+/**
+ * Controllers this control plane runs. Pods run only when a test starts a node (startNode, which
+ * brings kube-scheduler); the EndpointSlices let the apiserver reach webhook Services' pods
+ * (--enable-aggregator-routing, there is no kube-proxy), and the disruption controller serves
+ * PodDisruptionBudgets to evictions.
+ */
 export const controllers = [
   "garbage-collector-controller",
   "namespace-controller",
@@ -19,6 +24,8 @@ export const controllers = [
   "clusterrole-aggregation-controller",
   "deployment-controller",
   "replicaset-controller",
+  "endpointslice-controller",
+  "disruption-controller",
   // Quotas apply only once this controller has filled their status.
   "resourcequota-controller",
 ] as const;
@@ -79,6 +86,8 @@ export interface StartOptions {
   report?: ProgressReporter;
   /** Keep the temporary directory after stop (for debugging). */
   keepDir?: boolean;
+  /** Flags kube-apiserver gets after the standard ones (e.g. --runtime-config to turn an API off). */
+  extraApiserverArgs?: readonly string[];
 }
 
 interface Layout {
@@ -140,6 +149,8 @@ function apiserverArgs(layout: Layout, ports: { etcd: number; apiserver: number 
     "--advertise-address=127.0.0.1",
     // Loopback addresses may not back the kubernetes Service; nothing here needs its endpoints.
     "--endpoint-reconciler-type=none",
+    // A webhook Service is called at its endpoints' pod addresses: there is no kube-proxy.
+    "--enable-aggregator-routing=true",
     "--authorization-mode=RBAC",
     `--enable-admission-plugins=${admissionPlugins.join(",")}`,
     "--allow-privileged=true",
@@ -244,7 +255,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     apiserver = startProcess(
       "kube-apiserver",
       binary,
-      apiserverArgs(layout, ports, server),
+      [...apiserverArgs(layout, ports, server), ...(options.extraApiserverArgs ?? [])],
       layout.file("kube-apiserver.log"),
     );
     processes.push(apiserver);

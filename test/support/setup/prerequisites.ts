@@ -58,24 +58,73 @@ export function ensureMotoVenv(report: Report): void {
   writeFileSync(stamp, wanted);
 }
 
-/**
- * The test tools built from the Go module proxy into the user cache (scripts/install-tools.sh):
- * helm for the chart, CNCF distribution's registry and crane for the registry tests, Prometheus
- * and promtool for the alerts and the dashboard.
- */
-export function ensureGoTools(report: Report): void {
+/** Builds `tools` from the Go module proxy into the user cache (scripts/install-tools.sh). */
+function installTools(report: Report, tools: string[]): void {
   run(
     report,
     "bash",
-    [join(repoRoot, "scripts", "install-tools.sh")],
+    [join(repoRoot, "scripts", "install-tools.sh"), ...tools],
     "install Go ≥ 1.26 (it builds the test tools) and make sure the Go module proxy is reachable, then run npm test again",
     // The cache the tests look in, whatever HOME the shell has.
     { ...process.env, REGCRED_CACHE_DIR: cacheRoot() },
   );
 }
 
-/** Everything above, in order; throws PrerequisiteError for the first that cannot be prepared. */
+/**
+ * Debian packages, installed with apt-get when missing and this runs as root on Debian or Ubuntu;
+ * otherwise a PrerequisiteError names the command to run.
+ */
+function ensureDebianPackages(
+  report: Report,
+  why: string,
+  packages: { pkg: string; present: () => boolean }[],
+) {
+  const missing = packages.filter((p) => !p.present()).map((p) => p.pkg);
+  if (missing.length === 0) return;
+  const command = `apt-get update && apt-get install -y ${missing.join(" ")}`;
+  if (process.getuid?.() !== 0 || !onPath("apt-get"))
+    throw new PrerequisiteError(
+      `${why} needs the Debian packages ${missing.join(", ")}; install them as root: ${command}`,
+    );
+  report(`installing the Debian packages ${missing.join(", ")} with apt-get (${why})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", ...missing],
+  ]) {
+    report(`$ apt-get ${args.join(" ")}`);
+    const result = spawnSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env });
+    if (result.status !== 0) throw new PrerequisiteError(`apt-get ${args[0]} failed; run: ${command}`);
+  }
+}
+
+/**
+ * What the integration tests need: moto's venv, and helm, CNCF distribution's registry, crane,
+ * Prometheus and promtool built from the Go module proxy. Throws PrerequisiteError for the first
+ * that cannot be prepared.
+ */
 export function ensureTestPrerequisites(report: Report): void {
   ensureMotoVenv(report);
-  ensureGoTools(report);
+  installTools(report, ["helm", "registry", "crane", "prometheus", "promtool"]);
+}
+
+/** What a registry on loopback needs (the demo's node pulls from one): registry and crane. */
+export function ensureRegistryTools(report: Report): void {
+  installTools(report, ["registry", "crane"]);
+}
+
+/**
+ * What a node needs besides the control-plane binary (which holds the kubelet): the CNI plugins,
+ * libseccomp (runc is built with cgo and seccomp), buildah and mmdebstrap from Debian, then
+ * containerd, its shim, ctr, runc and crictl from the Go module proxy. Root only.
+ */
+export function ensureNodePrerequisites(report: Report): void {
+  ensureDebianPackages(report, "a node", [
+    { pkg: "containernetworking-plugins", present: () => existsSync("/usr/lib/cni/bridge") },
+    { pkg: "libseccomp-dev", present: () => existsSync("/usr/include/seccomp.h") },
+    // The images: the operator's from its Dockerfile, on stand-in bases made from Debian packages.
+    { pkg: "buildah", present: () => onPath("buildah") },
+    { pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
+  ]);
+  installTools(report, ["containerd", "containerd-shim-runc-v2", "ctr", "runc", "crictl"]);
 }

@@ -60,7 +60,8 @@ describe("the test tools' set-up", () => {
   it("refuses a tool it does not know, listing those it does", () => {
     expect(install(["kubectl"])).toEqual({
       status: 2,
-      stderr: 'install-tools: unknown tool "kubectl"; known: helm registry crane prometheus promtool\n',
+      stderr:
+        'install-tools: unknown tool "kubectl"; known: helm registry crane prometheus promtool containerd containerd-shim-runc-v2 ctr runc crictl\n',
     });
   });
 });

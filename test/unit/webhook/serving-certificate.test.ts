@@ -104,6 +104,30 @@ describe("ServingCertificateManager", () => {
     expect(served).toHaveLength(1);
   });
 
+  it("adds its owner to a Secret stored without one, keeping the certificate, and follows a recreated owner", async () => {
+    const owner = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      name: "rco",
+      uid: "uid-1",
+    };
+    const secrets = new FakeSecrets();
+    const cert = await manager(secrets).ensure();
+    expect(secrets.stored?.metadata?.ownerReferences).toBeUndefined();
+    let current = owner;
+    const owned = manager(secrets, { owner: async () => current });
+    expect((await owned.ensure()).certPem).toBe(cert.certPem);
+    expect(secrets.stored?.metadata?.ownerReferences).toEqual([owner]);
+    expect(secrets.writes).toBe(2);
+    await owned.ensure();
+    expect(secrets.writes).toBe(2);
+    // The owner deleted and created again: the same name under a new uid replaces the old reference.
+    current = { ...owner, uid: "uid-2" };
+    await owned.ensure();
+    expect(secrets.stored?.metadata?.ownerReferences).toEqual([current]);
+    expect(secrets.writes).toBe(3);
+  });
+
   it("uses the winner's certificate when another replica creates it first (409)", async () => {
     const secrets = new FakeSecrets();
     const winner = new FakeSecrets();

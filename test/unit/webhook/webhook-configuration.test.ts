@@ -66,4 +66,21 @@ describe("desiredMutatingWebhookConfiguration", () => {
     expect(webhook?.clientConfig.service).toBeUndefined();
     expect(webhook?.namespaceSelector).toEqual({ matchLabels: { team: "a" } });
   });
+
+  it("is owned by the given cluster-scoped owner, so that deleting the owner deletes it", () => {
+    const owner = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      name: "rco-registry-credential-operator",
+      uid: "5f0c6f4e-0000-4000-8000-000000000001",
+    };
+    const config = desiredMutatingWebhookConfiguration({
+      name: "registry-credential-operator",
+      clientConfig: { url: "https://127.0.0.1:9443/mutate-pods" },
+      caBundlePem,
+      excludedNamespaces: [],
+      owner,
+    });
+    expect(config.metadata?.ownerReferences).toEqual([owner]);
+  });
 });

@@ -157,11 +157,11 @@ describe("the PodAdmission condition", () => {
       { status: "True", reason: "Applied" },
     ],
     [
-      "says why the policy could not be written, while Ready stays True",
+      "says the cluster serves no admission policies, while Ready stays True",
       "team-a",
       viaPolicy,
       "this cluster serves no MutatingAdmissionPolicy API",
-      { status: "False", reason: "PodAdmissionFailed" },
+      { status: "False", reason: "PodAdmissionUnavailable" },
     ],
     [
       "says the webhook never sees pods of the operator's namespace",
@@ -185,6 +185,26 @@ describe("the PodAdmission condition", () => {
     const condition = conditions?.find((c) => c.type === "PodAdmission");
     expect(condition).toMatchObject(expected);
     if (expected.status === "False") expect(cluster.events.map((e) => e.reason)).toContain(expected.reason);
+  });
+
+  it("says why the policy could not be written, quoting the apiserver, while Ready stays True", async () => {
+    const cluster = new FakeCluster();
+    cluster.addNamespace("team-a");
+    cluster.refuseWrites(
+      "MutatingAdmissionPolicy",
+      403,
+      "Forbidden",
+      "mutatingadmissionpolicies is forbidden",
+    );
+    cluster.applyRegistryCredential(registryCredential("team-a", "pull", { podAdmission: viaPolicy }));
+    const process = operatorProcess(cluster, { aws: fakeEcr().aws, ambientIdentityAllowed: () => true });
+    await process.syncRegistryCredential("team-a", "pull");
+    const conditions = conditionOf(cluster, "team-a");
+    expect(conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    const condition = conditions?.find((c) => c.type === "PodAdmission");
+    expect(condition).toMatchObject({ status: "False", reason: "PodAdmissionFailed" });
+    expect(condition?.message).toContain("mutatingadmissionpolicies is forbidden");
+    expect(cluster.events.map((e) => e.reason)).toContain("PodAdmissionFailed");
   });
 
   it("is removed once the resource no longer asks for pod admission", async () => {
