@@ -34,6 +34,7 @@ export default {
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/jest/global-setup.js",
       globalTeardown: "<rootDir>/test/support/jest/global-teardown.js",
+      setupFilesAfterEnv: ["<rootDir>/test/support/jest/cluster-test-timeouts.js"],
     },
     {
       // On a real node (needs root); run in band: one node, one kube-scheduler at a time.
@@ -42,6 +43,7 @@ export default {
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/jest/e2e-global-setup.js",
       globalTeardown: "<rootDir>/test/support/jest/e2e-global-teardown.js",
+      setupFilesAfterEnv: ["<rootDir>/test/support/jest/cluster-test-timeouts.js"],
     },
   ],
 };

@@ -6,53 +6,39 @@
 // reconcile a RegistryCredential and a ClusterRegistryCredential against a fake ECR, the apiserver
 // calls their webhook through its Service, and pods pull the private image behind a gate that
 // admits only the fake ECR's unexpired tokens. Pods keep pulling while operator pods restart.
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
-import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
+import type { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import {
   awsKeysSecret,
   ClusterRegistryCredentials,
   clusterRegistryCredential,
   dockerConfigOf,
   ecrWithStaticKeys,
-  fakeAccessKey,
   RegistryCredentials,
   registryCredential,
 } from "../support/fixtures.js";
 import { chartDir, helm, valuesFile } from "../support/helm.js";
-import { buildOperatorImage, pushImage } from "../support/images/build-images.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
-import { recordIssued } from "../support/leaks/ledger.js";
-import { pauseImageSpec } from "../support/node/pause-image.js";
-import { type KubeNode, startNode } from "../support/node/start-node.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import { type RegistryGate, startRegistryGate } from "../support/registry-gate.js";
+import type { RegistryGate } from "../support/registry-gate.js";
 import { waitFor } from "../support/wait.js";
+import { type ChartWorld, startChartWorld } from "./support/chart-world.js";
 import { deployment, pullFailures, setReplicas, waitForReplicas } from "./support/deployments.js";
 import { ecrHost, privateImage, pullOutcome } from "./support/ecr-world.js";
 import { waitForPodAdmission } from "./support/pod-admission.js";
 
 const timeout = 600_000;
-/** The name the chart's image goes by; the node serves it from the loopback registry. */
-const imageRegistry = "registry.regcred.test";
 const kubeconfig = () => process.env[testEnvironmentKeys.kubeconfig] as string;
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
 let coordination: k8s.CoordinationV1Api;
-let node: KubeNode;
-let registry: Registry;
+let world: ChartWorld | undefined;
 let gate: RegistryGate;
 let ecr: FakeEcrServer;
 let namespace: string;
-let scratch: string;
 const release = uniqueName("regcred");
 const operatorDeployment = `${release}-registry-credential-operator`;
 
@@ -61,49 +47,10 @@ beforeAll(async () => {
   core = kc.makeApiClient(k8s.CoreV1Api);
   apps = kc.makeApiClient(k8s.AppsV1Api);
   coordination = kc.makeApiClient(k8s.CoordinationV1Api);
-  scratch = mkdtempSync(join(tmpdir(), "regcred-e2e-chart-"));
-  const login = { username: "publisher", password: randomBytes(24).toString("base64url") };
-  recordIssued("the image registry's password", login.password);
-  // The registry holds the private image (app:1) and the operator image; the operator image is
-  // pulled with the chart's imagePullSecrets, the private image through the gate with ECR tokens.
-  registry = await startRegistry(login, pauseImageSpec(scratch));
-  ecr = await new FakeEcrServer("eu-west-1").start();
-  ecr.registerCredentials(fakeAccessKey);
+  world = await startChartWorld({ kubeconfigPath: kubeconfig(), namespacePrefix: "chart" });
+  ({ gate, ecr, namespace } = world);
   // Tokens live a minute, so that a token outlives no operator restart.
   ecr.setTokenLifetime(60_000);
-  gate = await startRegistryGate(registry.host, login, (username, password) =>
-    ecr.accepts(username, password),
-  );
-  node = await startNode({
-    kubeconfigPath: kubeconfig(),
-    controlPlaneBinary: await ensureControlPlaneBinary(),
-  });
-  await node.mirror(imageRegistry, registry.host);
-  await node.mirror(ecrHost, gate.host);
-  const report = (line: string) => process.stderr.write(`[images] ${line}\n`);
-  pushImage(buildOperatorImage(report), `${registry.host}/regcred/operator:test`, login);
-  const ecrFromPods = await node.expose(new URL(ecr.endpoint).host);
-
-  namespace = await createNamespace(core, "chart", { "pod-security.kubernetes.io/enforce": "restricted" });
-  const auth = Buffer.from(`${login.username}:${login.password}`).toString("base64");
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: "operator-pull" },
-      type: "kubernetes.io/dockerconfigjson",
-      stringData: { ".dockerconfigjson": JSON.stringify({ auths: { [imageRegistry]: { auth } } }) },
-    },
-  });
-  // The ClusterRegistryCredentials' keys live in the operator's namespace.
-  await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys") });
-  const values = {
-    image: { repository: `${imageRegistry}/regcred/operator`, tag: "test", pullPolicy: "Always" },
-    imagePullSecrets: [{ name: "operator-pull" }],
-    replicaCount: 2,
-    webhook: { enabled: true },
-    // The SDK's per-service endpoint variable: the fake ECR, as the pod network reaches it.
-    extraEnv: [{ name: "AWS_ENDPOINT_URL_ECR", value: `http://${ecrFromPods}` }],
-  };
   const installed = helm([
     "install",
     release,
@@ -113,7 +60,7 @@ beforeAll(async () => {
     "-n",
     namespace,
     "-f",
-    valuesFile(values),
+    valuesFile(world.values("test")),
   ]);
   if (installed.status !== 0) throw new Error(`helm install failed:\n${installed.stderr}`);
   await waitForOperatorReady();
@@ -121,11 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (namespace) helm(["uninstall", release, "--kubeconfig", kubeconfig(), "-n", namespace, "--wait"]);
-  await node?.stop();
-  await gate?.stop();
-  await registry?.stop();
-  await ecr?.close();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  await world?.stop();
 }, timeout);
 
 async function waitForOperatorReady(): Promise<void> {

@@ -3,14 +3,10 @@
 // the image built from its Dockerfile), live resources, then the documented upgrade (the new CRDs,
 // then `helm upgrade` to this checkout's chart and image), then the documented uninstall (delete
 // the resources while the operator runs, then `helm uninstall`).
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
-import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
+import type { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { type ControlPlane, startControlPlane } from "../support/controlplane/controlplane.js";
 import { installCrds } from "../support/crds.js";
 import {
@@ -18,39 +14,28 @@ import {
   ClusterRegistryCredentials,
   clusterRegistryCredential,
   ecrWithStaticKeys,
-  fakeAccessKey,
   RegistryCredentials,
   registryCredential,
 } from "../support/fixtures.js";
 import { chartDir, helm, valuesFile } from "../support/helm.js";
-import { buildOperatorImage, pushImage } from "../support/images/build-images.js";
 import { previousRelease, releaseSource } from "../support/images/release-source.js";
 import { createNamespace, uniqueName } from "../support/kube.js";
-import { recordIssued } from "../support/leaks/ledger.js";
-import { pauseImageSpec } from "../support/node/pause-image.js";
-import { type KubeNode, startNode } from "../support/node/start-node.js";
-import { type Registry, startRegistry } from "../support/registry.js";
-import { type RegistryGate, startRegistryGate } from "../support/registry-gate.js";
 import { waitFor } from "../support/wait.js";
-import { ecrHost, privateImage, pullOutcome } from "./support/ecr-world.js";
+import { type ChartWorld, startChartWorld } from "./support/chart-world.js";
+import { privateImage, pullOutcome } from "./support/ecr-world.js";
 
 const timeout = 900_000;
-const imageRegistry = "registry.regcred.test";
 const managedBy = "app.kubernetes.io/managed-by=registry-credential-operator";
 
 let cluster: ControlPlane;
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
-let node: KubeNode;
-let registry: Registry;
-let gate: RegistryGate;
+let world: ChartWorld | undefined;
 let ecr: FakeEcrServer;
-let scratch: string;
 let namespace: string;
 let tenant: string;
 let teamNamespaces: string[];
-let values: Record<string, unknown>;
 const release = uniqueName("regcred");
 const team = uniqueName("upgrade-team");
 const operatorDeployment = `${release}-registry-credential-operator`;
@@ -61,45 +46,13 @@ beforeAll(async () => {
   kc.loadFromFile(cluster.kubeconfigPath);
   core = kc.makeApiClient(k8s.CoreV1Api);
   apps = kc.makeApiClient(k8s.AppsV1Api);
-  scratch = mkdtempSync(join(tmpdir(), "regcred-e2e-upgrade-"));
-  const login = { username: "publisher", password: randomBytes(24).toString("base64url") };
-  recordIssued("the image registry's password", login.password);
-  registry = await startRegistry(login, pauseImageSpec(scratch));
-  ecr = await new FakeEcrServer("eu-west-1").start();
-  ecr.registerCredentials(fakeAccessKey);
-  gate = await startRegistryGate(registry.host, login, (username, password) =>
-    ecr.accepts(username, password),
-  );
-  node = await startNode({
+  world = await startChartWorld({
     kubeconfigPath: cluster.kubeconfigPath,
-    controlPlaneBinary: await ensureControlPlaneBinary(),
+    namespacePrefix: "upgrade",
+    images: { [previousRelease.version]: releaseSource(previousRelease.commit) },
   });
-  await node.mirror(imageRegistry, registry.host);
-  await node.mirror(ecrHost, gate.host);
-  const report = (line: string) => process.stderr.write(`[images] ${line}\n`);
-  const previous = buildOperatorImage(report, releaseSource(previousRelease.commit));
-  pushImage(previous, `${registry.host}/regcred/operator:${previousRelease.version}`, login);
-  pushImage(buildOperatorImage(report), `${registry.host}/regcred/operator:test`, login);
-  const ecrFromPods = await node.expose(new URL(ecr.endpoint).host);
-
-  namespace = await createNamespace(core, "upgrade", { "pod-security.kubernetes.io/enforce": "restricted" });
-  const auth = Buffer.from(`${login.username}:${login.password}`).toString("base64");
-  await core.createNamespacedSecret({
-    namespace,
-    body: {
-      metadata: { name: "operator-pull" },
-      type: "kubernetes.io/dockerconfigjson",
-      stringData: { ".dockerconfigjson": JSON.stringify({ auths: { [imageRegistry]: { auth } } }) },
-    },
-  });
-  await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys") });
-  values = {
-    image: { repository: `${imageRegistry}/regcred/operator`, tag: previousRelease.version },
-    imagePullSecrets: [{ name: "operator-pull" }],
-    replicaCount: 2,
-    webhook: { enabled: true },
-    extraEnv: [{ name: "AWS_ENDPOINT_URL_ECR", value: `http://${ecrFromPods}` }],
-  };
+  ({ ecr, namespace } = world);
+  const values = world.values(previousRelease.version);
   const previousChart = join(releaseSource(previousRelease.commit), "charts", "registry-credential-operator");
   const installed = helm(["install", release, previousChart, ...target(), "-f", valuesFile(values)]);
   if (installed.status !== 0)
@@ -135,12 +88,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (namespace) helm(["uninstall", release, ...target(), "--wait"]);
-  await node?.stop();
-  await gate?.stop();
-  await registry?.stop();
-  await ecr?.close();
+  await world?.stop();
   await cluster?.stop();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
 }, timeout);
 
 function target(): string[] {
@@ -213,11 +162,7 @@ function upgrade(extra: Record<string, unknown> = {}): void {
     chartDir,
     ...target(),
     "-f",
-    valuesFile({
-      ...values,
-      image: { repository: `${imageRegistry}/regcred/operator`, tag: "test" },
-      ...extra,
-    }),
+    valuesFile({ ...(world as ChartWorld).values("test"), ...extra }),
   ]);
   if (upgraded.status !== 0) throw new Error(`helm upgrade failed:\n${upgraded.stderr}`);
 }
