@@ -148,7 +148,6 @@ function rootfs(base: BaseImage, report: ProgressReporter): string {
  * operator image's local name. Throws with buildah's output when a step fails.
  */
 export function buildOperatorImage(report: ProgressReporter = () => {}, source = repoRoot): string {
-  const runc = toolPath("runc");
   for (const base of baseImages) {
     if (spawnSync("buildah", buildahArgs(["inspect", "--type", "image", base.name])).status === 0) continue;
     const context = mkdtempSync(join(tmpdir(), "regcred-base-"));
@@ -157,23 +156,7 @@ export function buildOperatorImage(report: ProgressReporter = () => {}, source =
       base.context(context);
       writeFileSync(join(context, "Containerfile"), base.containerfile);
       report(`building the ${base.name} stand-in with buildah`);
-      buildah(
-        [
-          "build",
-          "--runtime",
-          runc,
-          "--pull=never",
-          "--network",
-          "host",
-          "--layers=false",
-          "-t",
-          base.name,
-          "-f",
-          "Containerfile",
-          ".",
-        ],
-        context,
-      );
+      buildImage(base.name, "Containerfile", context);
     } finally {
       rmSync(context, { recursive: true, force: true });
     }
@@ -181,35 +164,64 @@ export function buildOperatorImage(report: ProgressReporter = () => {}, source =
   // Tagged by what the build reads (the .dockerignore admits only these), so an unchanged tree
   // reuses the image it built last time.
   const name = `localhost/regcred/operator:${buildContextHash(source)}`;
-  if (spawnSync("buildah", buildahArgs(["inspect", "--type", "image", name])).status === 0) return name;
+  if (spawnSync("buildah", buildahArgs(["inspect", "--type", "image", name])).status === 0) {
+    markUsed(name);
+    return name;
+  }
   report("building the operator image from the Dockerfile with buildah (npm ci inside: about a minute)");
+  buildImage(name, "Dockerfile", source);
+  markUsed(name);
+  pruneOperatorImages(name);
+  return name;
+}
+
+/**
+ * `buildah build` of `containerfile` in `context` as `tag`, with runc (crun fails on this
+ * machine's hybrid cgroups), from local images only. Throws with buildah's output.
+ */
+function buildImage(tag: string, containerfile: string, context: string): void {
   buildah(
     [
       "build",
       "--runtime",
-      runc,
+      toolPath("runc"),
       "--pull=never",
       "--network",
       "host",
       "--layers=false",
       "-t",
-      name,
+      tag,
       "-f",
-      "Dockerfile",
+      containerfile,
       ".",
     ],
-    source,
+    context,
   );
-  pruneOperatorImages(name);
-  return name;
 }
 
-/** Operator images kept in the cache: this tree's, an earlier release's, and a few recent ones. */
+/** Where the last use of each operator image is recorded (a file's mtime), for pruning. */
+const usedDir = () => join(cacheRoot(), "buildah", "used");
+
+function markUsed(name: string): void {
+  mkdirSync(usedDir(), { recursive: true });
+  writeFileSync(join(usedDir(), name.replace(/[^A-Za-z0-9.-]/g, "_")), "");
+}
+
+/** When `name` was last used (0 when never recorded). */
+function lastUsed(name: string): number {
+  try {
+    return statSync(join(usedDir(), name.replace(/[^A-Za-z0-9.-]/g, "_"))).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Operator images kept in the cache, the most recently used: this tree's, an earlier release's, a few others. */
 const keptOperatorImages = 4;
 
 /**
- * Removes all but the most recent operator images (and every untagged image), so the cache does
- * not grow by an image per source change. Never removes `current`. Failures are ignored.
+ * Removes all but the most recently used operator images (and every untagged image), so the
+ * cache does not grow by an image per source change. Never removes `current`. Failures are ignored.
  */
 function pruneOperatorImages(current: string): void {
   const listed = spawnSync("buildah", buildahArgs(["images", "--json"]), { encoding: "utf8" });
@@ -218,7 +230,11 @@ function pruneOperatorImages(current: string): void {
     JSON.parse(listed.stdout || "[]") as { id: string; names: string[] | null; created: number }[]
   )
     .filter((image) => image.names?.some((n) => n.startsWith("localhost/regcred/operator:")))
-    .sort((a, b) => b.created - a.created);
+    .map((image) => ({
+      ...image,
+      used: Math.max(...(image.names ?? []).map(lastUsed), image.created * 1000),
+    }))
+    .sort((a, b) => b.used - a.used);
   for (const image of images.slice(keptOperatorImages))
     if (!image.names?.includes(current)) spawnSync("buildah", buildahArgs(["rmi", "-f", image.id]));
   spawnSync("buildah", buildahArgs(["rmi", "--prune"]));
