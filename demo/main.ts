@@ -9,6 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../src/api/v1alpha1.js";
 import { createLogger } from "../src/logging/logger.js";
 import { startOperator } from "../src/operator.js";
+import { defaultAzureClientFactories } from "../src/providers/acr/provider.js";
 import { defaultAwsClientFactories } from "../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "../src/providers/gar/provider.js";
 import { FakeEcrServer } from "../test/fakes/ecr/fake-ecr-server.js";
@@ -83,6 +84,7 @@ const operator = await startOperator(
     kubeApiQps: 50,
     kubeApiBurst: 100,
     google: google.endpoints,
+    azure: {},
   },
   createLogger({ level: "info", destination: { write: (line: string) => logs.push(line) } }),
   {
@@ -91,6 +93,7 @@ const operator = await startOperator(
     providers: {
       aws: defaultAwsClientFactories({ ecrEndpoint: ecr.endpoint }),
       google: defaultGoogleClientFactories(google.endpoints),
+      azure: defaultAzureClientFactories({ environment: {} }),
     },
   },
 );

@@ -4,6 +4,7 @@ export { ConfigError, usage } from "./flags.js";
 
 import { validateTimings } from "./leader/lease-elector.js";
 import type { LogLevel } from "./logging/logger.js";
+import { allowListEntryProblem } from "./providers/acr/host-allow-list.js";
 import { parseDuration } from "./util/duration.js";
 import type { WebhookServing } from "./webhook/start-webhook.js";
 
@@ -41,6 +42,8 @@ export interface OperatorConfig {
   webhook?: WebhookServing;
   /** Google endpoint overrides (for private or test endpoints); Google's own when undefined. */
   google: { stsTokenUrl?: string; iamCredentialsUrl?: string; allowedTokenUris?: string[] };
+  /** Azure overrides: Entra's endpoint and the hosts acr sources may name; Azure's defaults when undefined. */
+  azure: { authorityHost?: string; allowedRegistryHosts?: string[] };
   /**
    * Leader election on a Lease, when set (--leader-elect): only the replica holding the Lease
    * reconciles. Unset: this process reconciles unconditionally (a single replica).
@@ -106,6 +109,25 @@ function googleEndpoints(sts?: string, iam?: string, tokenUris?: string): Operat
             .filter(Boolean),
         }
       : {}),
+  };
+}
+
+function azureConfig(allowedHosts?: string, authorityHost?: string): OperatorConfig["azure"] {
+  const hosts = allowedHosts
+    ?.split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
+  for (const host of hosts ?? []) {
+    const problem = allowListEntryProblem(host);
+    if (problem) throw new ConfigError(`--acr-allowed-hosts: ${problem}`);
+  }
+  if (authorityHost !== undefined && !/^https:\/\/[^/]+\/?$/.test(authorityHost))
+    throw new ConfigError(
+      "--azure-authority-host must be an https URL without a path, e.g. https://login.microsoftonline.com",
+    );
+  return {
+    ...(hosts?.length ? { allowedRegistryHosts: hosts } : {}),
+    ...(authorityHost ? { authorityHost } : {}),
   };
 }
 
@@ -188,6 +210,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       pick("webhook-configuration-owner"),
     ),
     google: googleEndpoints(pick("gcp-sts-url"), pick("gcp-iamcredentials-url"), pick("gcp-token-uris")),
+    azure: azureConfig(pick("acr-allowed-hosts"), pick("azure-authority-host") || undefined),
     ...leaderElectionConfig(leaderElect, operatorNamespace, pick),
   };
 }

@@ -76,6 +76,16 @@ const flags = {
     value: "LIST",
     help: "token_uri values a service-account key may name; default https://oauth2.googleapis.com/token",
   },
+  "acr-allowed-hosts": {
+    env: "ACR_ALLOWED_HOSTS",
+    value: "LIST",
+    help: "registry hosts acr sources may name, the only hosts that ever receive an Entra token: comma-separated host[:port] or *.<suffix>; default *.azurecr.io,*.azurecr.cn,*.azurecr.us",
+  },
+  "azure-authority-host": {
+    env: "AZURE_AUTHORITY_HOST",
+    value: "URL",
+    help: "Microsoft Entra endpoint; default https://login.microsoftonline.com",
+  },
   "leader-elect": {
     env: "LEADER_ELECT",
     help: "only the replica holding a Lease reconciles; default off (one replica reconciles unconditionally)",

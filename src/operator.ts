@@ -21,6 +21,7 @@ import { campaign } from "./leader/leadership.js";
 import { LeaseElector } from "./leader/lease-elector.js";
 import { guardAllWrites } from "./leader/write-guard.js";
 import { OperatorMetrics } from "./metrics/metrics.js";
+import { defaultAzureClientFactories } from "./providers/acr/provider.js";
 import { defaultAwsClientFactories } from "./providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
 import { createProviders, type ProviderDependencies } from "./providers/registry.js";
@@ -129,6 +130,7 @@ export async function startOperator(
     overrides.providers ?? {
       aws: defaultAwsClientFactories(),
       google: defaultGoogleClientFactories(config.google),
+      azure: defaultAzureClientFactories(config.azure),
     },
   );
   const cache = new TokenCache();

@@ -1,4 +1,6 @@
 import type { CredentialSource } from "../api/v1alpha1.js";
+import { acrInfo } from "./acr/info.js";
+import { type AzureClientFactories, createAcrProvider } from "./acr/provider.js";
 import { ecrInfo } from "./ecr/info.js";
 import { type AwsClientFactories, createEcrProvider } from "./ecr/provider.js";
 import { garInfo } from "./gar/info.js";
@@ -20,6 +22,7 @@ type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
 export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = {
   ecr: ecrInfo,
   gar: garInfo,
+  acr: acrInfo,
 };
 
 /** One implementation for every provider block of the API. */
@@ -28,17 +31,19 @@ export type Providers = { [Name in ProviderName]-?: Provider<SpecOf<Name>> };
 export interface ProviderDependencies {
   aws: AwsClientFactories;
   google: GoogleClientFactories;
+  azure: AzureClientFactories;
 }
 
 export function createProviders(dependencies: ProviderDependencies): Providers {
   return {
     ecr: createEcrProvider(dependencies.aws),
     gar: createGarProvider(dependencies.google),
+    acr: createAcrProvider(dependencies.azure),
   };
 }
 
 /**
- * Every provider name, for messages ("ecr or gar").
+ * Every provider name, for messages ("ecr, gar or acr").
  * @internal exported for its tests
  */
 export const providerNames = Object.keys(providerInfo) as ProviderName[];

@@ -109,3 +109,24 @@ export function createServiceAccountSigningKey(): { publicKeyPem: string; privat
   });
   return { publicKeyPem: publicKey, privateKeyPem: privateKey };
 }
+
+/** A self-signed RSA-2048 certificate and key, as an Entra application's certificate credential. */
+export async function createSelfSignedRsaCertificate(commonName: string): Promise<PemKeyPair> {
+  const rsa = {
+    name: "RSASSA-PKCS1-v1_5",
+    hash: "SHA-256",
+    publicExponent: new Uint8Array([1, 0, 1]),
+    modulusLength: 2048,
+  };
+  const keys = await webcrypto.subtle.generateKey(rsa, true, ["sign", "verify"]);
+  const notBefore = new Date(Date.now() - 60_000);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: distinguishedName(commonName),
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + validityMs),
+    keys,
+    signingAlgorithm: rsa,
+  });
+  return { certPem: cert.toString("pem"), keyPem: await privateKeyPem(keys.privateKey) };
+}

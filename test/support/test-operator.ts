@@ -3,6 +3,7 @@ import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-nod
 import type { OperatorConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { type RunningOperator, startOperator } from "../../src/operator.js";
+import { type AzureOptions, defaultAzureClientFactories } from "../../src/providers/acr/provider.js";
 import type { DefaultAwsClientOptions } from "../../src/providers/ecr/clients.js";
 import { defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories, type GoogleEndpoints } from "../../src/providers/gar/provider.js";
@@ -13,6 +14,8 @@ export interface TestOperatorOptions {
   /** Where the real AWS SDK clients send requests (fake ECR, moto). */
   aws?: DefaultAwsClientOptions;
   google?: Partial<GoogleEndpoints>;
+  /** Where the acr provider finds Entra and registries; its ambient identity reads `environment` (default none). */
+  azure?: AzureOptions;
   config?: Partial<OperatorConfig>;
   /** Log lines are appended here (JSON strings), for leak scans and debugging. */
   logs?: string[];
@@ -53,6 +56,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     kubeApiQps: 200,
     kubeApiBurst: 400,
     google: {},
+    azure: {},
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.
@@ -63,6 +67,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     providers: {
       aws: defaultAwsClientFactories(options.aws ?? {}),
       google: defaultGoogleClientFactories({ ...config.google, ...options.google }),
+      azure: defaultAzureClientFactories({ environment: {}, ...config.azure, ...options.azure }),
     },
   });
   return {

@@ -31,6 +31,16 @@ describe("parseConfig", () => {
       kubeApiQps: 50,
       kubeApiBurst: 100,
       google: {},
+      azure: {},
+    });
+  });
+
+  it("reads the ACR host allow-list and Entra's endpoint from flags or the environment", () => {
+    expect(config(["--acr-allowed-hosts", "*.azurecr.io, registry.internal:5000,"]).azure).toEqual({
+      allowedRegistryHosts: ["*.azurecr.io", "registry.internal:5000"],
+    });
+    expect(config([], { AZURE_AUTHORITY_HOST: "https://login.microsoftonline.us" }).azure).toEqual({
+      authorityHost: "https://login.microsoftonline.us",
     });
   });
 
@@ -144,6 +154,24 @@ describe("parseConfig", () => {
     ["a port above 65535", ["--metrics-bind-address", ":70000"], {}, "--metrics-bind-address"],
     ["an unknown flag", ["--no-such-flag"], {}, "--no-such-flag"],
     ["a flag without its value", ["--concurrency"], {}, "--concurrency"],
+    [
+      "an ACR allow-list entry that is a URL",
+      ["--acr-allowed-hosts", "https://a.azurecr.io"],
+      {},
+      "--acr-allowed-hosts",
+    ],
+    [
+      "an ACR wildcard over a whole top-level domain",
+      ["--acr-allowed-hosts", "*.io"],
+      {},
+      "--acr-allowed-hosts",
+    ],
+    [
+      "an Entra endpoint over http",
+      [],
+      { AZURE_AUTHORITY_HOST: "http://login.test" },
+      "--azure-authority-host",
+    ],
   ])("throws a ConfigError naming the flag for %s", (_name, argv, env, flag) => {
     const error = configErrorOf(argv, env);
     expect(error.name).toBe("ConfigError");

@@ -164,11 +164,96 @@ export interface GarSource {
   impersonate?: Impersonation;
 }
 /**
- * One provider block (ecr or gar) and its identity.
+ * A ServiceAccount in the given namespace (default: the operator's) (workload identity). The operator requests a token for it with audience api://AzureADTokenExchange and presents it to Entra as a federated client assertion for the application named by clientId and tenantId.
+ */
+export interface AzureServiceAccountReference {
+  /**
+   * Name of the ServiceAccount.
+   */
+  name: string;
+  /**
+   * Application (client) ID of the Entra application or user-assigned managed identity with the federated credential. Defaults to the ServiceAccount's azure.workload.identity/client-id annotation.
+   */
+  clientId?: string;
+  /**
+   * Directory (tenant) ID. Defaults to the ServiceAccount's azure.workload.identity/tenant-id annotation, then to the operator's --azure-tenant-id.
+   */
+  tenantId?: string;
+  /**
+   * Audience of the requested token, as the federated credential names it. Defaults to api://AzureADTokenExchange.
+   */
+  audience?: string;
+  /**
+   * Namespace of the referenced object. Defaults to the operator's namespace.
+   */
+  namespace?: string;
+}
+/**
+ * An Entra application's client secret or certificate, read from a Secret in the given namespace (default: the operator's).
+ */
+export interface AzureSecretReference {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Application (client) ID.
+   */
+  clientId: string;
+  /**
+   * Directory (tenant) ID.
+   */
+  tenantId: string;
+  /**
+   * Key holding the client secret. Defaults to AZURE_CLIENT_SECRET. Exactly one of this key and certificateKey must be present in the Secret.
+   */
+  clientSecretKey?: string;
+  /**
+   * Key holding a PEM certificate with its unencrypted private key. Defaults to AZURE_CLIENT_CERTIFICATE.
+   */
+  certificateKey?: string;
+  /**
+   * Namespace of the referenced object. Defaults to the operator's namespace.
+   */
+  namespace?: string;
+}
+/**
+ * The Entra identity. Omit it to use the operator's own workload identity or managed identity. Otherwise set exactly one of serviceAccountRef and secretRef.
+ */
+export interface AcrAuth {
+  serviceAccountRef?: AzureServiceAccountReference;
+  secretRef?: AzureSecretReference;
+}
+/**
+ * An Azure Container Registry login: a Microsoft Entra token exchanged at the registry for an ACR refresh token (username 00000000-0000-0000-0000-000000000000). Its lifetime is read from the token itself. Entra tokens are sent only to registries on the operator's ACR host allow-list (default *.azurecr.io, *.azurecr.cn, *.azurecr.us).
+ */
+export interface AcrSource {
+  /**
+   * Registry login servers, e.g. myregistry.azurecr.io. One exchange per registry per refresh.
+   *
+   * @minItems 1
+   * @maxItems 16
+   */
+  registries: string[];
+  /**
+   * Audience of the Entra token presented to the registry. ContainerRegistry (the default, https://containerregistry.azure.net) works on every registry, including those that disabled ARM audience tokens; ResourceManager (https://management.azure.com) only where the registry still accepts them.
+   */
+  tokenAudience?: "ContainerRegistry" | "ResourceManager";
+  /**
+   * Write a token that may pull only these repositories (an ACR access token from /oauth2/token with scope repository:<name>:pull), instead of the registry-wide refresh token. Such tokens live about 75 minutes and are renewed by their own expiry.
+   *
+   * @maxItems 32
+   */
+  repositories?: string[];
+  auth?: AcrAuth;
+}
+/**
+ * One provider block (ecr, gar or acr) and its identity.
  */
 export interface CredentialSource {
   ecr?: EcrSource;
   gar?: GarSource;
+  acr?: AcrSource;
 }
 /**
  * The Secret to write.
@@ -309,7 +394,7 @@ export interface SourceStatus {
    */
   index: number;
   /**
-   * Provider block of the source (ecr or gar).
+   * Provider block of the source, e.g. ecr.
    */
   provider: string;
   hosts: string[];

@@ -1,6 +1,7 @@
 // The HTTP plumbing every Google fake shares: a loopback server, call counting, and commands to
 // fail or answer nonsense on the route that issues tokens.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** What a route answers. A string body is sent as text/plain, anything else as JSON. */
@@ -46,8 +47,15 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** A server certificate and key (PEM), for fakes that must be reached over https. */
+export interface ServingCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
 /**
- * A fake of one Google endpoint on http://127.0.0.1:<random port>. Subclasses route requests in
+ * A fake of one endpoint on http://127.0.0.1:<random port> (https when started with a
+ * certificate). Subclasses route requests in
  * `handle`, and wrap their token-issuing route in `issuing`, which counts it in `calls` and
  * applies failWith/answerNonsense.
  */
@@ -57,17 +65,23 @@ export abstract class FakeGoogleServer {
   /** Requests the token-issuing route refused because a check failed. */
   rejections = 0;
   private server: Server | undefined;
+  private scheme = "http";
   private behaviour: Behaviour = { kind: "normal" };
 
-  /** http://127.0.0.1:<port>; throws before start(). */
+  /** http(s)://127.0.0.1:<port>; throws before start(). */
   get url(): string {
     const address = this.server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error(`${this.constructor.name} is not started`);
-    return `http://127.0.0.1:${address.port}`;
+    return `${this.scheme}://127.0.0.1:${address.port}`;
   }
 
-  async start(): Promise<this> {
-    const server = createServer((request, response) => void this.serve(request, response));
+  /** Listens on a random loopback port; over https with `tls`, whose certificate must name 127.0.0.1. */
+  async start(tls?: ServingCertificate): Promise<this> {
+    const serve = (request: IncomingMessage, response: ServerResponse) => void this.serve(request, response);
+    const server: Server = tls
+      ? createTlsServer({ cert: tls.certPem, key: tls.keyPem }, serve)
+      : createServer(serve);
+    this.scheme = tls ? "https" : "http";
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(0, "127.0.0.1", () => resolve());

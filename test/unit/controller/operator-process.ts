@@ -1,5 +1,6 @@
 // One operator process over a FakeCluster: its own token cache, metrics and maps, the real providers
 // on fake SDK clients, and the sync dependencies of both kinds built the way the controllers build them.
+
 import { pino } from "pino";
 import { PodAdmissionSync } from "../../../src/admission/pod-admission.js";
 import { WebhookTargets } from "../../../src/admission/pod-admission-targets.js";
@@ -15,6 +16,7 @@ import { EventRecorder } from "../../../src/controller/runtime/events.js";
 import type { SyncResult } from "../../../src/controller/runtime/work-queue.js";
 import { createLogger } from "../../../src/logging/logger.js";
 import { OperatorMetrics } from "../../../src/metrics/metrics.js";
+import type { AzureClientFactories } from "../../../src/providers/acr/provider.js";
 import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import { createProviders, type Providers } from "../../../src/providers/registry.js";
 import { OperatorKey } from "../../../src/security/operator-key.js";
@@ -36,6 +38,20 @@ function operatorKeyOf(cluster: FakeCluster): OperatorKey {
   }
   return key;
 }
+
+const unreachable = () => {
+  throw new Error("this test reaches no Azure endpoint");
+};
+const noAzure: AzureClientFactories = {
+  allowedRegistryHosts: ["*.azurecr.io"],
+  defaultTenantId: undefined,
+  http: unreachable,
+  registryUrl: unreachable,
+  clientAssertion: unreachable,
+  clientSecret: unreachable,
+  clientCertificate: unreachable,
+  ambient: unreachable,
+};
 
 const noGoogle: GoogleClientFactories = {
   endpoints: { stsTokenUrl: "https://sts.test", iamCredentialsUrl: "https://iam.test", allowedTokenUris: [] },
@@ -75,7 +91,11 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   });
   const quiet = { failures: 1, logger };
   const aws = options.aws ?? new FakeAwsClients();
-  const providers: Providers = createProviders({ aws: aws.factories(), google: options.google ?? noGoogle });
+  const providers: Providers = createProviders({
+    aws: aws.factories(),
+    google: options.google ?? noGoogle,
+    azure: noAzure,
+  });
   const now = options.now;
   const clock: Clock = now ? { ...systemClock, now: () => now().getTime() } : systemClock;
   const cache = new TokenCache(clock);

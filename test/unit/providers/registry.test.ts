@@ -11,13 +11,17 @@ import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
 
 describe("the provider registry", () => {
   it("has an implementation for every provider it has info for, and nothing more", () => {
-    const providers = createProviders({ aws: new FakeAwsClients().factories(), google: {} as never });
+    const providers = createProviders({
+      aws: new FakeAwsClients().factories(),
+      google: {} as never,
+      azure: {} as never,
+    });
     expect(Object.keys(providers).sort()).toEqual([...providerNames].sort());
     for (const name of providerNames) expect(providerInfo[name].hostPatterns.length).toBeGreaterThan(0);
   });
 
   it("names every provider in messages", () => {
-    expect(providerList()).toBe("ecr or gar");
+    expect(providerList()).toBe("ecr, gar or acr");
   });
 
   it.each<[string, Parameters<typeof referenceNamespaceOf>[0], string | undefined]>([

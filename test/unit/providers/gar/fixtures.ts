@@ -13,7 +13,7 @@ import {
   makeServiceAccountKey,
   type ServiceAccountKeyFile,
 } from "../../../fakes/google/service-account-key.js";
-import { FakeSourceAccess } from "../../../fakes/kube/fake-source-access.js";
+import { FederatedSourceAccess } from "../../../fakes/kube/federated-source-access.js";
 
 export const registry = "europe-west1-docker.pkg.dev";
 export const poolAudience =
@@ -42,26 +42,6 @@ export interface GarWorld {
   /** A key registered with the OAuth fake, stored in Secret "gcp-key". */
   key: ServiceAccountKeyFile;
   close(): Promise<void>;
-}
-
-/** A FakeSourceAccess whose TokenRequest tokens are real JWTs signed by `issuer`. */
-class FederatedSourceAccess extends FakeSourceAccess {
-  constructor(
-    private readonly issuer: FakeOidcIssuer,
-    namespace = "tenant-a",
-    ambientIdentityAllowed = true,
-  ) {
-    super(namespace, ambientIdentityAllowed);
-  }
-
-  override async requestServiceAccountToken(
-    name: string,
-    audience: string,
-    seconds: number,
-  ): Promise<string> {
-    await super.requestServiceAccountToken(name, audience, seconds);
-    return this.issuer.sign({ sub: `system:serviceaccount:${this.namespace}:${name}`, aud: audience });
-  }
 }
 
 export async function startGarWorld({ ambientIdentityAllowed = true } = {}): Promise<GarWorld> {

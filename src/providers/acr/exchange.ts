@@ -1,0 +1,157 @@
+// The registry leg of an ACR login, as ACR documents it: discover the token service from the
+// /v2/ challenge, exchange the Entra token for a refresh token, optionally narrow it to repositories.
+import { CredentialError } from "../errors.js";
+import { parseBearerChallenge } from "./challenge.js";
+import { jwtExpiry } from "./jwt-expiry.js";
+import type { RegistryHttp, RegistryResponse } from "./registry-http.js";
+
+export interface AcrLoginRequest {
+  /** The registry as the spec names it (the Secret's host, the exchange's default `service`). */
+  registry: string;
+  /** Where the registry is reached: https://<registry> outside tests. */
+  baseUrl: URL;
+  entraToken: string;
+  /** Sent as the exchange's `tenant`, when known. */
+  tenantId?: string;
+  /** When non-empty, the login is an access token for `repository:<name>:pull` of each. */
+  repositories?: readonly string[];
+}
+
+export interface AcrLogin {
+  password: string;
+  expiresAt: Date;
+}
+
+/** The registry's error text: distribution's `errors[]` or OAuth2's `error`/`error_description`. */
+function registryErrorText(response: RegistryResponse): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+  const fields = (typeof body === "object" && body !== null ? body : {}) as {
+    errors?: { code?: unknown; message?: unknown }[];
+    error?: unknown;
+    error_description?: unknown;
+  };
+  const first = Array.isArray(fields.errors) ? fields.errors[0] : undefined;
+  const parts = first ? [first.code, first.message] : [fields.error, fields.error_description];
+  const text = parts.filter((part): part is string => typeof part === "string" && part !== "").join(": ");
+  return text === "" ? `HTTP ${response.status}` : `HTTP ${response.status}: ${text.slice(0, 300)}`;
+}
+
+function providerError(message: string): CredentialError {
+  return new CredentialError("ProviderError", message);
+}
+
+/** The token service's realm and service, from the 401 that `GET /v2/` answers without credentials. */
+async function discover(http: RegistryHttp, request: AcrLoginRequest, signal?: AbortSignal) {
+  const url = new URL("/v2/", request.baseUrl);
+  const response = await http({ method: "GET", url, ...(signal ? { signal } : {}) });
+  const challenge =
+    response.status === 401 ? parseBearerChallenge(response.headers["www-authenticate"]) : undefined;
+  if (!challenge)
+    throw providerError(
+      `registry ${request.registry} answered GET /v2/ with HTTP ${response.status} and no Bearer challenge; an Azure Container Registry asks for a token (401 with WWW-Authenticate: Bearer realm=…)`,
+    );
+  let realm: URL;
+  try {
+    realm = new URL(challenge.realm);
+  } catch {
+    throw providerError(`registry ${request.registry} named a token realm that is not a URL`);
+  }
+  // The Entra token goes to the registry itself only: a realm elsewhere could collect it.
+  if (realm.origin !== request.baseUrl.origin)
+    throw providerError(
+      `registry ${request.registry} named its token realm on another host (${realm.host}); the operator sends Entra tokens only to the registry itself`,
+    );
+  return { realm, service: challenge.service ?? request.registry };
+}
+
+async function postForm(
+  http: RegistryHttp,
+  url: URL,
+  form: Record<string, string | readonly string[]>,
+  what: string,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(form))
+    for (const item of typeof value === "string" ? [value] : value) body.append(name, item);
+  const response = await http({ method: "POST", url, form: body, ...(signal ? { signal } : {}) });
+  if (response.status !== 200) throw providerError(`${what} failed with ${registryErrorText(response)}`);
+  try {
+    const parsed: unknown = JSON.parse(response.body);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw providerError(`${what} answered HTTP 200 with a body that is not a JSON object`);
+}
+
+function tokenField(
+  answer: Record<string, unknown>,
+  field: string,
+  what: string,
+): { token: string; expiresAt: Date } {
+  const token = answer[field];
+  if (typeof token !== "string" || token === "") throw providerError(`${what} answered without a ${field}`);
+  const expiresAt = jwtExpiry(token);
+  if (!expiresAt)
+    throw providerError(
+      `${what} answered with a ${field} that is not a JWT with an exp claim, so its lifetime is unknown`,
+    );
+  return { token, expiresAt };
+}
+
+/**
+ * Logs in to one registry: GET /v2/ for the challenge, POST /oauth2/exchange for a refresh token
+ * and, with repositories, POST <realm> for a repository-scoped access token. Resolves with the
+ * token to write and its own expiry. Throws a retryable ProviderError naming the step and the
+ * registry's error text; never a token value.
+ */
+export async function acrLogin(
+  http: RegistryHttp,
+  request: AcrLoginRequest,
+  signal?: AbortSignal,
+): Promise<AcrLogin> {
+  const { realm, service } = await discover(http, request, signal);
+  const exchange = `ACR token exchange at ${request.registry}`;
+  const refresh = tokenField(
+    await postForm(
+      http,
+      new URL("/oauth2/exchange", request.baseUrl),
+      {
+        grant_type: "access_token",
+        service,
+        ...(request.tenantId ? { tenant: request.tenantId } : {}),
+        access_token: request.entraToken,
+      },
+      exchange,
+      signal,
+    ),
+    "refresh_token",
+    exchange,
+  );
+  if (!request.repositories?.length) return { password: refresh.token, expiresAt: refresh.expiresAt };
+  const scoped = `ACR repository token request at ${request.registry}`;
+  const access = tokenField(
+    await postForm(
+      http,
+      realm,
+      {
+        grant_type: "refresh_token",
+        service,
+        scope: request.repositories.map((name) => `repository:${name}:pull`),
+        refresh_token: refresh.token,
+      },
+      scoped,
+      signal,
+    ),
+    "access_token",
+    scoped,
+  );
+  return { password: access.token, expiresAt: access.expiresAt };
+}

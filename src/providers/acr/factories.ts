@@ -1,0 +1,85 @@
+// How the acr provider reaches Azure: @azure/identity credentials for the Entra leg, the bounded
+// HTTPS client for the registry leg, and the hosts it may send Entra tokens to. Tests swap any of them.
+import {
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+  WorkloadIdentityCredential,
+} from "@azure/identity";
+import { defaultAcrAllowedHosts } from "./host-allow-list.js";
+import { createRegistryHttp, type RegistryHttp } from "./registry-http.js";
+
+export interface AzureClientFactories {
+  /** Registry hosts (as specs name them) an Entra token may be sent to; see isAllowedRegistryHost. */
+  readonly allowedRegistryHosts: readonly string[];
+  /** The tenant of sources that name none (the operator's AZURE_TENANT_ID), if any. */
+  readonly defaultTenantId: string | undefined;
+  /** Carries every call to a registry. */
+  readonly http: RegistryHttp;
+  /** Where the registry `host` is reached; https://<host> outside tests. */
+  registryUrl(host: string): URL;
+  /** An Entra application or managed identity authenticated by a federated token from `assertion`. */
+  clientAssertion(tenantId: string, clientId: string, assertion: () => Promise<string>): TokenCredential;
+  clientSecret(tenantId: string, clientId: string, secret: string): TokenCredential;
+  /** `pem` holds the certificate and its unencrypted private key. */
+  clientCertificate(tenantId: string, clientId: string, pem: string): TokenCredential;
+  /**
+   * The operator's own identity: its workload identity when AZURE_FEDERATED_TOKEN_FILE,
+   * AZURE_CLIENT_ID and AZURE_TENANT_ID are set (the azure-workload-identity webhook sets them),
+   * else its managed identity (AZURE_CLIENT_ID picks a user-assigned one).
+   */
+  ambient(): TokenCredential;
+}
+
+export interface AzureOptions {
+  /** Entra's endpoint; default AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com. */
+  authorityHost?: string;
+  allowedRegistryHosts?: readonly string[];
+  /** PEM bundle trusted for Entra and registries, beside Node's roots. */
+  ca?: string;
+  /** Registry host → base URL, for tests and private endpoints. */
+  registryUrls?: Readonly<Record<string, string>>;
+  /** The variables the ambient identity is read from; default process.env. */
+  environment?: NodeJS.ProcessEnv;
+}
+
+const publicCloudAuthority = "https://login.microsoftonline.com";
+
+/** Factories that talk to Entra and the registries for real. */
+export function defaultAzureClientFactories(options: AzureOptions = {}): AzureClientFactories {
+  const environment = options.environment ?? process.env;
+  const authorityHost = options.authorityHost ?? environment.AZURE_AUTHORITY_HOST ?? publicCloudAuthority;
+  const credentialOptions = {
+    authorityHost,
+    // Instance discovery asks login.microsoftonline.com about the authority; a private or test
+    // authority is trusted as configured instead.
+    disableInstanceDiscovery: new URL(authorityHost).host !== new URL(publicCloudAuthority).host,
+    ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
+    retryOptions: { maxRetries: 1 },
+  };
+  const registryUrls = options.registryUrls ?? {};
+  return {
+    allowedRegistryHosts: options.allowedRegistryHosts ?? defaultAcrAllowedHosts,
+    defaultTenantId: environment.AZURE_TENANT_ID || undefined,
+    http: createRegistryHttp(options.ca ? { ca: options.ca } : {}),
+    registryUrl: (host) => new URL(registryUrls[host] ?? `https://${host}`),
+    clientAssertion: (tenantId, clientId, assertion) =>
+      new ClientAssertionCredential(tenantId, clientId, assertion, credentialOptions),
+    clientSecret: (tenantId, clientId, secret) =>
+      new ClientSecretCredential(tenantId, clientId, secret, credentialOptions),
+    clientCertificate: (tenantId, clientId, pem) =>
+      new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, credentialOptions),
+    ambient() {
+      const {
+        AZURE_FEDERATED_TOKEN_FILE: tokenFilePath,
+        AZURE_CLIENT_ID: clientId,
+        AZURE_TENANT_ID: tenantId,
+      } = environment;
+      if (tokenFilePath && clientId && tenantId)
+        return new WorkloadIdentityCredential({ ...credentialOptions, tokenFilePath, clientId, tenantId });
+      return new ManagedIdentityCredential({ ...credentialOptions, ...(clientId ? { clientId } : {}) });
+    },
+  };
+}
