@@ -1,14 +1,13 @@
 // Artifact Registry end to end through the operator: projected ServiceAccount tokens verified by
 // the STS fake against the control plane's JWKS, impersonation, service-account keys, and refresh
 // from Google's own token expiry.
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { CredentialSource } from "../../src/api/v1alpha1.js";
 import { type FakeGoogleCloud, startFakeGoogleCloud } from "../fakes/google/google-cloud.js";
 import { makeServiceAccountKey } from "../fakes/google/service-account-key.js";
 import { dockerConfigOf, RegistryCredentials, readSecret, registryCredential } from "../support/fixtures.js";
-import { adminKubeConfig, createNamespace } from "../support/kube.js";
+import { adminKubeConfig, controlPlaneIssuer, createNamespace } from "../support/kube.js";
 import { startTestOperator } from "../support/test-operator.js";
 
 const timeout = 120_000;
@@ -19,15 +18,6 @@ const reader = "registry-reader@registry-project.iam.gserviceaccount.com";
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
-
-function controlPlaneIssuer(config: k8s.KubeConfig): { issuer: string; ca: string } {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error("no current cluster");
-  const ca = cluster.caData
-    ? Buffer.from(cluster.caData, "base64").toString()
-    : readFileSync(cluster.caFile ?? "", "utf8");
-  return { issuer: cluster.server, ca };
-}
 
 beforeAll(() => {
   kc = adminKubeConfig();

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { testEnvironmentKeys } from "./jest/environment.js";
 
@@ -73,4 +74,17 @@ export async function createNamespace(
   const name = uniqueName(prefix);
   await core.createNamespace({ body: { metadata: { name, labels } } });
   return name;
+}
+
+/**
+ * The control plane as an OIDC issuer of ServiceAccount tokens: its URL (the tests'
+ * --service-account-issuer) and the CA its discovery document and JWKS are served under.
+ */
+export function controlPlaneIssuer(config: k8s.KubeConfig): { issuer: string; ca: string } {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error("no current cluster");
+  const ca = cluster.caData
+    ? Buffer.from(cluster.caData, "base64").toString()
+    : readFileSync(cluster.caFile ?? "", "utf8");
+  return { issuer: cluster.server, ca };
 }

@@ -62,6 +62,8 @@ export interface ServingCertificate {
 export abstract class FakeGoogleServer {
   /** Requests that reached the token-issuing route, including failed and overridden ones. */
   calls = 0;
+  /** Every request received, on any route. */
+  received = 0;
   /** Requests the token-issuing route refused because a check failed. */
   rejections = 0;
   private server: Server | undefined;
@@ -131,6 +133,7 @@ export abstract class FakeGoogleServer {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.received++;
     let reply: Reply;
     try {
       const body = await readBody(request);
