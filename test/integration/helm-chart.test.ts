@@ -116,7 +116,7 @@ describe("the chart, statically", () => {
     expect(ofKind(objects, "MutatingWebhookConfiguration")).toHaveLength(0);
   });
 
-  it("renders the webhook, monitoring and single-namespace value sets", () => {
+  it("renders the webhook, monitoring, Azure and single-namespace value sets", () => {
     const webhook = render("rco", "regcred-system", { webhook: { enabled: true } });
     expect(argsOf(webhook)).toEqual(
       expect.arrayContaining([
@@ -155,6 +155,19 @@ describe("the chart, statically", () => {
     expect(JSON.parse(configMap?.data?.["registry-credential-operator.json"] ?? "{}")).toMatchObject({
       uid: "registry-credential-operator",
     });
+
+    const azure = render("rco", "regcred-system", {
+      azure: {
+        allowedRegistryHosts: ["*.azurecr.io", "registry.internal:5000"],
+        authorityHost: "https://login.microsoftonline.us",
+      },
+    });
+    expect(argsOf(azure)).toEqual(
+      expect.arrayContaining([
+        "--acr-allowed-hosts=*.azurecr.io,registry.internal:5000",
+        "--azure-authority-host=https://login.microsoftonline.us",
+      ]),
+    );
 
     const single = render("rco", "regcred-system", { watchNamespace: "team-a" });
     expect(argsOf(single)).toContain("--namespace=team-a");
