@@ -1,6 +1,8 @@
 import type { CredentialSource } from "../api/v1alpha1.js";
 import { ecrInfo } from "./ecr/info.js";
 import { type AwsClientFactories, createEcrProvider } from "./ecr/provider.js";
+import { ecrPublicInfo } from "./ecr-public/info.js";
+import { createEcrPublicProvider } from "./ecr-public/provider.js";
 import { garInfo } from "./gar/info.js";
 import { createGarProvider, type GoogleClientFactories } from "./gar/provider.js";
 import type { Provider, ProviderInfo, ResolvedSource, SourceAccess } from "./provider.js";
@@ -19,6 +21,7 @@ type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
  */
 export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = {
   ecr: ecrInfo,
+  ecrPublic: ecrPublicInfo,
   gar: garInfo,
 };
 
@@ -33,6 +36,7 @@ export interface ProviderDependencies {
 export function createProviders(dependencies: ProviderDependencies): Providers {
   return {
     ecr: createEcrProvider(dependencies.aws),
+    ecrPublic: createEcrPublicProvider(dependencies.aws),
     gar: createGarProvider(dependencies.google),
   };
 }
