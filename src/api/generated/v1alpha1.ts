@@ -325,7 +325,7 @@ export interface SourceStatus {
    */
   index: number;
   /**
-   * Provider block of the source (ecr or gar).
+   * Provider block of the source (ecr, ecrPublic or gar).
    */
   provider: string;
   hosts: string[];
