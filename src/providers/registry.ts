@@ -3,6 +3,8 @@ import { acrInfo } from "./acr/info.js";
 import { type AzureClientFactories, createAcrProvider } from "./acr/provider.js";
 import { ecrInfo } from "./ecr/info.js";
 import { type AwsClientFactories, createEcrProvider } from "./ecr/provider.js";
+import { ecrPublicInfo } from "./ecr-public/info.js";
+import { createEcrPublicProvider } from "./ecr-public/provider.js";
 import { garInfo } from "./gar/info.js";
 import { createGarProvider, type GoogleClientFactories } from "./gar/provider.js";
 import type { Provider, ProviderInfo, ResolvedSource, SourceAccess } from "./provider.js";
@@ -21,6 +23,7 @@ type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
  */
 export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = {
   ecr: ecrInfo,
+  ecrPublic: ecrPublicInfo,
   gar: garInfo,
   acr: acrInfo,
 };
@@ -37,6 +40,7 @@ export interface ProviderDependencies {
 export function createProviders(dependencies: ProviderDependencies): Providers {
   return {
     ecr: createEcrProvider(dependencies.aws),
+    ecrPublic: createEcrPublicProvider(dependencies.aws),
     gar: createGarProvider(dependencies.google),
     acr: createAcrProvider(dependencies.azure),
   };

@@ -218,10 +218,16 @@ spec:
     - ecr: { region: eu-west-1 }
     - ecr: { region: us-east-1, registryIds: ["111122223333"] }
     - gar: { registries: [europe-west1-docker.pkg.dev] }
+    - ecr: { region: us-east-1, registryIds: ["444455556666"], hostForms: [Standard, FIPS, DualStack] }
+    - ecrPublic: {}
 `,
     );
     const { code, stdout } = await cli(["render", file]);
     expect(code).toBe(0);
+    expect(stdout).toContain("spec.sources[3] ecr: 444455556666.dkr.ecr.us-east-1.amazonaws.com");
+    expect(stdout).toContain("spec.sources[3] ecr: 444455556666.dkr.ecr-fips.us-east-1.amazonaws.com");
+    expect(stdout).toContain("spec.sources[3] ecr: 444455556666.dkr-ecr.us-east-1.on.aws");
+    expect(stdout).toContain("spec.sources[4] ecrPublic: public.ecr.aws");
     expect(stdout).toContain("<caller account>.dkr.ecr.eu-west-1.amazonaws.com");
     expect(stdout).toContain("111122223333.dkr.ecr.us-east-1.amazonaws.com");
     expect(stdout).toContain("europe-west1-docker.pkg.dev");

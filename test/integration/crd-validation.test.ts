@@ -69,12 +69,12 @@ describe("the RegistryCredential CRD rejects", () => {
     [
       "a source with both ecr and gar",
       { sources: [{ ...ecr(), ...gar() }] },
-      ["spec.sources[0]", "each source must set exactly one provider block (ecr or gar)"],
+      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar or acr)"],
     ],
     [
       "a source with neither ecr nor gar",
       { sources: [{}] },
-      ["spec.sources[0]", "each source must set exactly one provider block (ecr or gar)"],
+      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar or acr)"],
     ],
     ["an empty list of sources", { sources: [] }, ["spec.sources", "should have at least 1 items"]],
     ["a spec without sources", {}, ["spec.sources", "Required value"]],
@@ -132,6 +132,61 @@ describe("the RegistryCredential CRD rejects", () => {
       "a serviceAccountRef roleArn that is not an ARN",
       withSource(ecr({ auth: { serviceAccountRef: { name: "puller", roleArn: "ecr-puller" } } })),
       ["spec.sources[0].ecr.auth.serviceAccountRef.roleArn", "should match"],
+    ],
+    [
+      "a source with both ecr and ecrPublic",
+      { sources: [{ ...ecr(), ecrPublic: {} }] },
+      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar or acr)"],
+    ],
+    [
+      "an unknown host form",
+      withSource(ecr({ hostForms: ["IPv6"] })),
+      ["spec.sources[0].ecr.hostForms[0]", "Unsupported value", '"IPv6"'],
+    ],
+    [
+      "a repeated host form",
+      withSource(ecr({ hostForms: ["Standard", "Standard"] })),
+      ["spec.sources[0].ecr.hostForms[1]", "Duplicate value"],
+    ],
+    [
+      "an empty list of host forms",
+      withSource(ecr({ hostForms: [] })),
+      ["spec.sources[0].ecr.hostForms", "should have at least 1 items"],
+    ],
+    [
+      "the FIPS host form in a European region",
+      withSource(ecr({ hostForms: ["Standard", "FIPS"] })),
+      ["spec.sources[0].ecr", "the FIPS host forms exist only in the US and GovCloud regions"],
+    ],
+    [
+      "the dual-stack FIPS host form in Canada",
+      withSource(ecr({ region: "ca-central-1", hostForms: ["DualStackFIPS"] })),
+      ["spec.sources[0].ecr", "the FIPS host forms exist only in the US and GovCloud regions"],
+    ],
+    [
+      "the FIPS host form in China",
+      withSource(ecr({ region: "cn-north-1", hostForms: ["FIPS"] })),
+      ["spec.sources[0].ecr", "the FIPS host forms exist only in the US and GovCloud regions"],
+    ],
+    [
+      "the dual-stack host form in China",
+      withSource(ecr({ region: "cn-northwest-1", hostForms: ["DualStack"] })),
+      ["spec.sources[0].ecr", "the dual-stack host forms are not available in the China or ISO partitions"],
+    ],
+    [
+      "the dual-stack host form in an ISO region",
+      withSource(ecr({ region: "us-iso-east-1", hostForms: ["DualStack"] })),
+      ["spec.sources[0].ecr", "the dual-stack host forms are not available in the China or ISO partitions"],
+    ],
+    [
+      "ecrPublic auth with both secretRef and serviceAccountRef",
+      withSource({ ecrPublic: { auth: { secretRef: { name: "k" }, serviceAccountRef: { name: "sa" } } } }),
+      ["spec.sources[0].ecrPublic.auth", "auth must set exactly one of secretRef and serviceAccountRef"],
+    ],
+    [
+      "an ecrPublic assumeRole roleArn naming a user",
+      withSource({ ecrPublic: { assumeRole: { roleArn: "arn:aws:iam::123456789012:user/alice" } } }),
+      ["spec.sources[0].ecrPublic.assumeRole.roleArn", "should match"],
     ],
     [
       "a gar registry host that is not Artifact or Container Registry",
@@ -357,6 +412,69 @@ describe("the RegistryCredential CRD accepts", () => {
               assumeRole: { roleArn: "arn:aws-iso-b:iam::123456789012:role/reader" },
             },
           },
+        ],
+      },
+    ],
+    [
+      "an ecr source in China with a China role, several accounts and the Standard form",
+      {
+        sources: [
+          {
+            ecr: {
+              region: "cn-north-1",
+              registryIds: ["123456789012", "210987654321"],
+              hostForms: ["Standard"],
+              auth: {
+                serviceAccountRef: {
+                  name: "puller",
+                  roleArn: "arn:aws-cn:iam::123456789012:role/ecr-puller",
+                },
+              },
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "every host form in a US region",
+      {
+        sources: [
+          {
+            ecr: {
+              region: "us-east-1",
+              hostForms: ["Standard", "FIPS", "DualStack", "DualStackFIPS"],
+              auth: { secretRef: { name: "aws-keys" } },
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "the FIPS host form in GovCloud",
+      { sources: [{ ecr: { region: "us-gov-west-1", hostForms: ["FIPS"] } }] },
+    ],
+    ["dual-stack alone in Europe", { sources: [{ ecr: { region: "eu-west-1", hostForms: ["DualStack"] } }] }],
+    ["a minimal ecrPublic source (ambient identity)", { sources: [{ ecrPublic: {} }] }],
+    [
+      "an ecrPublic source with a serviceAccountRef and a chained assumeRole",
+      {
+        sources: [
+          {
+            ecrPublic: {
+              auth: { serviceAccountRef: { name: "puller", roleArn } },
+              assumeRole: { roleArn, sessionName: "regcred-public" },
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "an ecr, an ecrPublic and a gar source together",
+      {
+        sources: [
+          ecrWithStaticKeys("aws-keys"),
+          { ecrPublic: { auth: { secretRef: { name: "aws-keys" } } } },
+          { gar: { registries: ["gcr.io"] } },
         ],
       },
     ],

@@ -1,12 +1,15 @@
 // Each ECR auth mode end to end through the operator: the real AWS SDK, real TokenRequest tokens
-// from the control plane, moto's STS and ECR, and the operator's ambient-identity policy.
+// from the control plane, moto's STS and ECR, the host forms of private ECR, ECR Public (a fake of
+// the ecr-public API, which moto lacks) and the operator's ambient-identity policy.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { CredentialSource } from "../../src/api/v1alpha1.js";
+import { FakeEcrPublicServer } from "../fakes/ecr/fake-ecr-public-server.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import {
   awsKeysSecret,
   dockerConfigOf,
+  fakeAccessKey,
   RegistryCredentials,
   readSecret,
   registryCredential,
@@ -82,6 +85,139 @@ describe("ECR auth modes through the operator, against moto", () => {
         const [host] = Object.keys(config.auths);
         expect(host).toMatch(/^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com$/);
         expect(rc.status?.sources?.[0]?.hosts).toEqual([host]);
+      } finally {
+        await operator.stop();
+      }
+    },
+    timeout,
+  );
+});
+
+describe("ECR host forms, several accounts and China, against moto", () => {
+  it.each<[string, CredentialSource, string[]]>([
+    [
+      "several registryIds in three host forms",
+      {
+        ecr: {
+          region: "us-east-1",
+          registryIds: ["123456789012", "210987654321"],
+          hostForms: ["Standard", "FIPS", "DualStack"],
+          auth: { secretRef: { name: "aws-keys" } },
+        },
+      },
+      [
+        "123456789012.dkr-ecr.us-east-1.on.aws",
+        "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        "210987654321.dkr-ecr.us-east-1.on.aws",
+        "210987654321.dkr.ecr-fips.us-east-1.amazonaws.com",
+        "210987654321.dkr.ecr.us-east-1.amazonaws.com",
+      ],
+    ],
+    [
+      // moto's proxyEndpoint says .amazonaws.com in every region; the host comes from the partition.
+      "the caller's own account in the China partition",
+      { ecr: { region: "cn-north-1", auth: { secretRef: { name: "aws-keys" } } } },
+      ["123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"],
+    ],
+  ])(
+    "writes one entry per account and host form for %s",
+    async (_name, source, hosts) => {
+      const namespace = await createNamespace(core, "ecr-hosts");
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys") });
+      const operator = await startTestOperator({
+        kc,
+        aws: { ecrEndpoint: moto.endpoint, stsEndpoint: moto.endpoint },
+        config: { watchNamespace: namespace },
+      });
+      try {
+        const credentials = new RegistryCredentials(kc, namespace);
+        await credentials.create(registryCredential("pull", { sources: [source] }));
+        const rc = await credentials.waitForReady("pull");
+        const { auths } = dockerConfigOf((await readSecret(core, namespace, "pull")) as k8s.V1Secret);
+        expect(Object.keys(auths).sort()).toEqual(hosts);
+        expect([...(rc.status?.sources?.[0]?.hosts ?? [])].sort()).toEqual(hosts);
+        // One token per account (moto issues one per requested registry), the same in every form.
+        for (const account of new Set(hosts.map((host) => host.slice(0, 12)))) {
+          const passwords = Object.entries(auths)
+            .filter(([host]) => host.startsWith(account))
+            .map(([, login]) => login.password);
+          expect(new Set(passwords).size).toBe(1);
+        }
+      } finally {
+        await operator.stop();
+      }
+    },
+    timeout,
+  );
+});
+
+describe("ECR Public through the operator, against a SigV4-verifying fake of the ecr-public API", () => {
+  let ecrPublic: FakeEcrPublicServer;
+  const deniedKeys = {
+    accessKeyId: "AKIAPUBLICNOBEARER01",
+    secretAccessKey: "public-no-bearer-secret-access-key/0001",
+  };
+
+  beforeAll(async () => {
+    ecrPublic = await new FakeEcrPublicServer().start();
+    ecrPublic.registerCredentials(fakeAccessKey);
+    ecrPublic.registerCredentials({ ...deniedKeys, bearerTokenAllowed: false });
+  });
+
+  afterAll(async () => {
+    await ecrPublic?.close();
+  });
+
+  it(
+    "becomes Ready with a public.ecr.aws login beside a private ECR one in the same Secret, and reports a missing sts:GetServiceBearerToken",
+    async () => {
+      const namespace = await createNamespace(core, "ecr-public");
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys") });
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("denied-keys", deniedKeys) });
+      const operator = await startTestOperator({
+        kc,
+        aws: {
+          ecrEndpoint: moto.endpoint,
+          stsEndpoint: moto.endpoint,
+          ecrPublicEndpoint: ecrPublic.endpoint,
+        },
+        config: { watchNamespace: namespace },
+      });
+      try {
+        const credentials = new RegistryCredentials(kc, namespace);
+        await credentials.create(
+          registryCredential("pull", {
+            sources: [
+              { ecr: { region: "us-east-1", auth: { secretRef: { name: "aws-keys" } } } },
+              { ecrPublic: { auth: { secretRef: { name: "aws-keys" } } } },
+            ],
+          }),
+        );
+        await credentials.create(
+          registryCredential("denied", {
+            sources: [{ ecrPublic: { auth: { secretRef: { name: "denied-keys" } } } }],
+          }),
+        );
+        const rc = await credentials.waitForReady("pull");
+        const { auths } = dockerConfigOf((await readSecret(core, namespace, "pull")) as k8s.V1Secret);
+        expect(Object.keys(auths).sort()).toEqual([
+          "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+          "public.ecr.aws",
+        ]);
+        const login = auths["public.ecr.aws"];
+        expect(login?.username).toBe("AWS");
+        expect(ecrPublic.accepts(login?.username ?? "", login?.password ?? "")).toBe(true);
+        const status = rc.status?.sources?.find((source) => source.provider === "ecrPublic");
+        expect(status?.hosts).toEqual(["public.ecr.aws"]);
+        expect(Date.parse(status?.expiresAt ?? "") - Date.now()).toBeGreaterThan(11 * 3600_000);
+
+        const denied = await credentials.waitForReady("denied", (ready) => ready.status === "False");
+        const ready = denied.status?.conditions?.find((c) => c.type === "Ready");
+        expect(ready?.reason).toBe("ProviderError");
+        expect(ready?.message).toContain("sts:GetServiceBearerToken");
+        expect(ready?.message).not.toContain(deniedKeys.secretAccessKey);
+        expect(await readSecret(core, namespace, "denied")).toBeUndefined();
       } finally {
         await operator.stop();
       }

@@ -1,22 +1,36 @@
 // ECR GetAuthorizationToken, and its answer as registry logins.
 import { type AuthorizationData, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import type { EcrHostForm } from "../../api/v1alpha1.js";
 import { CredentialError } from "../errors.js";
 import type { RegistryToken } from "../provider.js";
 import { awsCallError } from "./aws-errors.js";
 import type { AwsClientFactories, AwsCredentialSource } from "./clients.js";
+import { accountOfRegistryHost, defaultHostForms, registryHost } from "./host-forms.js";
 import { decodeAuthorizationToken, hostOfProxyEndpoint } from "./hosts.js";
 
 export interface AuthorizationTokenRequest {
   region: string;
   /** Passed to ECR when set; ECR otherwise answers for the caller's own account. */
   registryIds?: string[];
+  /** The host forms to write for each account; default Standard. */
+  hostForms?: readonly EcrHostForm[];
   credentials: AwsCredentialSource;
 }
 
+/** One authorizationData entry: the account its proxyEndpoint names, and its login. */
+interface AccountLogin {
+  account: string;
+  login: Omit<RegistryToken, "host">;
+}
+
 /**
- * Calls GetAuthorizationToken and returns one login per registry host, with ECR's expiresAt as
- * reported (even when already past). Throws a retryable ProviderError when the call fails
- * (naming the AWS error) or when ECR answers with no usable entry.
+ * Calls GetAuthorizationToken once and returns one login per account and host form, with ECR's
+ * expiresAt as reported (even when already past). The accounts are registryIds when set, else those
+ * ECR answered for (the caller's own). ECR's token is regional, valid for every registry of the
+ * region the principal may reach: an account ECR answered for gets its own entry's token, a listed
+ * account it did not answer for the first entry's. Hosts are derived from account, region and form
+ * (registryHost); a proxyEndpoint only names its account. Throws a retryable ProviderError when the
+ * call fails (naming the AWS error) or when any entry is unusable or ECR answers with none.
  */
 export async function getAuthorizationTokens(
   factories: AwsClientFactories,
@@ -45,18 +59,25 @@ export async function getAuthorizationTokens(
       `ECR returned no authorizationData (GetAuthorizationToken in ${request.region})`,
     );
   }
-  const tokens = new Map<string, RegistryToken>();
+  const answered = new Map<string, AccountLogin["login"]>();
   data.forEach((entry, index) => {
-    const token = toRegistryToken(
+    const { account, login } = toAccountLogin(
       entry,
       `authorizationData[${index}] (GetAuthorizationToken in ${request.region})`,
     );
-    tokens.set(token.host, token);
+    if (!answered.has(account)) answered.set(account, login);
   });
-  return [...tokens.values()];
+  const accounts = request.registryIds?.length ? [...new Set(request.registryIds)] : [...answered.keys()];
+  const forms = request.hostForms?.length ? [...new Set(request.hostForms)] : defaultHostForms;
+  const regional = [...answered.values()];
+  return accounts.flatMap((account) => {
+    const login = answered.get(account) ?? regional[0];
+    if (!login) return [];
+    return forms.map((form) => ({ host: registryHost(account, request.region, form), ...login }));
+  });
 }
 
-function toRegistryToken(entry: AuthorizationData, where: string): RegistryToken {
+function toAccountLogin(entry: AuthorizationData, where: string): AccountLogin {
   if (!entry.authorizationToken) {
     throw new CredentialError("ProviderError", `ECR returned no authorizationToken in ${where}`);
   }
@@ -77,6 +98,13 @@ function toRegistryToken(entry: AuthorizationData, where: string): RegistryToken
       `ECR returned a proxyEndpoint that is not an https URL of a host in ${where}`,
     );
   }
+  const account = accountOfRegistryHost(host);
+  if (!account) {
+    throw new CredentialError(
+      "ProviderError",
+      `ECR returned a proxyEndpoint that is not a private ECR registry host (<12-digit account>.dkr.ecr.<region>...) in ${where}`,
+    );
+  }
   const expiresAt = entry.expiresAt && !Number.isNaN(entry.expiresAt.getTime()) ? entry.expiresAt : undefined;
-  return { host, ...login, ...(expiresAt ? { expiresAt } : {}) };
+  return { account, login: { ...login, ...(expiresAt ? { expiresAt } : {}) } };
 }

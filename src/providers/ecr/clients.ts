@@ -6,6 +6,11 @@ import {
   type GetAuthorizationTokenCommandOutput,
 } from "@aws-sdk/client-ecr";
 import {
+  ECRPUBLICClient,
+  type GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand,
+  type GetAuthorizationTokenCommandOutput as GetPublicAuthorizationTokenCommandOutput,
+} from "@aws-sdk/client-ecr-public";
+import {
   type AssumeRoleCommand,
   type AssumeRoleCommandOutput,
   type AssumeRoleWithWebIdentityCommand,
@@ -43,6 +48,18 @@ export interface EcrClient {
 }
 
 /**
+ * The part of ECRPUBLICClient the ecrPublic provider uses.
+ * @internal exported for its tests
+ */
+export interface EcrPublicClient {
+  send(
+    command: GetPublicAuthorizationTokenCommand,
+    options?: SendOptions,
+  ): Promise<GetPublicAuthorizationTokenCommandOutput>;
+  destroy(): void;
+}
+
+/**
  * The part of STSClient the provider uses.
  * @internal exported for its tests
  */
@@ -58,6 +75,8 @@ export interface StsClient {
 export interface AwsClientFactories {
   /** An ECR client for `region` that signs with `credentials`. */
   ecr(config: { region: string; credentials: AwsCredentialSource }): EcrClient;
+  /** An ECR Public client for `region` (the API is in us-east-1) that signs with `credentials`. */
+  ecrPublic(config: { region: string; credentials: AwsCredentialSource }): EcrPublicClient;
   /** An STS client for `region`; without credentials it sends unsigned requests (AssumeRoleWithWebIdentity). */
   sts(config: { region: string; credentials?: AwsCredentialSource }): StsClient;
   /** The operator's own identity (the default credential chain); called only where policy allows it. */
@@ -67,9 +86,10 @@ export interface AwsClientFactories {
 export interface DefaultAwsClientOptions {
   /**
    * Endpoint overrides, e.g. a local fake or moto. Omitted: the SDK resolves the endpoint itself,
-   * honouring AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL.
+   * honouring AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL.
    */
   ecrEndpoint?: string;
+  ecrPublicEndpoint?: string;
   stsEndpoint?: string;
   /** Attempts per AWS call, including the SDK's own retries of throttling and 5xx answers; default 3. */
   maxAttempts?: number;
@@ -95,6 +115,13 @@ export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {})
         region,
         credentials,
         ...(options.ecrEndpoint === undefined ? {} : { endpoint: options.ecrEndpoint }),
+      }),
+    ecrPublic: ({ region, credentials }) =>
+      new ECRPUBLICClient({
+        ...common,
+        region,
+        credentials,
+        ...(options.ecrPublicEndpoint === undefined ? {} : { endpoint: options.ecrPublicEndpoint }),
       }),
     sts: ({ region, credentials }) =>
       new STSClient({

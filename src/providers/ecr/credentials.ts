@@ -1,7 +1,12 @@
 // The base identity of an ECR source: read from the referenced objects at resolve time, turned
 // into AWS credentials (with STS exchanges where needed) at every mint.
-import type { AwsSecretReference, AwsServiceAccountReference, EcrSource } from "../../api/v1alpha1.js";
-import { CredentialError } from "../errors.js";
+import type {
+  AssumeRole,
+  AwsSecretReference,
+  AwsServiceAccountReference,
+  EcrAuth,
+} from "../../api/v1alpha1.js";
+import { CredentialError, withoutKnownValues } from "../errors.js";
 import type { ReferencedSecret, SourceAccess } from "../provider.js";
 import type { AwsClientFactories, AwsCredentialSource, AwsCredentials } from "./clients.js";
 import { defaultKeys } from "./secret-keys.js";
@@ -12,6 +17,16 @@ const roleArnAnnotation = "eks.amazonaws.com/role-arn";
 const defaultAudience = "sts.amazonaws.com";
 /** Lifetime requested for ServiceAccount tokens exchanged at STS. */
 const serviceAccountTokenSeconds = 3600;
+
+/**
+ * The identity part of an AWS provider block (ecr, ecrPublic): the base identity, an optional role
+ * to chain, and the region whose STS and partition the exchanges use.
+ */
+export interface AwsIdentitySpec {
+  region: string;
+  auth?: EcrAuth;
+  assumeRole?: AssumeRole;
+}
 
 /** Who a source authenticates as before any assumeRole; holds key material only in `credentials`. */
 export type BaseIdentity =
@@ -41,7 +56,10 @@ export type BaseIdentity =
  * ServiceAccount; InvalidSpec for a Secret key that is missing, empty or malformed, or a
  * ServiceAccount with no role to assume. Messages name objects and keys, never values.
  */
-export async function resolveBaseIdentity(spec: EcrSource, access: SourceAccess): Promise<BaseIdentity> {
+export async function resolveBaseIdentity(
+  spec: AwsIdentitySpec,
+  access: SourceAccess,
+): Promise<BaseIdentity> {
   const { secretRef, serviceAccountRef } = spec.auth ?? {};
   if (secretRef) return secretIdentity(secretRef, access);
   if (serviceAccountRef) return serviceAccountIdentity(serviceAccountRef, spec.region, access);
@@ -153,9 +171,9 @@ async function serviceAccountIdentity(
  * AssumeRoleWithWebIdentity, requested fresh on every call), then spec.assumeRole when set.
  * Throws CredentialError: ProviderError for failed STS or TokenRequest calls, or what access throws.
  */
-export async function credentialsFor(
+async function credentialsFor(
   base: BaseIdentity,
-  spec: EcrSource,
+  spec: AwsIdentitySpec,
   factories: AwsClientFactories,
   access: SourceAccess,
   signal?: AbortSignal,
@@ -194,5 +212,31 @@ async function requestToken(access: SourceAccess, name: string, audience: string
       "ProviderError",
       `TokenRequest for ServiceAccount ${access.namespace}/${name} (audience ${audience}) failed: ${detail}`,
     );
+  }
+}
+
+/**
+ * Runs `call` with the credentials of `base` and spec.assumeRole (see credentialsFor). Whatever
+ * either throws comes out as a CredentialError (context prefixed where it was not one yet) whose
+ * message has every key and session token this mint held replaced by "[REDACTED]".
+ */
+export async function withSourceCredentials<T>(
+  base: BaseIdentity,
+  spec: AwsIdentitySpec,
+  factories: AwsClientFactories,
+  access: SourceAccess,
+  context: string,
+  call: (credentials: AwsCredentialSource) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const held: (string | undefined)[] =
+    base.kind === "secret" ? [base.credentials.secretAccessKey, base.credentials.sessionToken] : [];
+  try {
+    const credentials = await credentialsFor(base, spec, factories, access, signal);
+    if (typeof credentials !== "function") held.push(credentials.secretAccessKey, credentials.sessionToken);
+    return await call(credentials);
+  } catch (error) {
+    // Whatever AWS quotes back, the keys this mint held never reach a message.
+    throw withoutKnownValues(error, context, held);
   }
 }

@@ -1,5 +1,6 @@
 import type { EcrSource } from "../../api/v1alpha1.js";
 import type { ProviderInfo } from "../provider.js";
+import { registryHostPatterns, registryHosts } from "./host-forms.js";
 import { validateEcrSource } from "./validate.js";
 
 /** Stands in for the ECR caller's account id until a mint reveals it. */
@@ -11,12 +12,9 @@ export const ecrInfo: ProviderInfo<EcrSource> = {
   describe: (spec) => `ecr ${spec.region}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
   plannedLogins(spec) {
-    const accounts = spec.registryIds?.length ? spec.registryIds : [callerAccountPlaceholder];
-    const suffix = spec.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
-    return {
-      hosts: accounts.map((account) => `${account}.dkr.ecr.${spec.region}.${suffix}`),
-      username: "AWS",
-    };
+    const accounts = spec.registryIds?.length ? [...new Set(spec.registryIds)] : [callerAccountPlaceholder];
+    const forms = spec.hostForms?.length ? [...new Set(spec.hostForms)] : undefined;
+    return { hosts: registryHosts(accounts, spec.region, forms), username: "AWS" };
   },
-  hostPatterns: [/^[0-9]{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/],
+  hostPatterns: registryHostPatterns,
 };

@@ -1,10 +1,9 @@
 // The ECR provider: docker logins for private ECR registries from GetAuthorizationToken.
 import type { EcrSource } from "../../api/v1alpha1.js";
-import { withoutKnownValues } from "../errors.js";
 import type { Provider, ResolvedSource } from "../provider.js";
 import { getAuthorizationTokens } from "./authorization-token.js";
 import type { AwsClientFactories } from "./clients.js";
-import { credentialsFor, resolveBaseIdentity } from "./credentials.js";
+import { resolveBaseIdentity, withSourceCredentials } from "./credentials.js";
 import { identityOf } from "./identity.js";
 import { ecrInfo } from "./info.js";
 
@@ -19,27 +18,26 @@ export function createEcrProvider(factories: AwsClientFactories): Provider<EcrSo
       const base = await resolveBaseIdentity(spec, access);
       return {
         identity: identityOf(spec, base),
-        async mint(signal) {
-          const held: (string | undefined)[] =
-            base.kind === "secret" ? [base.credentials.secretAccessKey, base.credentials.sessionToken] : [];
-          try {
-            const credentials = await credentialsFor(base, spec, factories, access, signal);
-            if (typeof credentials !== "function")
-              held.push(credentials.secretAccessKey, credentials.sessionToken);
-            return await getAuthorizationTokens(
-              factories,
-              {
-                region: spec.region,
-                credentials,
-                ...(spec.registryIds ? { registryIds: spec.registryIds } : {}),
-              },
-              signal,
-            );
-          } catch (error) {
-            // Whatever AWS quotes back, the keys this mint held never reach a message.
-            throw withoutKnownValues(error, `ecr ${spec.region}`, held);
-          }
-        },
+        mint: (signal) =>
+          withSourceCredentials(
+            base,
+            spec,
+            factories,
+            access,
+            `ecr ${spec.region}`,
+            (credentials) =>
+              getAuthorizationTokens(
+                factories,
+                {
+                  region: spec.region,
+                  credentials,
+                  ...(spec.registryIds ? { registryIds: spec.registryIds } : {}),
+                  ...(spec.hostForms ? { hostForms: spec.hostForms } : {}),
+                },
+                signal,
+              ),
+            signal,
+          ),
       };
     },
   };

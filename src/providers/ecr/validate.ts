@@ -3,9 +3,12 @@ import type {
   AssumeRole,
   AwsSecretReference,
   AwsServiceAccountReference,
+  EcrHostForm,
   EcrSource,
 } from "../../api/v1alpha1.js";
 import { isAccountId, isRegion, parseRoleArn, partitionOfRegion } from "./arns.js";
+import type { AwsIdentitySpec } from "./credentials.js";
+import { unavailableForm } from "./host-forms.js";
 import { defaultKeys } from "./secret-keys.js";
 
 const secretKeyPattern = /^[-._a-zA-Z0-9]+$/;
@@ -17,8 +20,19 @@ export function validateEcrSource(spec: EcrSource): string[] {
   return [
     ...checkRegion(spec.region),
     ...checkRegistryIds(spec.registryIds),
-    ...checkAuth(spec),
-    ...(spec.assumeRole ? checkAssumeRole(spec.assumeRole, spec.region) : []),
+    ...checkHostForms(spec.hostForms, spec.region),
+    ...validateAwsIdentity(spec),
+  ];
+}
+
+/**
+ * The problems of an AWS identity's auth and assumeRole (role ARNs checked against the region's
+ * partition), one message per problem naming the field; shared by the ecr and ecrPublic blocks.
+ */
+export function validateAwsIdentity(spec: AwsIdentitySpec, regionLabel = `region ${spec.region}`): string[] {
+  return [
+    ...checkAuth(spec, regionLabel),
+    ...(spec.assumeRole ? checkAssumeRole(spec.assumeRole, spec.region, regionLabel) : []),
   ];
 }
 
@@ -44,7 +58,21 @@ function checkRegistryIds(registryIds: string[] | undefined): string[] {
   return problems;
 }
 
-function checkAuth(spec: EcrSource): string[] {
+function checkHostForms(forms: EcrHostForm[] | undefined, region: string): string[] {
+  if (forms === undefined) return [];
+  if (forms.length === 0) return ["hostForms is empty; omit it for [Standard] or name at least one form"];
+  const problems: string[] = [];
+  const seen = new Set<EcrHostForm>();
+  forms.forEach((form, index) => {
+    if (seen.has(form)) problems.push(`hostForms[${index}] repeats ${form}`);
+    seen.add(form);
+    const unavailable = isRegion(region) ? unavailableForm(form, region) : undefined;
+    if (unavailable) problems.push(`hostForms[${index}] ${form}: ${unavailable}`);
+  });
+  return problems;
+}
+
+function checkAuth(spec: AwsIdentitySpec, regionLabel: string): string[] {
   const auth = spec.auth;
   if (auth === undefined) return [];
   const { secretRef, serviceAccountRef } = auth;
@@ -52,7 +80,7 @@ function checkAuth(spec: EcrSource): string[] {
     return ["auth sets both secretRef and serviceAccountRef; set exactly one of them"];
   }
   if (secretRef) return checkSecretRef(secretRef);
-  if (serviceAccountRef) return checkServiceAccountRef(serviceAccountRef, spec.region);
+  if (serviceAccountRef) return checkServiceAccountRef(serviceAccountRef, spec.region, regionLabel);
   return [
     "auth sets neither secretRef nor serviceAccountRef; set exactly one of them, or omit auth to use the operator's own identity",
   ];
@@ -86,20 +114,24 @@ function checkSecretRef(ref: AwsSecretReference): string[] {
   return problems;
 }
 
-function checkServiceAccountRef(ref: AwsServiceAccountReference, region: string): string[] {
+function checkServiceAccountRef(
+  ref: AwsServiceAccountReference,
+  region: string,
+  regionLabel: string,
+): string[] {
   const problems: string[] = [];
   if (ref.name.trim() === "")
     problems.push("auth.serviceAccountRef.name is empty; it must name a ServiceAccount");
   if (ref.roleArn !== undefined)
-    problems.push(...checkRoleArn("auth.serviceAccountRef.roleArn", ref.roleArn, region));
+    problems.push(...checkRoleArn("auth.serviceAccountRef.roleArn", ref.roleArn, region, regionLabel));
   if (ref.audience !== undefined && ref.audience.trim() === "") {
     problems.push("auth.serviceAccountRef.audience is empty; omit it to use sts.amazonaws.com");
   }
   return problems;
 }
 
-function checkAssumeRole(assumeRole: AssumeRole, region: string): string[] {
-  const problems = checkRoleArn("assumeRole.roleArn", assumeRole.roleArn, region);
+function checkAssumeRole(assumeRole: AssumeRole, region: string, regionLabel: string): string[] {
+  const problems = checkRoleArn("assumeRole.roleArn", assumeRole.roleArn, region, regionLabel);
   if (assumeRole.externalId !== undefined && !externalIdPattern.test(assumeRole.externalId)) {
     problems.push(
       "assumeRole.externalId must be 2 to 1224 characters of letters, digits and +=,.@:/-_ (its value is not shown)",
@@ -113,8 +145,16 @@ function checkAssumeRole(assumeRole: AssumeRole, region: string): string[] {
   return problems;
 }
 
-/** Problems with a role ARN: malformed, or in another partition than the region (checked only for a valid region). */
-export function checkRoleArn(field: string, arn: string, region: string): string[] {
+/**
+ * Problems with a role ARN: malformed, or in another partition than the region (checked only for a
+ * valid region); `regionLabel` names the region in that message.
+ */
+export function checkRoleArn(
+  field: string,
+  arn: string,
+  region: string,
+  regionLabel = `region ${region}`,
+): string[] {
   const parsed = parseRoleArn(arn);
   if (!parsed) {
     return [
@@ -124,7 +164,7 @@ export function checkRoleArn(field: string, arn: string, region: string): string
   const regionPartition = partitionOfRegion(region);
   if (isRegion(region) && parsed.partition !== regionPartition) {
     return [
-      `${field} "${arn}" is in partition ${parsed.partition}, but region ${region} is in partition ${regionPartition}`,
+      `${field} "${arn}" is in partition ${parsed.partition}, but ${regionLabel} is in partition ${regionPartition}`,
     ];
   }
   return [];

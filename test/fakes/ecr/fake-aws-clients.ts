@@ -6,6 +6,10 @@ import {
   type GetAuthorizationTokenCommandOutput,
 } from "@aws-sdk/client-ecr";
 import {
+  GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand,
+  type GetAuthorizationTokenCommandOutput as GetPublicAuthorizationTokenCommandOutput,
+} from "@aws-sdk/client-ecr-public";
+import {
   AssumeRoleCommand,
   type AssumeRoleCommandInput,
   AssumeRoleWithWebIdentityCommand,
@@ -17,6 +21,7 @@ import type {
   AwsCredentialSource,
   AwsCredentials,
   EcrClient,
+  EcrPublicClient,
   SendOptions,
   StsClient,
 } from "../../../src/providers/ecr/clients.js";
@@ -24,6 +29,7 @@ import { recordIssued } from "../../support/leaks/ledger.js";
 
 export type SentCommand =
   | { operation: "GetAuthorizationToken"; input: GetAuthorizationTokenCommandInput; client: ClientConfig }
+  | { operation: "GetPublicAuthorizationToken"; input: object; client: ClientConfig }
   | { operation: "AssumeRole"; input: AssumeRoleCommandInput; client: ClientConfig }
   | {
       operation: "AssumeRoleWithWebIdentity";
@@ -32,7 +38,7 @@ export type SentCommand =
     };
 
 export interface ClientConfig {
-  service: "ecr" | "sts";
+  service: "ecr" | "ecr-public" | "sts";
   region: string;
   credentials: AwsCredentialSource | undefined;
   abortSignal: AbortSignal | undefined;
@@ -63,6 +69,14 @@ export class FakeAwsClients {
       expiresAt: new Date("2030-01-01T12:00:00Z"),
       proxyEndpoint: `https://${account}.dkr.ecr.${client.region}.amazonaws.com`,
     })),
+  });
+
+  /** Answers ECR Public's GetAuthorizationToken; default: a fresh token with a 12 h expiry. */
+  ecrPublicAnswer: (
+    client: ClientConfig,
+  ) => GetPublicAuthorizationTokenCommandOutput | Promise<GetPublicAuthorizationTokenCommandOutput> = () => ({
+    $metadata: {},
+    authorizationData: { authorizationToken: this.issueToken(), expiresAt: new Date("2030-01-01T12:00:00Z") },
   });
 
   /** Answers both STS operations; default: credentials named after the role ARN's last segment. */
@@ -100,6 +114,7 @@ export class FakeAwsClients {
   factories(): AwsClientFactories {
     return {
       ecr: ({ region, credentials }) => this.ecrClient(region, credentials),
+      ecrPublic: ({ region, credentials }) => this.ecrPublicClient(region, credentials),
       sts: ({ region, credentials }) => this.stsClient(region, credentials),
       ambientCredentials: () => {
         this.ambientRequests++;
@@ -121,6 +136,26 @@ export class FakeAwsClients {
         };
         this.sent.push({ operation: "GetAuthorizationToken", input: command.input, client });
         return this.ecrAnswer(command.input, client);
+      },
+      destroy: () => {
+        this.clientsDestroyed++;
+      },
+    };
+  }
+
+  private ecrPublicClient(region: string, credentials: AwsCredentialSource): EcrPublicClient {
+    this.clientsCreated++;
+    return {
+      send: async (command: GetPublicAuthorizationTokenCommand, options?: SendOptions) => {
+        expectInstance(command, GetPublicAuthorizationTokenCommand);
+        const client: ClientConfig = {
+          service: "ecr-public",
+          region,
+          credentials,
+          abortSignal: options?.abortSignal,
+        };
+        this.sent.push({ operation: "GetPublicAuthorizationToken", input: command.input, client });
+        return this.ecrPublicAnswer(client);
       },
       destroy: () => {
         this.clientsDestroyed++;

@@ -1,9 +1,10 @@
 // A fake Amazon ECR on 127.0.0.1 speaking AWS JSON 1.1, for GetAuthorizationToken only. Requests
 // must carry a valid SigV4 signature from a registered credential, scoped to the server's region.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { recordIssued } from "../../support/leaks/ledger.js";
+import { readBody, sendError, sendJson } from "./aws-json.js";
 import { accessKeyIdOf, type KnownCredential, verifySigV4 } from "./sigv4-verifier.js";
 
 const target = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
@@ -196,28 +197,4 @@ export class FakeEcrServer {
       proxyEndpoint: `https://${account}.dkr.ecr.${this.region}.amazonaws.com`,
     };
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, {
-    "content-type": "application/x-amz-json-1.1",
-    "x-amzn-requestid": randomUUID(),
-  });
-  response.end(JSON.stringify(body));
-}
-
-/** An error in AWS JSON 1.1 shape: x-amzn-ErrorType header and {"__type", "message"} body. */
-function sendError(response: ServerResponse, status: number, type: string, message: string): void {
-  response.writeHead(status, {
-    "content-type": "application/x-amz-json-1.1",
-    "x-amzn-requestid": randomUUID(),
-    "x-amzn-errortype": type,
-  });
-  response.end(JSON.stringify({ __type: type, message }));
 }

@@ -74,6 +74,18 @@ describe("audit rules", () => {
     ]);
   });
 
+  it.each([
+    ["ECR Public", "public.ecr.aws/team/web:1"],
+    ["a dual-stack ECR host", "123456789012.dkr-ecr.eu-west-1.on.aws/web:1"],
+    ["a FIPS ECR host", "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/web:1"],
+    ["an ECR host in China", "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/web:1"],
+  ])("finds an image from %s that no pull Secret covers", (_name, image) => {
+    const findings = audit(
+      input({ pods: [pod("web", image, ["other"])], secrets: [pullSecret("other", [ecrHost])] }),
+    );
+    expect(findings).toEqual([expect.objectContaining({ rule: "uncovered-image", object: "Pod/web" })]);
+  });
+
   it("accepts a covering Secret, and flags one that expired", () => {
     const secrets = [
       pullSecret("fresh", [ecrHost], "2026-01-01T20:00:00Z"),

@@ -21,7 +21,7 @@ describe("the provider registry", () => {
   });
 
   it("names every provider in messages", () => {
-    expect(providerList()).toBe("ecr, gar or acr");
+    expect(providerList()).toBe("ecr, ecrPublic, gar or acr");
   });
 
   it.each<[string, Parameters<typeof referenceNamespaceOf>[0], string | undefined]>([
@@ -41,6 +41,11 @@ describe("the provider registry", () => {
       "a gar Secret reference with a namespace",
       { gar: { registries: ["gcr.io"], auth: { secretRef: { name: "k", namespace: "gcp" } } } },
       "gcp",
+    ],
+    [
+      "an ecrPublic Secret reference with a namespace",
+      { ecrPublic: { auth: { secretRef: { name: "k", namespace: "aws-public" } } } },
+      "aws-public",
     ],
     ["a source without references", { ecr: { region: "eu-west-1" } }, undefined],
     [

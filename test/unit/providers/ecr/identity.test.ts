@@ -41,6 +41,7 @@ describe("ECR source identity", () => {
   it.each<[string, EcrSource, EcrSource]>([
     ["the region", ecrSpec({ region: "eu-west-1" }), ecrSpec({ region: "eu-central-1" })],
     ["the registries", ecrSpec(), ecrSpec({ registryIds: ["123456789012"] })],
+    ["the host forms", ecrSpec(), ecrSpec({ hostForms: ["Standard", "DualStack"] })],
     ["ambient or a Secret", ecrSpec(), ecrSpec({ auth: { secretRef: { name: "aws-keys" } } })],
     [
       "the role of a ServiceAccount",
@@ -87,6 +88,13 @@ describe("ECR source identity", () => {
   ])("differs when %s differs", async (_name, one, other) => {
     expect(await identityOf(one, accessWithServiceAccount())).not.toBe(
       await identityOf(other, accessWithServiceAccount()),
+    );
+  });
+
+  it("is the same for the default host forms and for reordered ones", async () => {
+    expect(await identityOf(ecrSpec({ hostForms: ["Standard"] }))).toBe(await identityOf(ecrSpec()));
+    expect(await identityOf(ecrSpec({ hostForms: ["DualStack", "Standard"] }))).toBe(
+      await identityOf(ecrSpec({ hostForms: ["Standard", "DualStack"] })),
     );
   });
 

@@ -71,6 +71,70 @@ describe("ECR mint", () => {
     ]);
   });
 
+  it("writes every host form of every listed account from one call, each account with its own entry's token", async () => {
+    const { aws, mint } = setup();
+    const tokens = await mint(
+      secretSpec({
+        region: "us-east-1",
+        registryIds: ["123456789012", "210987654321"],
+        hostForms: ["Standard", "FIPS", "DualStack"],
+      }),
+    );
+    expect(aws.sentFor("GetAuthorizationToken")).toHaveLength(1);
+    expect(tokens.map((login) => login.host)).toEqual([
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+      "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com",
+      "123456789012.dkr-ecr.us-east-1.on.aws",
+      "210987654321.dkr.ecr.us-east-1.amazonaws.com",
+      "210987654321.dkr.ecr-fips.us-east-1.amazonaws.com",
+      "210987654321.dkr-ecr.us-east-1.on.aws",
+    ]);
+    const passwordsOf = (account: string) =>
+      new Set(tokens.filter((t) => t.host.startsWith(account)).map((t) => t.password));
+    expect(passwordsOf("123456789012").size).toBe(1);
+    expect(passwordsOf("210987654321").size).toBe(1);
+    expect(passwordsOf("123456789012")).not.toEqual(passwordsOf("210987654321"));
+  });
+
+  it("gives a listed account that ECR did not answer for the regional token of the first entry", async () => {
+    const { aws, mint } = setup();
+    answering(aws, [{ authorizationToken: token("AWS:regional"), proxyEndpoint: endpoint }]);
+    const tokens = await mint(secretSpec({ registryIds: ["210987654321", "123456789012"] }));
+    expect(tokens.map(({ host, password }) => [host, password])).toEqual([
+      ["210987654321.dkr.ecr.eu-west-1.amazonaws.com", "regional"],
+      ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", "regional"],
+    ]);
+  });
+
+  it("writes the caller's own account, read from the proxyEndpoint, in every requested form", async () => {
+    const { aws, mint } = setup();
+    answering(aws, [
+      {
+        authorizationToken: token("AWS:pw"),
+        proxyEndpoint: "https://123456789012.dkr.ecr.us-gov-west-1.amazonaws.com",
+      },
+    ]);
+    const tokens = await mint(secretSpec({ region: "us-gov-west-1", hostForms: ["FIPS", "Standard"] }));
+    expect(tokens.map((login) => login.host)).toEqual([
+      "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+      "123456789012.dkr.ecr.us-gov-west-1.amazonaws.com",
+    ]);
+  });
+
+  it("derives China hosts from the partition, whatever domain the proxyEndpoint names", async () => {
+    const { aws, mint } = setup();
+    // moto answers with .amazonaws.com in every region; real ECR in China with .amazonaws.com.cn.
+    answering(aws, [
+      {
+        authorizationToken: token("AWS:pw"),
+        proxyEndpoint: "https://123456789012.dkr.ecr.cn-north-1.amazonaws.com",
+      },
+    ]);
+    const tokens = await mint(secretSpec({ region: "cn-north-1" }));
+    expect(tokens.map((login) => login.host)).toEqual(["123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn"]);
+    expect(aws.sentFor("GetAuthorizationToken")[0]?.client.region).toBe("cn-north-1");
+  });
+
   it("returns one login per host when ECR repeats a host", async () => {
     const { aws, mint } = setup();
     answering(aws, [
@@ -121,6 +185,11 @@ describe("ECR mint", () => {
       "a proxyEndpoint that is no URL",
       [{ authorizationToken: token("AWS:pw"), proxyEndpoint: "https://not a host" }],
       "ECR returned a proxyEndpoint that is not an https URL of a host",
+    ],
+    [
+      "a proxyEndpoint that is not a private ECR registry",
+      [{ authorizationToken: token("AWS:pw"), proxyEndpoint: "https://registry.example.com" }],
+      "ECR returned a proxyEndpoint that is not a private ECR registry host",
     ],
     [
       "a good entry followed by a bad one",

@@ -22,6 +22,13 @@ describe("validateEcrSource", () => {
     ],
     ["an ISO region", ecrSpec({ region: "us-isob-east-1" })],
     ["12-digit registry IDs", ecrSpec({ registryIds: ["123456789012", "210987654321"] })],
+    [
+      "every host form in a US region",
+      ecrSpec({ region: "us-east-1", hostForms: ["Standard", "FIPS", "DualStack", "DualStackFIPS"] }),
+    ],
+    ["FIPS in GovCloud", ecrSpec({ region: "us-gov-east-1", hostForms: ["FIPS"] })],
+    ["dual-stack alone in Europe", ecrSpec({ hostForms: ["DualStack"] })],
+    ["the Standard form in China", ecrSpec({ region: "cn-north-1", hostForms: ["Standard"] })],
     ["a secretRef with default key names", ecrSpec({ auth: { secretRef: { name: "aws-keys" } } })],
     [
       "a secretRef with its own key names",
@@ -142,6 +149,27 @@ describe("validateEcrSource", () => {
       ecrSpec({ region: "cn-north-1", assumeRole: { roleArn: role } }),
       "is in partition aws, but region cn-north-1 is in partition aws-cn",
     ],
+    [
+      "a FIPS host form outside the US",
+      ecrSpec({ hostForms: ["Standard", "FIPS"] }),
+      "hostForms[1] FIPS: ECR has FIPS endpoints only in the US and GovCloud regions",
+    ],
+    [
+      "a dual-stack FIPS host form outside the US",
+      ecrSpec({ region: "ca-central-1", hostForms: ["DualStackFIPS"] }),
+      "hostForms[0] DualStackFIPS: ECR has FIPS endpoints only in the US and GovCloud regions",
+    ],
+    [
+      "a dual-stack host form in China",
+      ecrSpec({ region: "cn-northwest-1", hostForms: ["DualStack"] }),
+      "hostForms[0] DualStack: ECR has no dual-stack registry endpoint in the aws-cn partition",
+    ],
+    [
+      "a repeated host form",
+      ecrSpec({ hostForms: ["Standard", "Standard"] }),
+      "hostForms[1] repeats Standard",
+    ],
+    ["an empty list of host forms", ecrSpec({ hostForms: [] }), "hostForms is empty"],
     [
       "a one-character external ID",
       ecrSpec({ assumeRole: { roleArn: role, externalId: "x" } }),

@@ -1,0 +1,13 @@
+import type { EcrPublicSource } from "../../api/v1alpha1.js";
+import type { ProviderInfo } from "../provider.js";
+import { publicRegistryHost } from "./authorization-token.js";
+import { validateEcrPublicSource } from "./validate.js";
+
+/** What is known of an ecrPublic source without calling AWS. */
+export const ecrPublicInfo: ProviderInfo<EcrPublicSource> = {
+  validate: validateEcrPublicSource,
+  describe: () => `ecrPublic ${publicRegistryHost}`,
+  referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
+  plannedLogins: () => ({ hosts: [publicRegistryHost], username: "AWS" }),
+  hostPatterns: [/^public\.ecr\.aws$/],
+};
