@@ -255,7 +255,7 @@ export interface AcrSource {
    */
   tokenAudience?: "ContainerRegistry" | "ResourceManager";
   /**
-   * Write a token that may pull only these repositories (an ACR access token from /oauth2/token with scope repository:<name>:pull), instead of the registry-wide refresh token. Such tokens live about 75 minutes and are renewed by their own expiry.
+   * Repositories the identity must be able to pull. After each exchange the operator asks the registry for a token scoped to repository:<name>:pull for each, and writes nothing when the registry grants less, so a missing AcrPull shows in status rather than as ImagePullBackOff. The Secret holds the refresh token either way: the kubelet hands containerd only a username and password, and ACR's token service takes a refresh token there, not an access token.
    *
    * @maxItems 32
    */

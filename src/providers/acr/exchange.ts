@@ -1,5 +1,6 @@
 // The registry leg of an ACR login, as ACR documents it: discover the token service from the
-// /v2/ challenge, exchange the Entra token for a refresh token, optionally narrow it to repositories.
+// /v2/ challenge, exchange the Entra token for a refresh token, optionally check that it may pull
+// the repositories a source names.
 import { CredentialError } from "../errors.js";
 import { parseBearerChallenge } from "./challenge.js";
 import { jwtExpiry } from "./jwt-expiry.js";
@@ -13,7 +14,7 @@ export interface AcrLoginRequest {
   entraToken: string;
   /** Sent as the exchange's `tenant`, when known. */
   tenantId?: string;
-  /** When non-empty, the login is an access token for `repository:<name>:pull` of each. */
+  /** When non-empty, the registry must grant `repository:<name>:pull` for each. */
   repositories?: readonly string[];
 }
 
@@ -91,6 +92,32 @@ async function postForm(
   throw providerError(`${what} answered HTTP 200 with a body that is not a JSON object`);
 }
 
+/** The repositories an ACR access token's `access` claim lets pull. */
+function pullableRepositories(accessToken: string): Set<string> {
+  const [, payload = ""] = accessToken.split(".");
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+  } catch {
+    return new Set();
+  }
+  const access = (claims as { access?: unknown } | null)?.access;
+  if (!Array.isArray(access)) return new Set();
+  return new Set(
+    access
+      .filter(
+        (entry): entry is { type: string; name: string; actions: unknown[] } =>
+          typeof entry === "object" &&
+          entry !== null &&
+          entry.type === "repository" &&
+          typeof entry.name === "string" &&
+          Array.isArray(entry.actions),
+      )
+      .filter((entry) => entry.actions.includes("pull") || entry.actions.includes("*"))
+      .map((entry) => entry.name),
+  );
+}
+
 function tokenField(
   answer: Record<string, unknown>,
   field: string,
@@ -108,9 +135,10 @@ function tokenField(
 
 /**
  * Logs in to one registry: GET /v2/ for the challenge, POST /oauth2/exchange for a refresh token
- * and, with repositories, POST <realm> for a repository-scoped access token. Resolves with the
- * token to write and its own expiry. Throws a retryable ProviderError naming the step and the
- * registry's error text; never a token value.
+ * and, with repositories, POST <realm> for an access token scoped to pulling them, whose grants
+ * must cover each. Resolves with the refresh token and its own expiry. Throws a retryable
+ * ProviderError naming the step and the registry's error text, or the repositories it would not
+ * let pull; never a token value.
  */
 export async function acrLogin(
   http: RegistryHttp,
@@ -137,7 +165,7 @@ export async function acrLogin(
   );
   if (!request.repositories?.length) return { password: refresh.token, expiresAt: refresh.expiresAt };
   const scoped = `ACR repository token request at ${request.registry}`;
-  const access = tokenField(
+  const { token: accessToken } = tokenField(
     await postForm(
       http,
       realm,
@@ -153,5 +181,11 @@ export async function acrLogin(
     "access_token",
     scoped,
   );
-  return { password: access.token, expiresAt: access.expiresAt };
+  const pullable = pullableRepositories(accessToken);
+  const refused = request.repositories.filter((name) => !pullable.has(name));
+  if (refused.length > 0)
+    throw providerError(
+      `registry ${request.registry} would not let this identity pull ${refused.join(", ")} (its token for repository:<name>:pull grants no pull there); assign AcrPull on the registry, or Container Registry Repository Reader on those repositories`,
+    );
+  return { password: refresh.token, expiresAt: refresh.expiresAt };
 }

@@ -115,16 +115,15 @@ describe("the acr provider logs in", () => {
   );
 
   it(
-    "with a repository-scoped access token, which lives by its own shorter expiry",
+    "and checks that the registry lets it pull the named repositories, writing the refresh token",
     withWorld(async (world) => {
       const [token] = await mint(world, secretSpec("azure-app", { repositories: ["team/app", "team/base"] }));
       const claims = decodeJwt(token?.password ?? "");
-      expect(claims.grant_type).toBe("access_token");
+      expect(claims.grant_type).toBe("refresh_token");
+      expect(token?.expiresAt?.getTime()).toBe((claims.exp ?? 0) * 1000);
       expect(world.cloud.registries[0]?.grantedScopes).toEqual([
         ["repository:team/app:pull", "repository:team/base:pull"],
       ]);
-      expect(token?.expiresAt?.getTime()).toBe((claims.exp ?? 0) * 1000);
-      expect((claims.exp ?? 0) * 1000 - Date.now()).toBeLessThan(76 * 60 * 1000);
     }),
   );
 });
