@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
+import type { JSONWebKeySet } from "jose";
 import { freePort } from "./controlplane/ports.js";
 import { onTerminationSignal, startProcess } from "./controlplane/processes.js";
 import { type ImageSpec, writeOciLayout } from "./oci-image.js";
@@ -41,54 +42,119 @@ export async function startRegistry(
   image: ImageSpec = helloImage,
   reference = "app:1",
 ): Promise<Registry> {
+  const hash = await bcrypt.hash(credentials.password, 10);
+  return launchRegistry(
+    (dir) => {
+      writeFileSync(join(dir, "htpasswd"), `${credentials.username}:${hash}\n`, { mode: 0o600 });
+      return { htpasswd: join(dir, "htpasswd") };
+    },
+    image,
+    reference,
+    credentials,
+  );
+}
+
+/** What a registry in token-auth mode trusts: the token service's realm, names and keys. */
+export interface TokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  jwks: JSONWebKeySet;
+}
+
+/**
+ * Starts a registry in token-auth mode (the distribution token spec: a 401 Bearer challenge naming
+ * `realm` and `service`, then JWTs from `issuer` signed by a key of `jwks` whose `access` claim
+ * grants the repository). `image` is pushed first while the registry runs without auth, then it
+ * restarts with token auth on the same port and storage.
+ */
+export async function startTokenAuthRegistry(
+  auth: TokenAuth,
+  image: ImageSpec = helloImage,
+  reference = "app:1",
+): Promise<Registry> {
+  return launchRegistry(
+    (dir) => {
+      writeFileSync(join(dir, "jwks.json"), JSON.stringify(auth.jwks));
+      return { token: { ...auth, jwksPath: join(dir, "jwks.json") } };
+    },
+    image,
+    reference,
+  );
+}
+
+type RegistryAuth = { htpasswd: string } | { token: Omit<TokenAuth, "jwks"> & { jwksPath: string } };
+
+/**
+ * Starts a registry whose auth `prepare` writes into its directory, pushes `image` as `reference`
+ * (with `pushLogin`, or before auth is enabled when there is none), and resolves once /v2/ answers
+ * 401. Throws with the log tail when the registry exits, never answers, or refuses the push.
+ */
+async function launchRegistry(
+  prepare: (dir: string) => RegistryAuth,
+  image: ImageSpec,
+  reference: string,
+  pushLogin?: { username: string; password: string },
+): Promise<Registry> {
   const registryBinary = toolPath("registry");
   toolPath("crane");
-  const hash = await bcrypt.hash(credentials.password, 10);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "regcred-registry-"));
-  const stopOnError = async (error: unknown, tail: string) => {
-    await stop();
-    throw error instanceof Error && !error.message.includes("log tail")
-      ? new Error(`${error.message}\nregistry log tail:\n${tail}`)
-      : error;
-  };
-
-  writeFileSync(join(dir, "htpasswd"), `${credentials.username}:${hash}\n`, { mode: 0o600 });
   const host = `127.0.0.1:${port}`;
-  writeFileSync(join(dir, "config.yml"), registryConfig(dir, host));
-
-  const server = startProcess(
-    "registry",
-    registryBinary,
-    ["serve", join(dir, "config.yml")],
-    join(dir, "registry.log"),
-  );
+  const auth = prepare(dir);
+  let server: ReturnType<typeof startProcess> | undefined;
+  const run = async (withAuth: RegistryAuth | undefined) => {
+    writeFileSync(join(dir, "config.yml"), registryConfig(dir, host, withAuth));
+    server = startProcess(
+      "registry",
+      registryBinary,
+      ["serve", join(dir, "config.yml")],
+      join(dir, "registry.log"),
+    );
+    const running = server;
+    const expected = withAuth ? 401 : 200;
+    await waitFor(
+      `the registry on ${host} to answer /v2/ with ${expected}`,
+      async () =>
+        (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })).status === expected,
+      {
+        timeoutMs: 30_000,
+        abort: () =>
+          running.hasExited() ? `the registry exited; log tail:\n${running.logTail()}` : undefined,
+      },
+    );
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     unregister();
-    await server.stop(5_000);
+    await server?.stop(5_000);
     rmSync(dir, { recursive: true, force: true });
   };
   const unregister = onTerminationSignal(stop);
 
   let digest = "";
   try {
-    await waitFor(
-      `the registry on ${host} to answer /v2/ with 401`,
-      async () => (await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2_000) })).status === 401,
-      {
-        timeoutMs: 30_000,
-        abort: () => (server.hasExited() ? `the registry exited; log tail:\n${server.logTail()}` : undefined),
-      },
-    );
+    const pushFirst = !pushLogin;
+    await run(pushFirst ? undefined : auth);
     const layout = join(dir, "oci");
     digest = writeOciLayout(layout, reference, image);
-    const push = await crane(["push", layout, `${host}/${reference}`], authFile(host, credentials));
+    const push = await crane(
+      ["push", layout, `${host}/${reference}`],
+      pushLogin ? authFile(host, pushLogin) : JSON.stringify({ auths: {} }),
+    );
     if (push.code !== 0) throw new Error(`crane push to ${host}/${reference} failed: ${push.stderr}`);
+    if (pushFirst) {
+      await server?.stop(5_000);
+      await run(auth);
+    }
   } catch (error) {
-    await stopOnError(error, server.logTail());
+    const tail = server?.logTail() ?? "";
+    await stop();
+    throw error instanceof Error && !error.message.includes("log tail")
+      ? new Error(`${error.message}\nregistry log tail:\n${tail}`)
+      : error;
   }
   return { host, image: reference, digest, stop };
 }
@@ -121,7 +187,21 @@ async function crane(args: string[], dockerConfig: string) {
   }
 }
 
-function registryConfig(dir: string, host: string): string {
+function registryConfig(dir: string, host: string, auth: RegistryAuth | undefined): string {
+  const authLines =
+    auth === undefined
+      ? []
+      : "htpasswd" in auth
+        ? ["auth:", "  htpasswd:", "    realm: regcred-test", `    path: ${auth.htpasswd}`]
+        : [
+            "auth:",
+            "  token:",
+            `    realm: ${auth.token.realm}`,
+            `    service: ${auth.token.service}`,
+            `    issuer: ${JSON.stringify(auth.token.issuer)}`,
+            `    jwks: ${auth.token.jwksPath}`,
+            "    signingalgorithms: [ES256]",
+          ];
   return [
     "version: 0.1",
     "log:",
@@ -132,10 +212,7 @@ function registryConfig(dir: string, host: string): string {
     "http:",
     `  addr: ${host}`,
     `  secret: ${createHash("sha256").update(dir).digest("hex")}`,
-    "auth:",
-    "  htpasswd:",
-    "    realm: regcred-test",
-    `    path: ${join(dir, "htpasswd")}`,
+    ...authLines,
     "",
   ].join("\n");
 }

@@ -2,7 +2,9 @@
 // in its Entra exchange: the Entra token's signature, expiry and audience, the `service`, the
 // `tenant`; then refresh tokens and repository-scoped access tokens as ACR issues them.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { type JWTPayload, jwtVerify, SignJWT } from "jose";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { request as httpRequest } from "node:http";
+import { exportJWK, type JSONWebKeySet, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { recordIssued } from "../../support/leaks/ledger.js";
 import { FakeGoogleServer, type FakeRequest, type Reply } from "../google/fake-server.js";
 import { entraResources, type FakeEntra } from "./fake-entra.js";
@@ -22,6 +24,11 @@ export interface FakeAcrOptions {
   refreshTokenLifetimeSeconds?: number;
   /** The realm the /v2/ challenge names; default this fake's own /oauth2/token. */
   challengeRealm?: string;
+  /**
+   * A registry (host:port, plain http) in token-auth mode that trusts this fake's tokens
+   * (see jwks()): every /v2/ request goes there as it came, as ACR's login server serves both.
+   */
+  upstream?: string;
   accessTokenLifetimeSeconds?: number;
 }
 
@@ -58,6 +65,7 @@ export class FakeAcr extends FakeGoogleServer {
   /** The scopes of every access token issued, per request. */
   readonly grantedScopes: string[][] = [];
   private readonly keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  private readonly keyId = `acr-${randomUUID()}`;
   private readonly refreshLifetime: number;
   private readonly accessLifetime: number;
 
@@ -69,6 +77,41 @@ export class FakeAcr extends FakeGoogleServer {
 
   get name(): string {
     return this.options.name;
+  }
+
+  /** The key set that verifies this fake's tokens, for a registry's token auth (`jwks`). */
+  async jwks(): Promise<JSONWebKeySet> {
+    return {
+      keys: [{ ...(await exportJWK(this.keys.publicKey)), kid: this.keyId, alg: "ES256", use: "sig" }],
+    };
+  }
+
+  /** Sends /v2/ requests to `upstream` from now on. */
+  proxyTo(upstream: string): void {
+    this.options.upstream = upstream;
+  }
+
+  /** Passes a /v2/ request to the upstream registry untouched, streaming its answer back. */
+  protected override passThrough(request: IncomingMessage, response: ServerResponse): boolean {
+    const upstream = this.options.upstream;
+    if (!upstream || !(request.url ?? "").startsWith("/v2/")) return false;
+    const [host, port] = upstream.split(":");
+    const forwarded = httpRequest(
+      {
+        host,
+        port: Number(port),
+        method: request.method,
+        path: request.url,
+        headers: { ...request.headers, host: upstream },
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forwarded.on("error", () => response.destroy());
+    request.pipe(forwarded);
+    return true;
   }
 
   protected override async handle(request: FakeRequest): Promise<Reply> {
@@ -193,7 +236,7 @@ export class FakeAcr extends FakeGoogleServer {
   private sign(claims: AcrClaims, subject: string, lifetime: number): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT(claims)
-      .setProtectedHeader({ alg: "ES256", typ: "JWT" })
+      .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: this.keyId })
       .setIssuer("Azure Container Registry")
       .setAudience(this.options.name)
       .setSubject(subject)

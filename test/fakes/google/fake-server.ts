@@ -127,6 +127,14 @@ export abstract class FakeGoogleServer {
     return reply;
   }
 
+  /**
+   * Lets a subclass answer a request itself, as a stream, before its body is read (a proxying
+   * route); returns whether it did. Default: never.
+   */
+  protected passThrough(_request: IncomingMessage, _response: ServerResponse): boolean {
+    return false;
+  }
+
   /** Headers added to every answer. */
   protected responseHeaders(): Record<string, string> {
     return {};
@@ -134,6 +142,7 @@ export abstract class FakeGoogleServer {
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.received++;
+    if (this.passThrough(request, response)) return;
     let reply: Reply;
     try {
       const body = await readBody(request);

@@ -87,9 +87,10 @@ state = "${c}/state"
 `;
 }
 
-/** A containerd hosts.toml serving a registry name from a plain-HTTP URL. */
-export function registryHostsToml(url: string): string {
-  return `server = "${url}"\n[host."${url}"]\n  capabilities = ["pull", "resolve"]\n`;
+/** A containerd hosts.toml serving a registry name from `url` (trusting `caFile` for https). */
+export function registryHostsToml(url: string, caFile?: string): string {
+  const ca = caFile ? `  ca = "${caFile}"\n` : "";
+  return `server = "${url}"\n[host."${url}"]\n  capabilities = ["pull", "resolve"]\n${ca}`;
 }
 
 /** The KubeletConfiguration, on containerd's socket under `dir`, serving on the pod network's gateway. */

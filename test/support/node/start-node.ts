@@ -54,6 +54,12 @@ export interface NodeOptions {
   report?: ProgressReporter;
 }
 
+export interface MirrorOptions {
+  /** Speak https to the registry, trusting this CA (PEM file). */
+  caFile?: string;
+  samePort?: boolean;
+}
+
 export interface KubeNode {
   /** The Node object's name. */
   readonly name: string;
@@ -65,9 +71,11 @@ export interface KubeNode {
   readonly dir: string;
   /**
    * Makes the node pull images named `registryName` (e.g. an ECR host) from `hostPort` on this
-   * machine's loopback, over plain HTTP. Takes effect for the next pull.
+   * machine's loopback, over plain HTTP, or over https trusting `caFile`. With `samePort`, the
+   * node reaches it at 127.0.0.1 and the same port as this machine does, so URLs the registry
+   * hands out (a token realm) work on both. Takes effect for the next pull.
    */
-  mirror(registryName: string, hostPort: string): Promise<void>;
+  mirror(registryName: string, hostPort: string, options?: MirrorOptions): Promise<void>;
   /**
    * Makes `hostPort` on this machine's loopback reachable from pods, at the returned
    * gateway-address:port of the pod network.
@@ -168,11 +176,16 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     return ports;
   };
   let mirrors = 0;
-  const mirror = async (registryName: string, hostPort: string) => {
-    const [port] = await forward(`registry-${mirrors++}`, `tcp:${hostPort}`, ["tcp:127.0.0.1:0"]);
+  const mirror = async (registryName: string, hostPort: string, options: MirrorOptions = {}) => {
+    const listen = `tcp:127.0.0.1:${options.samePort ? (hostPort.split(":")[1] ?? "0") : "0"}`;
+    const [port] = await forward(`registry-${mirrors++}`, `tcp:${hostPort}`, [listen]);
     const hosts = join(dir, "containerd", "certs.d", registryName);
     mkdirSync(hosts, { recursive: true });
-    writeFileSync(join(hosts, "hosts.toml"), registryHostsToml(`http://127.0.0.1:${port}`));
+    const scheme = options.caFile ? "https" : "http";
+    writeFileSync(
+      join(hosts, "hosts.toml"),
+      registryHostsToml(`${scheme}://127.0.0.1:${port}`, options.caFile),
+    );
   };
 
   let exposed = 0;
