@@ -13,11 +13,13 @@ describe("the provider registry", () => {
   it("has an implementation for every provider it has info for, and nothing more", () => {
     const providers = createProviders({ aws: new FakeAwsClients().factories(), google: {} as never });
     expect(Object.keys(providers).sort()).toEqual([...providerNames].sort());
-    for (const name of providerNames) expect(providerInfo[name].hostPatterns.length).toBeGreaterThan(0);
+    // Static credentials serve whatever registry their spec or Secret names; cloud providers know their hosts.
+    const cloud = providerNames.filter((name) => name !== "basic" && name !== "dockerConfig");
+    for (const name of cloud) expect(providerInfo[name].hostPatterns.length).toBeGreaterThan(0);
   });
 
   it("names every provider in messages", () => {
-    expect(providerList()).toBe("ecr or gar");
+    expect(providerList()).toBe("ecr, gar, basic or dockerConfig");
   });
 
   it.each<[string, Parameters<typeof referenceNamespaceOf>[0], string | undefined]>([
@@ -37,6 +39,25 @@ describe("the provider registry", () => {
       "a gar Secret reference with a namespace",
       { gar: { registries: ["gcr.io"], auth: { secretRef: { name: "k", namespace: "gcp" } } } },
       "gcp",
+    ],
+    [
+      "a basic Secret reference with a namespace",
+      { basic: { registries: ["docker.io"], secretRef: { name: "hub", namespace: "shared" } } },
+      "shared",
+    ],
+    [
+      "a dockerConfig Secret reference with a namespace",
+      { dockerConfig: { secretRef: { name: "pull", namespace: "shared" } } },
+      "shared",
+    ],
+    [
+      "a source with aliases beside its provider block",
+      {
+        ecr: { region: "eu-west-1", auth: { secretRef: { name: "k", namespace: "aws" } } },
+        aliases: ["docker.io"],
+        aliasesAcknowledgement: "SendsTokenToUpstreamOnFallback",
+      },
+      "aws",
     ],
     ["a source without references", { ecr: { region: "eu-west-1" } }, undefined],
     [
