@@ -7,7 +7,7 @@ import type { RegistryToken } from "./provider.js";
 import { registryHostProblem, registryOf } from "./registry-host.js";
 
 /** The acknowledgement aliases need: whenever containerd falls back from the mirror, it sends the login upstream. */
-const aliasesAcknowledgement = "SendsTokenToUpstreamOnFallback";
+const aliasesAcknowledgement = "SendsTokenUpstreamWhenMirrorFails";
 
 /**
  * The problems of a source's aliases, each starting with the field ("aliases…"), given the hosts

@@ -242,9 +242,9 @@ export interface CredentialSource {
    */
   aliases?: string[];
   /**
-   * Accepts the risk of aliases: SendsTokenToUpstreamOnFallback, since containerd sends the login to the alias (upstream) host itself whenever it falls back from the mirror.
+   * Accepts the risk of aliases: SendsTokenUpstreamWhenMirrorFails, since containerd sends the login to the alias (upstream) host itself whenever it falls back from the mirror.
    */
-  aliasesAcknowledgement?: "SendsTokenToUpstreamOnFallback";
+  aliasesAcknowledgement?: "SendsTokenUpstreamWhenMirrorFails";
 }
 /**
  * The Secret to write.

@@ -55,7 +55,7 @@ describe("the provider registry", () => {
       {
         ecr: { region: "eu-west-1", auth: { secretRef: { name: "k", namespace: "aws" } } },
         aliases: ["docker.io"],
-        aliasesAcknowledgement: "SendsTokenToUpstreamOnFallback",
+        aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails",
       },
       "aws",
     ],
