@@ -55,7 +55,7 @@ export function createProviders(dependencies: ProviderDependencies): Providers {
 }
 
 /**
- * Every provider name, for messages ("ecr or gar").
+ * Every provider name, for messages ("ecr, gar, basic or dockerConfig").
  * @internal exported for its tests
  */
 export const providerNames = Object.keys(providerInfo) as ProviderName[];

@@ -385,7 +385,7 @@ export interface SourceStatus {
    */
   index: number;
   /**
-   * Provider block of the source (ecr or gar).
+   * Provider block of the source (ecr, gar, basic or dockerConfig).
    */
   provider: string;
   hosts: string[];
