@@ -29,7 +29,8 @@ const isObject = (node: Node): node is Record<string, Node> =>
  * The template with every `$include: file#key` (a path in deploy/schema/) replaced by that fragment
  * and every `$scoped` by its value for `scope` (omitted when the scope has none, also from arrays);
  * `x-one-of-properties: <message>` becomes the CEL rule that exactly one of the node's properties is
- * set. `x-ts-type` is kept when `keepTypeNames`. Throws on a malformed template: extra keys beside a
+ * set, leaving out those `x-one-of-except` lists (fields that go with whichever one is set).
+ * `x-ts-type` is kept when `keepTypeNames`. Throws on a malformed template: extra keys beside a
  * directive, an unknown fragment, a required field without a schema in this scope.
  */
 function resolve(node: Node, scope: Scope, keepTypeNames: boolean, depth = 0): Node | typeof omitted {
@@ -52,7 +53,8 @@ function resolve(node: Node, scope: Scope, keepTypeNames: boolean, depth = 0): N
   }
   const out: Record<string, Node> = {};
   for (const [key, value] of Object.entries(node)) {
-    if ((key === "x-ts-type" && !keepTypeNames) || key === "x-one-of-properties") continue;
+    if ((key === "x-ts-type" && !keepTypeNames) || key === "x-one-of-properties" || key === "x-one-of-except")
+      continue;
     const resolved = next(value);
     if (resolved !== omitted) out[key] = resolved;
   }
@@ -60,11 +62,18 @@ function resolve(node: Node, scope: Scope, keepTypeNames: boolean, depth = 0): N
   for (const name of (out.required as string[] | undefined) ?? [])
     if (out.properties && !(name in properties))
       throw new Error(`deploy/schema: "${name}" is required but has no schema in the ${scope} CRD`);
-  if (typeof node["x-one-of-properties"] === "string")
+  if (typeof node["x-one-of-properties"] === "string") {
+    const except = (node["x-one-of-except"] as string[] | undefined) ?? [];
+    for (const name of except)
+      if (!(name in properties)) throw new Error(`x-one-of-except: "${name}" is not a property of the node`);
     out["x-kubernetes-validations"] = [
       ...((out["x-kubernetes-validations"] as Node[] | undefined) ?? []),
-      exactlyOneRule(Object.keys(properties), node["x-one-of-properties"]),
+      exactlyOneRule(
+        Object.keys(properties).filter((name) => !except.includes(name)),
+        node["x-one-of-properties"],
+      ),
     ];
+  }
   return out;
 }
 

@@ -26,6 +26,11 @@ export interface OperatorConfig {
    */
   ambientIdentityNamespaces: "*" | string[];
   /**
+   * Namespaces from which ClusterRegistryCredentials may read the Secrets their sources reference:
+   * "*" for all, else a list. Default (also when undefined): the operator's namespace only.
+   */
+  credentialSecretNamespaces?: "*" | string[];
+  /**
    * Whether ClusterRegistryCredentials may write the operator's own Google access token (a gar
    * source with no auth and no impersonate) into the namespaces they select. Default false.
    */
@@ -59,6 +64,16 @@ interface LeaderElectionConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+}
+
+/** A namespace list flag: "*", or comma-separated names; `fallback` when unset. */
+function namespaceList(text: string | undefined, fallback: string): "*" | string[] {
+  if (text === undefined) return [fallback];
+  if (text.trim() === "*") return "*";
+  return text
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
 }
 
 function positiveInteger(name: string, text: string): number {
@@ -197,6 +212,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
               .split(",")
               .map((n) => n.trim())
               .filter(Boolean),
+    credentialSecretNamespaces: namespaceList(pick("credential-secret-namespaces"), operatorNamespace),
     metricsAddress: bindAddress(pick("metrics-bind-address") ?? ":8080"),
     logLevel,
     concurrency: positiveInteger("--concurrency", pick("concurrency") ?? "8"),
@@ -218,5 +234,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
 /** Whether RegistryCredentials in `namespace` may use the operator's ambient identity under `config`. */
 export function ambientIdentityPolicy(config: OperatorConfig): (namespace: string) => boolean {
   const allowed = config.ambientIdentityNamespaces;
+  return allowed === "*" ? () => true : (namespace) => allowed.includes(namespace);
+}
+
+/** Whether ClusterRegistryCredentials may read their sources' Secrets in `namespace` under `config`. */
+export function credentialSecretPolicy(config: OperatorConfig): (namespace: string) => boolean {
+  const allowed = config.credentialSecretNamespaces ?? [config.operatorNamespace];
   return allowed === "*" ? () => true : (namespace) => allowed.includes(namespace);
 }

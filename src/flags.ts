@@ -31,6 +31,11 @@ const flags = {
     value: "LIST",
     help: 'namespaces whose RegistryCredentials may use the operator\'s own cloud identity: "*" or a comma-separated list; default: the operator namespace',
   },
+  "credential-secret-namespaces": {
+    env: "CREDENTIAL_SECRET_NAMESPACES",
+    value: "LIST",
+    help: 'namespaces from which ClusterRegistryCredentials may read the Secrets their sources reference (keys, key files, static and dockerconfig credentials): "*" or a comma-separated list; default: the operator namespace',
+  },
   "allow-ambient-google-access-tokens": {
     env: "ALLOW_AMBIENT_GOOGLE_ACCESS_TOKENS",
     help: "let ClusterRegistryCredentials write the operator's own Google access token (gar sources with no auth and no impersonate) into every namespace they select; default off: such sources must impersonate a reader account",

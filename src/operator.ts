@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { discoverAdmissionPolicies } from "./admission/admission-policy-api.js";
 import { PodAdmissionSync } from "./admission/pod-admission.js";
 import { cachedOrLiveNamespace, WebhookTargets } from "./admission/pod-admission-targets.js";
-import { ambientIdentityPolicy, type OperatorConfig } from "./config.js";
+import { ambientIdentityPolicy, credentialSecretPolicy, type OperatorConfig } from "./config.js";
 import { startControllers } from "./controller/controllers.js";
 import type { ControllerContext } from "./controller/credential/context.js";
 import type { Controller } from "./controller/runtime/controller.js";
@@ -107,6 +107,7 @@ function controllerContext(
     operatorNamespace: config.operatorNamespace,
     ambientIdentityAllowed: ambientIdentityPolicy(config),
     ambientAccessTokensAllowed: config.allowAmbientGoogleAccessTokens,
+    credentialSecretsAllowed: credentialSecretPolicy(config),
     // The chart grants ServiceAccount create at cluster scope only.
     createsDefaultServiceAccounts: config.watchNamespace === undefined,
     stopping,

@@ -1,7 +1,8 @@
 import type { V1Namespace, V1Pod, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../api/v1alpha1.js";
 import { isTargeted } from "../kube/namespace-selection.js";
-import { isProviderHost } from "../providers/registry.js";
+import { bindSource, isProviderHost } from "../providers/registry.js";
+import { registryOf } from "../providers/registry-host.js";
 import { parseDockerConfig } from "../secrets/dockerconfig.js";
 import { annotations, managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { hasPullSecret } from "../serviceaccounts/pull-secret-patch.js";
@@ -79,7 +80,31 @@ function ownerHint(secret: V1Secret): string {
   return owner ? ` (owned by ${owner})` : "";
 }
 
-/** Rule 1: cloud-registry images that no referenced pull Secret covers, or only expired ones do. */
+/**
+ * The registries credentials serve in `namespace` by name rather than by a provider's host
+ * pattern (static credentials, mirror aliases), as registryOf gives them.
+ */
+function namedHostsIn(input: AuditInput, namespace: string): Set<string> {
+  const serving = [
+    ...input.registryCredentials.filter((rc) => rc.metadata.namespace === namespace),
+    ...input.clusterRegistryCredentials.filter((crc) => {
+      const ns = input.namespaces.find((n) => n.metadata?.name === namespace);
+      return !!ns && isTargeted(crc.spec.namespaces, ns);
+    }),
+  ];
+  const hosts = serving.flatMap((credential) =>
+    (credential.spec.sources ?? []).flatMap((source) => [
+      ...(bindSource(source)?.plannedLogins().hosts ?? []).filter((host) => !host.includes("<")),
+      ...(source.aliases ?? []),
+    ]),
+  );
+  return new Set(hosts.map(registryOf));
+}
+
+/**
+ * Rule 1: images from a cloud registry, or from one a credential of the namespace serves by name
+ * (static credentials, aliases), that no referenced pull Secret covers, or only expired ones do.
+ */
 function auditPods(input: AuditInput): Finding[] {
   const secrets = new Map(
     input.secrets.map((s) => [key(s.metadata?.namespace ?? "", s.metadata?.name ?? ""), s]),
@@ -94,7 +119,14 @@ function auditPods(input: AuditInput): Finding[] {
       return secret ? [secret] : [];
     });
     const missing = refs.filter((name) => !secrets.has(key(namespace, name)));
-    const hosts = [...new Set(podImages(pod).map(registryHostOf).filter(isProviderHost))].sort();
+    const named = namedHostsIn(input, namespace);
+    const hosts = [
+      ...new Set(
+        podImages(pod)
+          .map(registryHostOf)
+          .filter((host) => isProviderHost(host) || named.has(registryOf(host))),
+      ),
+    ].sort();
     for (const host of hosts) {
       const covering = referenced.filter((secret) =>
         secretRegistryKeys(secret).some((k) => authKeyCovers(k, host)),

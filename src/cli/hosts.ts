@@ -1,3 +1,5 @@
+import { registryOf } from "../providers/registry-host.js";
+
 /** The registry host of an image reference: the first path component when it looks like a host, else docker.io. */
 export function registryHostOf(image: string): string {
   const slash = image.indexOf("/");
@@ -16,7 +18,7 @@ function normalizeAuthKey(key: string): string {
     .toLowerCase();
 }
 
-/** Whether a dockerconfig auths key grants access to the host. */
+/** Whether a dockerconfig auths key grants access to the host (Docker Hub's docker.io and index.docker.io are one). */
 export function authKeyCovers(key: string, host: string): boolean {
-  return normalizeAuthKey(key) === host.toLowerCase();
+  return registryOf(normalizeAuthKey(key)) === registryOf(host.toLowerCase());
 }

@@ -77,9 +77,17 @@ function formatRendered(rendered: Rendered): string {
   const lines = [`${rendered.kind} ${id} would write Secret "${rendered.secretName}" with hosts:`];
   for (const source of rendered.sources) {
     for (const host of source.hosts) {
-      const note = host.includes(callerAccountPlaceholder) ? "  (account known only after a mint)" : "";
+      const note = host.includes(callerAccountPlaceholder)
+        ? "  (account known only after a mint)"
+        : host.startsWith("<")
+          ? "  (known only once the operator reads the Secret)"
+          : "";
       lines.push(`  spec.sources[${source.index}] ${source.provider}: ${host}${note}`);
     }
+    for (const alias of source.aliases ?? [])
+      lines.push(
+        `  spec.sources[${source.index}] ${source.provider}: ${alias}  (mirror alias: the same login; containerd sends it here when the mirror fails)`,
+      );
   }
   lines.push(".dockerconfigjson (token values masked):", JSON.stringify(rendered.dockerconfigjson, null, 2));
   return lines.join("\n");
@@ -93,8 +101,10 @@ export const renderCommand: Command = {
 
 Validates the spec of a RegistryCredential or ClusterRegistryCredential from a YAML file, or of an
 existing RegistryCredential, and prints the registry hosts and the .dockerconfigjson it would write
-with every token value masked. Makes no cloud calls and writes nothing. ECR hosts use
-"<caller account>" when spec.sources[].ecr.registryIds is absent.
+with every token value masked. Makes no cloud calls, reads no referenced Secret and writes
+nothing. ECR hosts use "<caller account>" when spec.sources[].ecr.registryIds is absent; static
+credentials show "<…>" for what only their Secret tells (a dockerConfig source without hosts, a
+username read from a key). Mirror aliases are listed with the login they repeat.
 
 Options:
   -n, --namespace NS        namespace of NAME (default: the context's namespace)

@@ -17,6 +17,10 @@ export interface ReferencedSecret {
   data: Record<string, Buffer>;
   uid: string;
   resourceVersion: string;
+  /** The Secret's type, labels and annotations, where known (who wrote it, for sources that must not read their own output). */
+  type?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -50,6 +54,12 @@ export interface ResolvedSource {
    */
   readonly identity: string;
   /**
+   * True when the logins never expire (static credentials): they are renewed, that is the
+   * referenced Secret read again, after the resource's refresh.maxInterval. Otherwise a login
+   * without a reported expiry is renewed after refresh.minInterval.
+   */
+  readonly nonExpiring?: boolean;
+  /**
    * Calls the cloud and resolves with one or more tokens, each with a non-empty host, username
    * and password. Throws CredentialError (reason ProviderError, InvalidSpec or Forbidden) on
    * failure, and also when the cloud answers with nothing usable. Never includes token or key
@@ -80,7 +90,10 @@ export interface ProviderInfo<Spec> {
    */
   referenceNamespace(spec: Spec): string | undefined;
   plannedLogins(spec: Spec): PlannedLogins;
-  /** Registry hosts this provider mints logins for, for `regcred audit`. */
+  /**
+   * Registry hosts this provider mints logins for, for `regcred audit`; empty for providers whose
+   * hosts are whatever the spec or its Secret names (static credentials), which plan them exactly.
+   */
   readonly hostPatterns: readonly RegExp[];
 }
 

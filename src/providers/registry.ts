@@ -1,6 +1,10 @@
 import type { CredentialSource } from "../api/v1alpha1.js";
 import { acrInfo } from "./acr/info.js";
 import { type AzureClientFactories, createAcrProvider } from "./acr/provider.js";
+import { basicInfo } from "./basic/info.js";
+import { createBasicProvider } from "./basic/provider.js";
+import { dockerConfigInfo } from "./docker-config/info.js";
+import { createDockerConfigProvider } from "./docker-config/provider.js";
 import { ecrInfo } from "./ecr/info.js";
 import { type AwsClientFactories, createEcrProvider } from "./ecr/provider.js";
 import { ecrPublicInfo } from "./ecr-public/info.js";
@@ -12,8 +16,17 @@ import type { Provider, ProviderInfo, ResolvedSource, SourceAccess } from "./pro
 // Adding a provider: its block in the API (src/api) and the CRDs, its folder, and one line in each
 // of the two maps below. The mapped types make the compiler reject a missing entry.
 
+/**
+ * The fields of a source that are no provider block: they apply to whichever provider it sets
+ * (the CRD's one-provider-block rule leaves them out the same way, x-one-of-except).
+ */
+const sourceOptionNames = [
+  "aliases",
+  "aliasesAcknowledgement",
+] as const satisfies readonly (keyof CredentialSource)[];
+
 /** The name of each provider block of a source, e.g. "ecr". */
-export type ProviderName = keyof CredentialSource;
+export type ProviderName = Exclude<keyof CredentialSource, (typeof sourceOptionNames)[number]>;
 
 type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
 
@@ -26,6 +39,8 @@ export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>
   ecrPublic: ecrPublicInfo,
   gar: garInfo,
   acr: acrInfo,
+  basic: basicInfo,
+  dockerConfig: dockerConfigInfo,
 };
 
 /** One implementation for every provider block of the API. */
@@ -43,11 +58,13 @@ export function createProviders(dependencies: ProviderDependencies): Providers {
     ecrPublic: createEcrPublicProvider(dependencies.aws),
     gar: createGarProvider(dependencies.google),
     acr: createAcrProvider(dependencies.azure),
+    basic: createBasicProvider(),
+    dockerConfig: createDockerConfigProvider(),
   };
 }
 
 /**
- * Every provider name, for messages ("ecr, gar or acr").
+ * Every provider name, for messages ("ecr, ecrPublic, gar, acr, basic or dockerConfig").
  * @internal exported for its tests
  */
 export const providerNames = Object.keys(providerInfo) as ProviderName[];
@@ -61,7 +78,7 @@ export function providerList(): string {
 
 /** The provider block set in a source, or undefined when none or several are set. */
 function providerOf(source: CredentialSource): ProviderName | undefined {
-  const set = (Object.keys(source) as ProviderName[]).filter((name) => source[name] !== undefined);
+  const set = providerNames.filter((name) => source[name] !== undefined);
   return set.length === 1 ? set[0] : undefined;
 }
 

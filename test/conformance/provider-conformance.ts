@@ -12,18 +12,23 @@ export interface ConformanceHarness<Spec> {
   /** A spec that mints successfully, authenticating through a referenced Secret named `secretName`. */
   validSpec: Spec;
   secretName: string;
-  /** A spec that uses the operator's ambient identity (no auth block). */
-  ambientSpec: Spec;
+  /** A spec that uses the operator's ambient identity (no auth block); needed unless modes.ambient is false. */
+  ambientSpec?: Spec;
   /** A spec whose referenced Secret holds unusable content (present in access). */
   garbledSecretSpec: Spec;
   /** A spec referencing a Secret that does not exist. */
   missingSecretSpec: Spec;
   /** Specs that pass the CRD schema but that validate() must reject, by sentence name. */
   invalidSpecs: [string, Spec][];
-  /** Makes every later cloud call fail as an outage would. */
-  breakCloud(): void;
-  /** Makes the cloud answer successfully but with nothing usable (e.g. an empty token list). */
-  makeCloudAnswerNonsense(): void;
+  /** Makes every later cloud call fail as an outage would; needed unless modes.cloud is false. */
+  breakCloud?(): void;
+  /** Makes the cloud answer successfully but with nothing usable (e.g. an empty token list); as breakCloud. */
+  makeCloudAnswerNonsense?(): void;
+  /**
+   * Gives the Secret of `secretName` new credentials (a provider without a cloud, whose logins are
+   * the Secret's own); needed when modes.cloud is false.
+   */
+  rotateSecret?(): void;
   /** Values that must never appear in identities or error messages (keys, tokens). */
   secretValues(): string[];
   /** Releases servers or clients the harness started. */
@@ -44,10 +49,28 @@ function expectNoSecrets(text: string, secrets: string[]): void {
   for (const secret of secrets) expect(text).not.toContain(secret);
 }
 
+/**
+ * What a provider has, which decides the tests it gets: `ambient` (default true), a mode using the
+ * operator's own identity; `cloud` (default true), a service it calls to mint. Static credentials
+ * have neither: they are tested for needing no ambient identity and for writing what their Secret holds.
+ */
+export interface ProviderModes {
+  ambient?: boolean;
+  cloud?: boolean;
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the conformance harness lacks ${what}`);
+  return value;
+}
+
 export function describeProviderConformance<Spec>(
   name: string,
   makeHarness: () => Promise<ConformanceHarness<Spec>>,
+  modes: ProviderModes = {},
 ) {
+  const ambient = modes.ambient ?? true;
+  const cloud = modes.cloud ?? true;
   describe(`${name} provider conformance`, () => {
     const withHarness = (test: (h: ConformanceHarness<Spec>) => Promise<void>) => async () => {
       const harness = await makeHarness();
@@ -92,14 +115,17 @@ export function describeProviderConformance<Spec>(
     );
 
     it(
-      "plans what it mints: the planned username and host count, every minted host claimed by its host patterns",
+      "plans what it mints: the planned username and host count, every minted host planned exactly or claimed by its host patterns",
       withHarness(async (h) => {
         const tokens = await (await h.provider.resolve(h.validSpec, h.access)).mint();
         const planned = h.provider.plannedLogins(h.validSpec);
         expect(planned.hosts).toHaveLength(tokens.length);
         for (const token of tokens) {
-          expect(token.username).toBe(planned.username);
-          expect(h.provider.hostPatterns.some((pattern) => pattern.test(token.host))).toBe(true);
+          // A placeholder username ("<…>") stands for one only the referenced Secret tells.
+          if (!planned.username.includes("<")) expect(token.username).toBe(planned.username);
+          // A provider without host patterns serves any registry, so it must plan every host exactly.
+          if (h.provider.hostPatterns.length === 0) expect(planned.hosts).toContain(token.host);
+          else expect(h.provider.hostPatterns.some((pattern) => pattern.test(token.host))).toBe(true);
         }
         // A host the plan knows exactly is one the mint writes.
         for (const host of planned.hosts.filter((host) => !host.includes("<")))
@@ -110,7 +136,7 @@ export function describeProviderConformance<Spec>(
     it(
       "describes a spec in a short phrase that starts with its name and holds no key material",
       withHarness(async (h) => {
-        for (const spec of [h.validSpec, h.ambientSpec]) {
+        for (const spec of [h.validSpec, ...(h.ambientSpec === undefined ? [] : [h.ambientSpec])]) {
           const description = h.provider.describe(spec);
           expect(description.startsWith(`${name} `)).toBe(true);
           expectNoSecrets(description, h.secretValues());
@@ -122,7 +148,7 @@ export function describeProviderConformance<Spec>(
       "names no reference namespace for a spec whose references name none",
       withHarness(async (h) => {
         expect(h.provider.referenceNamespace(h.validSpec)).toBeUndefined();
-        expect(h.provider.referenceNamespace(h.ambientSpec)).toBeUndefined();
+        if (h.ambientSpec !== undefined) expect(h.provider.referenceNamespace(h.ambientSpec)).toBeUndefined();
       }),
     );
 
@@ -164,35 +190,66 @@ export function describeProviderConformance<Spec>(
       }),
     );
 
-    it(
-      "reports an outage as a retryable ProviderError without secrets in the message",
-      withHarness(async (h) => {
-        const resolved = await h.provider.resolve(h.validSpec, h.access);
-        h.breakCloud();
-        const error = await caught(resolved.mint());
-        expect(error.reason).toBe("ProviderError");
-        expect(error.retryable).toBe(true);
-        expectNoSecrets(error.message, h.secretValues());
-      }),
-    );
+    if (cloud) {
+      it(
+        "reports an outage as a retryable ProviderError without secrets in the message",
+        withHarness(async (h) => {
+          const resolved = await h.provider.resolve(h.validSpec, h.access);
+          required(h.breakCloud, "breakCloud")();
+          const error = await caught(resolved.mint());
+          expect(error.reason).toBe("ProviderError");
+          expect(error.retryable).toBe(true);
+          expectNoSecrets(error.message, h.secretValues());
+        }),
+      );
 
-    it(
-      "reports a nonsense answer as a ProviderError instead of returning unusable tokens",
-      withHarness(async (h) => {
-        const resolved = await h.provider.resolve(h.validSpec, h.access);
-        h.makeCloudAnswerNonsense();
-        const error = await caught(resolved.mint());
-        expect(error.reason).toBe("ProviderError");
-      }),
-    );
+      it(
+        "reports a nonsense answer as a ProviderError instead of returning unusable tokens",
+        withHarness(async (h) => {
+          const resolved = await h.provider.resolve(h.validSpec, h.access);
+          required(h.makeCloudAnswerNonsense, "makeCloudAnswerNonsense")();
+          const error = await caught(resolved.mint());
+          expect(error.reason).toBe("ProviderError");
+        }),
+      );
+    } else {
+      it(
+        "writes what its Secret holds: new credentials in the Secret give a new identity and new logins",
+        withHarness(async (h) => {
+          const before = await h.provider.resolve(h.validSpec, h.access);
+          const first = await before.mint();
+          required(h.rotateSecret, "rotateSecret")();
+          const after = await h.provider.resolve(h.validSpec, h.access);
+          const second = await after.mint();
+          expect(after.identity).not.toBe(before.identity);
+          expect(second.map((t) => t.host)).toEqual(first.map((t) => t.host));
+          for (const [index, token] of second.entries())
+            expect(token.password).not.toBe(first[index]?.password);
+          expect(before.nonExpiring && after.nonExpiring).toBe(true);
+          for (const token of [...first, ...second]) expect(token.expiresAt).toBeUndefined();
+        }),
+      );
+    }
 
-    it(
-      "refuses ambient identity where the policy forbids it",
-      withHarness(async (h) => {
-        Object.defineProperty(h.access, "ambientIdentityAllowed", { value: false });
-        const error = await caught(h.provider.resolve(h.ambientSpec, h.access));
-        expect(error.reason).toBe("Forbidden");
-      }),
-    );
+    if (ambient) {
+      it(
+        "refuses ambient identity where the policy forbids it",
+        withHarness(async (h) => {
+          Object.defineProperty(h.access, "ambientIdentityAllowed", { value: false });
+          const error = await caught(h.provider.resolve(required(h.ambientSpec, "ambientSpec"), h.access));
+          expect(error.reason).toBe("Forbidden");
+        }),
+      );
+    } else {
+      it(
+        "needs no ambient identity: mints the valid spec where the policy forbids ambient identity",
+        withHarness(async (h) => {
+          Object.defineProperty(h.access, "ambientIdentityAllowed", { value: false });
+          Object.defineProperty(h.access, "ambientAccessTokenAllowed", { value: false });
+          const tokens = await (await h.provider.resolve(h.validSpec, h.access)).mint();
+          expect(tokens.length).toBeGreaterThan(0);
+        }),
+      );
+    }
   });
 }

@@ -36,6 +36,9 @@ const gar = (fields: Record<string, unknown> = {}) => ({
     ...fields,
   },
 });
+const basic = (fields: Record<string, unknown> = {}) => ({
+  basic: { registries: ["docker.io"], secretRef: { name: "hub" }, ...fields },
+});
 /** A spec with one valid ECR source, with `fields` merged in. */
 const withSource = (source: unknown, fields: Record<string, unknown> = {}) => ({
   sources: [source],
@@ -69,12 +72,92 @@ describe("the RegistryCredential CRD rejects", () => {
     [
       "a source with both ecr and gar",
       { sources: [{ ...ecr(), ...gar() }] },
-      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar or acr)"],
+      [
+        "spec.sources[0]",
+        "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)",
+      ],
     ],
     [
       "a source with neither ecr nor gar",
       { sources: [{}] },
-      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar or acr)"],
+      [
+        "spec.sources[0]",
+        "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)",
+      ],
+    ],
+    [
+      "a source with aliases but no provider block",
+      { sources: [{ aliases: ["docker.io"], aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails" }] },
+      [
+        "spec.sources[0]",
+        "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)",
+      ],
+    ],
+    [
+      "a source with both basic and dockerConfig",
+      { sources: [{ ...basic(), dockerConfig: { secretRef: { name: "legacy" } } }] },
+      [
+        "spec.sources[0]",
+        "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)",
+      ],
+    ],
+    [
+      "aliases without their acknowledgement",
+      { sources: [{ ...ecr(), aliases: ["docker.io"] }] },
+      ["spec.sources[0]", "set aliasesAcknowledgement: SendsTokenUpstreamWhenMirrorFails to accept that"],
+    ],
+    [
+      "an acknowledgement of another risk",
+      { sources: [{ ...ecr(), aliases: ["docker.io"], aliasesAcknowledgement: "Yes" }] },
+      ["spec.sources[0].aliasesAcknowledgement", "Unsupported value"],
+    ],
+    [
+      "an acknowledgement without aliases",
+      { sources: [{ ...ecr(), aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails" }] },
+      ["spec.sources[0]", "aliasesAcknowledgement is set, but there are no aliases"],
+    ],
+    [
+      "an alias given as a URL",
+      {
+        sources: [
+          {
+            ...ecr(),
+            aliases: ["https://index.docker.io/v1/"],
+            aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails",
+          },
+        ],
+      },
+      ["spec.sources[0].aliases[0]", "should match"],
+    ],
+    [
+      "a basic registry given as a URL",
+      withSource(basic({ registries: ["https://index.docker.io/v1/"] })),
+      ["spec.sources[0].basic.registries[0]", "should match"],
+    ],
+    [
+      "a basic registry with a repository path",
+      withSource(basic({ registries: ["quay.io/team"] })),
+      ["spec.sources[0].basic.registries[0]", "should match"],
+    ],
+    [
+      "a basic source with both a username and a username key",
+      withSource(basic({ username: "bot", secretRef: { name: "hub", usernameKey: "user" } })),
+      ["spec.sources[0].basic", "set username or secretRef.usernameKey, not both"],
+    ],
+    [
+      "a basic source without a Secret",
+      withSource({ basic: { registries: ["docker.io"] } }),
+      ["spec.sources[0].basic.secretRef", "Required value"],
+    ],
+    [
+      "a dockerConfig host in upper case",
+      withSource({ dockerConfig: { secretRef: { name: "legacy" }, hosts: ["Quay.io"] } }),
+      ["spec.sources[0].dockerConfig.hosts[0]", "should match"],
+    ],
+    [
+      "a dockerConfig source with an empty host list",
+      withSource({ dockerConfig: { secretRef: { name: "legacy" }, hosts: [] } }),
+      ["spec.sources[0].dockerConfig.hosts", "should have at least 1 items"],
     ],
     ["an empty list of sources", { sources: [] }, ["spec.sources", "should have at least 1 items"]],
     ["a spec without sources", {}, ["spec.sources", "Required value"]],
@@ -136,7 +219,7 @@ describe("the RegistryCredential CRD rejects", () => {
     [
       "a source with both ecr and ecrPublic",
       { sources: [{ ...ecr(), ecrPublic: {} }] },
-      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar or acr)"],
+      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)"],
     ],
     [
       "an unknown host form",
@@ -354,6 +437,44 @@ describe("the RegistryCredential CRD rejects", () => {
 describe("the RegistryCredential CRD accepts", () => {
   it.each<[string, RegistryCredentialSpec]>([
     ["a minimal ecr source (ambient identity)", { sources: [{ ecr: { region: "eu-west-1" } }] }],
+    [
+      "a static Docker Hub token beside an ECR source, and a Harbor robot with its name in the spec",
+      {
+        sources: [
+          ecrWithStaticKeys("aws-keys"),
+          { basic: { registries: ["docker.io"], secretRef: { name: "hub", passwordKey: "token" } } },
+          {
+            basic: {
+              registries: ["harbor.example.com:8443"],
+              username: "robot$puller",
+              secretRef: { name: "harbor" },
+            },
+          },
+        ],
+      },
+    ],
+    [
+      "a dockerConfig source with and without hosts",
+      {
+        sources: [
+          { dockerConfig: { secretRef: { name: "legacy" } } },
+          { dockerConfig: { secretRef: { name: "quay" }, hosts: ["quay.io", "10.0.0.7:5000"] } },
+        ],
+      },
+    ],
+    [
+      "an ECR pull-through cache with a docker.io alias and its acknowledgement",
+      {
+        sources: [
+          {
+            ecr: { region: "eu-west-1", registryIds: ["123456789012"] },
+            aliases: ["docker.io"],
+            aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails",
+          },
+        ],
+      },
+    ],
+
     ["an ecr source with static keys", { sources: [ecrWithStaticKeys("aws-keys")] }],
     [
       "an ecr source with registryIds and a chained assumeRole",

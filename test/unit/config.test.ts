@@ -1,5 +1,11 @@
 import { describe, expect, it } from "@jest/globals";
-import { ambientIdentityPolicy, ConfigError, type OperatorConfig, parseConfig } from "../../src/config.js";
+import {
+  ambientIdentityPolicy,
+  ConfigError,
+  credentialSecretPolicy,
+  type OperatorConfig,
+  parseConfig,
+} from "../../src/config.js";
 
 /** parseConfig that fails the test when it returns "help". */
 function config(argv: string[] = [], env: NodeJS.ProcessEnv = {}): OperatorConfig {
@@ -25,6 +31,7 @@ describe("parseConfig", () => {
       operatorKeySecret: "registry-credential-operator-key",
       allowAmbientGoogleAccessTokens: false,
       ambientIdentityNamespaces: ["default"],
+      credentialSecretNamespaces: ["default"],
       metricsAddress: { host: "0.0.0.0", port: 8080 },
       logLevel: "info",
       concurrency: 8,
@@ -201,5 +208,49 @@ describe("ambientIdentityPolicy", () => {
     const allowed = ambientIdentityPolicy(config([], { POD_NAMESPACE: "regcred" }));
     expect(allowed("regcred")).toBe(true);
     expect(allowed("default")).toBe(false);
+  });
+});
+
+describe("credentialSecretPolicy", () => {
+  it.each<[string, string[], NodeJS.ProcessEnv, string, boolean]>([
+    ["allows the operator's namespace by default", [], { POD_NAMESPACE: "regcred" }, "regcred", true],
+    ["refuses any other namespace by default", [], { POD_NAMESPACE: "regcred" }, "team-a", false],
+    ["allows a listed namespace", ["--credential-secret-namespaces", "vault, shared"], {}, "shared", true],
+    [
+      "refuses the operator's namespace when the list leaves it out",
+      ["--credential-secret-namespaces", "shared", "--operator-namespace", "regcred"],
+      {},
+      "regcred",
+      false,
+    ],
+    [
+      "refuses a namespace that only shares a prefix",
+      ["--credential-secret-namespaces", "team"],
+      {},
+      "team-a",
+      false,
+    ],
+    [
+      "allows every namespace under * from the environment",
+      [],
+      { CREDENTIAL_SECRET_NAMESPACES: " * " },
+      "any",
+      true,
+    ],
+    [
+      "refuses every namespace under an empty list",
+      ["--credential-secret-namespaces", ""],
+      {},
+      "default",
+      false,
+    ],
+  ])("%s", (_name, argv, env, namespace, allowed) => {
+    expect(credentialSecretPolicy(config(argv, env))(namespace)).toBe(allowed);
+  });
+
+  it("falls back on the operator's namespace for a configuration built without the field", () => {
+    const { credentialSecretNamespaces: _omitted, ...rest } = config([], { POD_NAMESPACE: "regcred" });
+    expect(credentialSecretPolicy({ ...rest })("regcred")).toBe(true);
+    expect(credentialSecretPolicy({ ...rest })("default")).toBe(false);
   });
 });

@@ -263,13 +263,89 @@ export interface AcrSource {
   auth?: AcrAuth;
 }
 /**
- * One provider block (ecr, ecrPublic, gar or acr) and its identity.
+ * The Secret holding the username and the password or token, in the given namespace (default: the operator's), which the operator's --credential-secret-namespaces policy must allow.
+ */
+export interface BasicSecretReference {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key holding the username. Defaults to username (read only when spec username is not set).
+   */
+  usernameKey?: string;
+  /**
+   * Key holding the password or access token. Defaults to password.
+   */
+  passwordKey?: string;
+  /**
+   * Namespace of the referenced object. Defaults to the operator's namespace.
+   */
+  namespace?: string;
+}
+/**
+ * Static registry credentials read from a Secret: a username and a password, or an access token used as the password (a Docker Hub personal access token, a Harbor or Quay robot account, an Artifactory access token). They do not expire: the operator re-reads the Secret at every refresh (refresh.maxInterval at the latest).
+ */
+export interface BasicSource {
+  /**
+   * Registry hosts to write the login for, as bare host names with an optional port, e.g. docker.io, quay.io or harbor.example.com:8443 (Docker Hub's https://index.docker.io/v1/ is docker.io).
+   *
+   * @minItems 1
+   * @maxItems 32
+   */
+  registries: string[];
+  /**
+   * The username, when it is not secret (e.g. a robot account's name); the Secret then needs only the password or token. Defaults to the Secret's usernameKey.
+   */
+  username?: string;
+  secretRef: BasicSecretReference;
+}
+/**
+ * The dockerconfigjson Secret in the given namespace (default: the operator's), which the operator's --credential-secret-namespaces policy must allow.
+ */
+export interface DockerConfigSecretReference {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Namespace of the referenced object. Defaults to the operator's namespace.
+   */
+  namespace?: string;
+}
+/**
+ * The logins of an existing kubernetes.io/dockerconfigjson Secret (its .dockerconfigjson auths), merged into this Secret. They do not expire: the operator re-reads the Secret at every refresh (refresh.maxInterval at the latest). A Secret this operator writes cannot be read.
+ */
+export interface DockerConfigSource {
+  secretRef: DockerConfigSecretReference;
+  /**
+   * Take only these registries of the Secret's auths, as bare host names (an auths key is matched the way the kubelet matches it: https://index.docker.io/v1/ is index.docker.io, the same registry as docker.io). Default: every entry, each of which must then be a plain registry host.
+   *
+   * @minItems 1
+   * @maxItems 32
+   */
+  hosts?: string[];
+}
+/**
+ * One provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig) and its identity, and optionally mirror aliases for its login.
  */
 export interface CredentialSource {
   ecr?: EcrSource;
   ecrPublic?: EcrPublicSource;
   gar?: GarSource;
   acr?: AcrSource;
+  basic?: BasicSource;
+  dockerConfig?: DockerConfigSource;
+  /**
+   * Extra registry hosts under which this source's login is also written, for a mirror: e.g. docker.io for an ECR pull-through cache that containerd uses as docker.io's mirror (the kubelet looks credentials up by the upstream host). The operator never contacts these hosts. When the mirror fails, containerd falls back to the upstream host and sends it this login, so aliases need aliasesAcknowledgement. The source must write exactly one login.
+   *
+   * @maxItems 8
+   */
+  aliases?: string[];
+  /**
+   * Accepts the risk of aliases: SendsTokenUpstreamWhenMirrorFails, since containerd sends the login to the alias (upstream) host itself whenever it falls back from the mirror.
+   */
+  aliasesAcknowledgement?: "SendsTokenUpstreamWhenMirrorFails";
 }
 /**
  * The Secret to write.

@@ -10,7 +10,7 @@ import { KubeSourceAccess } from "../credential/source-access.js";
  * A ClusterRegistryCredential: its Secret goes to every namespace it selects, its references
  * resolve in the namespace they name (else the operator's), and it may use the operator's ambient
  * identity (it is written by cluster administrators), but fans out the operator's own Google token
- * only on explicit opt-in. Status counts the namespaces and lists the failing ones.
+ * only on explicit opt-in, and reads Secrets only in the namespaces the operator's policy allows. Status counts the namespaces and lists the failing ones.
  */
 export function clusterRegistryCredentialKind(
   ctx: ControllerContext,
@@ -34,11 +34,17 @@ export function clusterRegistryCredentialKind(
       return !!ns && isTargeted(crc.spec.namespaces, ns);
     },
     home: () => ctx.operatorNamespace,
-    access: (_crc, source) =>
-      new KubeSourceAccess(ctx.kube.core, referenceNamespaceOf(source) ?? ctx.operatorNamespace, {
-        ambientIdentityAllowed: true,
-        ambientAccessTokenAllowed: ctx.ambientAccessTokensAllowed,
-      }),
+    access(_crc, source) {
+      const namespace = referenceNamespaceOf(source) ?? ctx.operatorNamespace;
+      return new KubeSourceAccess(
+        ctx.kube.core,
+        namespace,
+        { ambientIdentityAllowed: true, ambientAccessTokenAllowed: ctx.ambientAccessTokensAllowed },
+        ctx.credentialSecretsAllowed(namespace)
+          ? undefined
+          : `the operator's policy (--credential-secret-namespaces, chart value credentialSecretNamespaces) lets ClusterRegistryCredentials read Secrets only in the namespaces it lists (by default the operator's own, ${ctx.operatorNamespace}); move the Secret there or have the operator's administrators allow namespace ${namespace}`,
+      );
+    },
     admissionSelectors: (crc) => selectorsForSelection(crc.spec.namespaces),
     describeTargets(_crc, secretName, { targeted, inSync, failed, failures }) {
       const note = failed > 0 ? `; ${failed} failed (see status.failures)` : "";

@@ -37,6 +37,8 @@ export interface ControllerContext {
   operatorNamespace: string;
   /** Whether RegistryCredentials in a namespace may use the operator's ambient cloud identity. */
   ambientIdentityAllowed(namespace: string): boolean;
+  /** --credential-secret-namespaces: whether ClusterRegistryCredentials may read their sources' Secrets in a namespace. */
+  credentialSecretsAllowed(namespace: string): boolean;
   /** --allow-ambient-google-access-tokens: whether cluster resources may fan out the operator's own Google token. */
   ambientAccessTokensAllowed: boolean;
   /**

@@ -6,17 +6,25 @@ import {
   type SourceStatus,
 } from "../../api/v1alpha1.js";
 import type { RegistryToken } from "../../providers/provider.js";
+import { withAliases, withoutAliases } from "../../providers/source-aliases.js";
 import type { OperatorKey } from "../../security/operator-key.js";
-import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
+import type { ResolvedRefreshPolicy } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens } from "../../tokens/token-cache.js";
 import { configurationRetryDelayMs, retryDelayMs } from "../runtime/retry-delay.js";
-import { earliestExpiry, type MintContext, mintSources, type SourceResult } from "./mint-sources.js";
+import {
+  earliestExpiry,
+  type MintContext,
+  mintSources,
+  renewalTime,
+  type SourceResult,
+} from "./mint-sources.js";
 import {
   identityFingerprint,
   type LoginBinding,
   loginDigest,
   recoverSourceTokens,
 } from "./recover-tokens.js";
+import { refuseSharedHosts } from "./shared-hosts.js";
 
 /** At most this many of a resource's Secrets are read to recover one source's logins. */
 export const maxRecoveryCandidates = 3;
@@ -115,16 +123,25 @@ export async function collectLogins(
     recover: (index, identity) =>
       previousOf(index)?.identity === identityFingerprint(identity) ? recovered(index) : undefined,
   });
+  // A host two sources write would leave one login in the Secret: the later source is refused.
+  const sharing = refuseSharedHosts(results);
   const now = ctx.now();
   const failed = results.filter((r) => r.error);
   const carried = failed.map((r): Carry => {
     const entry = previousOf(r.index);
-    if (!entry) return { index: r.index, state: "none" };
+    if (!entry || sharing.has(r.index)) return { index: r.index, state: "none" };
     const lastExpiry = entry.expiresAt ? new Date(entry.expiresAt) : undefined;
     if (lastExpiry && lastExpiry <= now)
       return { index: r.index, state: "expired", hosts: entry.hosts, expiredAt: lastExpiry };
     const last = (r.identity ? ctx.cache.peek(r.identity) : undefined) ?? recovered(r.index);
-    const tokens = unexpired(last?.tokens ?? [], now);
+    const source = specSources[r.index] as CredentialSource;
+    let tokens: RegistryToken[];
+    try {
+      // The cache holds the provider's logins, a recovered Secret the aliased ones too.
+      tokens = unexpired(withAliases(source, withoutAliases(source, last?.tokens ?? [])), now);
+    } catch {
+      tokens = [];
+    }
     if (!last || tokens.length === 0) return { index: r.index, state: "unverified" };
     const expiresAt = earliestExpiry(tokens);
     return {
@@ -161,12 +178,7 @@ export function nextRefresh(logins: Logins, policy: ResolvedRefreshPolicy, jitte
   return new Date(
     Math.min(
       ...logins.results.map((r) =>
-        refreshTime(
-          r.minted?.mintedAt ?? now,
-          earliestExpiry(r.minted?.tokens ?? []),
-          policy,
-          jitter,
-        ).getTime(),
+        renewalTime(r.minted ?? { tokens: [], mintedAt: now }, r.nonExpiring, policy, jitter).getTime(),
       ),
     ),
   );

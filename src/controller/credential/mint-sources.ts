@@ -3,6 +3,7 @@ import type { OperatorMetrics } from "../../metrics/metrics.js";
 import { asCredentialError, CredentialError } from "../../providers/errors.js";
 import type { RegistryToken, SourceAccess } from "../../providers/provider.js";
 import { bindSource, type ProviderName, type Providers } from "../../providers/registry.js";
+import { withAliases, withoutAliases } from "../../providers/source-aliases.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens, TokenCache } from "../../tokens/token-cache.js";
 import { abortable, StoppedError } from "../../util/abortable.js";
@@ -13,6 +14,9 @@ export interface SourceResult {
   /** Short description for messages, e.g. "ecr eu-west-1". */
   label: string;
   identity?: string;
+  /** The source's logins never expire (ResolvedSource.nonExpiring). */
+  nonExpiring?: boolean;
+  /** What the source writes: its provider's logins, and the same login under each of its aliases. */
   minted?: MintedTokens & { cached: boolean };
   error?: CredentialError;
 }
@@ -21,6 +25,20 @@ export interface SourceResult {
 export function earliestExpiry(tokens: readonly RegistryToken[]): Date | undefined {
   const times = tokens.flatMap((t) => (t.expiresAt ? [t.expiresAt.getTime()] : []));
   return times.length ? new Date(Math.min(...times)) : undefined;
+}
+
+/**
+ * When tokens minted at `mintedAt` are due for renewal: after maxInterval for logins that never
+ * expire, else by refreshTime (from their earliest reported expiry).
+ */
+export function renewalTime(
+  minted: MintedTokens,
+  nonExpiring: boolean | undefined,
+  policy: ResolvedRefreshPolicy,
+  jitter: number,
+): Date {
+  if (nonExpiring) return new Date(minted.mintedAt.getTime() + policy.maxIntervalMs);
+  return refreshTime(minted.mintedAt, earliestExpiry(minted.tokens), policy, jitter);
 }
 
 export interface MintContext {
@@ -99,12 +117,17 @@ export async function mintSources(
           bound.resolve(ctx.accessFor(source)),
         );
         result.identity = resolved.identity;
+        if (resolved.nonExpiring) result.nonExpiring = true;
+        // The cache holds what the provider minted; aliases are this source's, added on the way out.
         const recovered = ctx.recover?.(index, resolved.identity);
-        if (recovered) ctx.cache.seed(resolved.identity, recovered);
-        result.minted = await ctx.cache.get(
+        if (recovered)
+          ctx.cache.seed(resolved.identity, {
+            ...recovered,
+            tokens: withoutAliases(source, recovered.tokens),
+          });
+        const minted = await ctx.cache.get(
           resolved.identity,
-          (entry) =>
-            ctx.now() < refreshTime(entry.mintedAt, earliestExpiry(entry.tokens), ctx.policy, ctx.jitter),
+          (entry) => ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter),
           async () => {
             const timer = ctx.metrics.providerCallDuration.startTimer({ provider });
             try {
@@ -121,6 +144,7 @@ export async function mintSources(
             }
           },
         );
+        result.minted = { ...minted, tokens: withAliases(source, minted.tokens) };
       } catch (error) {
         if (error instanceof StoppedError) throw error;
         result.error = asCredentialError(error, `${result.label}`);

@@ -27,24 +27,39 @@ export class KubeSourceAccess implements SourceAccess {
   readonly ambientIdentityAllowed: boolean;
   readonly ambientAccessTokenAllowed: boolean;
 
+  /**
+   * `secretsRefused`, when set, says why the operator's policy forbids this source to read Secrets
+   * in `namespace`: every readSecret then throws Forbidden with it, before any apiserver call.
+   */
   constructor(
     private readonly core: ReferenceApi,
     readonly namespace: string,
     policy: AmbientPolicy,
+    private readonly secretsRefused?: string,
   ) {
     this.ambientIdentityAllowed = policy.ambientIdentityAllowed;
     this.ambientAccessTokenAllowed = policy.ambientAccessTokenAllowed;
   }
 
   async readSecret(name: string): Promise<ReferencedSecret> {
+    if (this.secretsRefused !== undefined)
+      throw new CredentialError(
+        "Forbidden",
+        `Secret ${this.namespace}/${name} may not be read: ${this.secretsRefused}`,
+        false,
+      );
     try {
       const secret = await this.core.readNamespacedSecret({ name, namespace: this.namespace });
+      const meta = secret.metadata;
       return {
-        uid: secret.metadata?.uid ?? "",
-        resourceVersion: secret.metadata?.resourceVersion ?? "",
+        uid: meta?.uid ?? "",
+        resourceVersion: meta?.resourceVersion ?? "",
         data: Object.fromEntries(
           Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64")]),
         ),
+        ...(secret.type ? { type: secret.type } : {}),
+        ...(meta?.labels ? { labels: meta.labels } : {}),
+        ...(meta?.annotations ? { annotations: meta.annotations } : {}),
       };
     } catch (error) {
       return translate(error, `Secret ${this.namespace}/${name}`);

@@ -43,6 +43,18 @@ function pod(name: string, image: string, pullSecrets: string[] = []): V1Pod {
   };
 }
 
+function staticCredential(
+  namespace: string,
+  source: RegistryCredential["spec"]["sources"][number],
+): RegistryCredential {
+  return {
+    apiVersion: "regcred.dev/v1alpha1",
+    kind: "RegistryCredential",
+    metadata: { name: "static", namespace },
+    spec: { sources: [source] },
+  };
+}
+
 function input(overrides: Partial<AuditInput>): AuditInput {
   return {
     pods: [],
@@ -84,6 +96,60 @@ describe("audit rules", () => {
       input({ pods: [pod("web", image, ["other"])], secrets: [pullSecret("other", [ecrHost])] }),
     );
     expect(findings).toEqual([expect.objectContaining({ rule: "uncovered-image", object: "Pod/web" })]);
+  });
+
+  it.each<[string, Partial<AuditInput>, string[]]>([
+    [
+      "flags a docker.io image once a credential of its namespace serves Docker Hub by name",
+      {
+        pods: [pod("hub", "nginx:1"), pod("quay", "quay.io/org/app:1")],
+        registryCredentials: [
+          staticCredential("app", { basic: { registries: ["docker.io"], secretRef: { name: "hub" } } }),
+        ],
+      },
+      ["Pod/hub"],
+    ],
+    [
+      "flags an image from a mirror alias host",
+      {
+        pods: [pod("hub", "docker.io/library/nginx:1")],
+        registryCredentials: [
+          staticCredential("app", {
+            ecr: { region: "eu-west-1" },
+            aliases: ["docker.io"],
+            aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails",
+          }),
+        ],
+      },
+      ["Pod/hub"],
+    ],
+    [
+      "counts a Secret keyed index.docker.io as covering docker.io",
+      {
+        pods: [pod("hub", "nginx:1", ["legacy"])],
+        secrets: [pullSecret("legacy", ["https://index.docker.io/v1/"])],
+        registryCredentials: [
+          staticCredential("app", { basic: { registries: ["docker.io"], secretRef: { name: "hub" } } }),
+        ],
+      },
+      [],
+    ],
+    [
+      "ignores a static credential of another namespace",
+      {
+        pods: [pod("hub", "nginx:1")],
+        registryCredentials: [
+          staticCredential("other", { basic: { registries: ["docker.io"], secretRef: { name: "hub" } } }),
+        ],
+      },
+      [],
+    ],
+  ])("%s", (_name, overrides, flagged) => {
+    expect(
+      audit(input(overrides))
+        .filter((f) => f.rule === "uncovered-image")
+        .map((f) => f.object),
+    ).toEqual(flagged);
   });
 
   it("accepts a covering Secret, and flags one that expired", () => {

@@ -73,6 +73,8 @@ export interface ProcessOptions {
   now?: () => Date;
   /** Namespaces whose RegistryCredentials may use ambient identity; default the operator namespace. */
   ambientIdentityAllowed?: (namespace: string) => boolean;
+  /** Namespaces ClusterRegistryCredentials may read their sources' Secrets from; default the operator namespace. */
+  credentialSecretsAllowed?: (namespace: string) => boolean;
   /** Why MutatingAdmissionPolicies cannot be used, when they cannot (default: they can). */
   admissionPoliciesUnavailable?: string;
   /** The deadline of each resolve and mint; default mintSources' own. */
@@ -141,6 +143,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     operatorNamespace,
     ambientIdentityAllowed: options.ambientIdentityAllowed ?? ((ns) => ns === operatorNamespace),
     ambientAccessTokensAllowed: false,
+    credentialSecretsAllowed: options.credentialSecretsAllowed ?? ((ns) => ns === operatorNamespace),
     createsDefaultServiceAccounts: options.createsDefaultServiceAccounts ?? true,
     stopping: stopping.signal,
     ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),

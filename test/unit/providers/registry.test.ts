@@ -17,11 +17,13 @@ describe("the provider registry", () => {
       azure: {} as never,
     });
     expect(Object.keys(providers).sort()).toEqual([...providerNames].sort());
-    for (const name of providerNames) expect(providerInfo[name].hostPatterns.length).toBeGreaterThan(0);
+    // Static credentials serve whatever registry their spec or Secret names; cloud providers know their hosts.
+    const cloud = providerNames.filter((name) => name !== "basic" && name !== "dockerConfig");
+    for (const name of cloud) expect(providerInfo[name].hostPatterns.length).toBeGreaterThan(0);
   });
 
   it("names every provider in messages", () => {
-    expect(providerList()).toBe("ecr, ecrPublic, gar or acr");
+    expect(providerList()).toBe("ecr, ecrPublic, gar, acr, basic or dockerConfig");
   });
 
   it.each<[string, Parameters<typeof referenceNamespaceOf>[0], string | undefined]>([
@@ -46,6 +48,25 @@ describe("the provider registry", () => {
       "an ecrPublic Secret reference with a namespace",
       { ecrPublic: { auth: { secretRef: { name: "k", namespace: "aws-public" } } } },
       "aws-public",
+    ],
+    [
+      "a basic Secret reference with a namespace",
+      { basic: { registries: ["docker.io"], secretRef: { name: "hub", namespace: "shared" } } },
+      "shared",
+    ],
+    [
+      "a dockerConfig Secret reference with a namespace",
+      { dockerConfig: { secretRef: { name: "pull", namespace: "shared" } } },
+      "shared",
+    ],
+    [
+      "a source with aliases beside its provider block",
+      {
+        ecr: { region: "eu-west-1", auth: { secretRef: { name: "k", namespace: "aws" } } },
+        aliases: ["docker.io"],
+        aliasesAcknowledgement: "SendsTokenUpstreamWhenMirrorFails",
+      },
+      "aws",
     ],
     ["a source without references", { ecr: { region: "eu-west-1" } }, undefined],
     [
