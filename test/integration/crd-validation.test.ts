@@ -219,7 +219,10 @@ describe("the RegistryCredential CRD rejects", () => {
     [
       "a source with both ecr and ecrPublic",
       { sources: [{ ...ecr(), ecrPublic: {} }] },
-      ["spec.sources[0]", "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)"],
+      [
+        "spec.sources[0]",
+        "each source must set exactly one provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig)",
+      ],
     ],
     [
       "an unknown host form",

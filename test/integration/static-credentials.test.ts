@@ -1,9 +1,11 @@
 // Static credentials against the real control plane: a ClusterRegistryCredential merging an ECR
-// login (moto, through the real AWS SDK) with a static Docker Hub credential into one Secret in
-// every selected namespace, and the refusals that keep static sources safe to combine.
+// login (moto, through the real AWS SDK), an ACR login (the Entra and ACR fakes, through the real
+// @azure/identity) and a static Docker Hub credential into one Secret in every selected namespace,
+// and the refusals that keep static sources safe to combine.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, CredentialSource } from "../../src/api/v1alpha1.js";
+import { type FakeAzureCloud, startFakeAzureCloud } from "../fakes/azure/azure-cloud.js";
 import {
   awsKeysSecret,
   ClusterRegistryCredentials,
@@ -23,10 +25,19 @@ const operatorNamespace = "regcred-system";
 const hubSecret = uniqueName("hub");
 const awsSecret = uniqueName("aws-keys");
 const hub = { username: "platform-bot", password: "dckr_pat_integration_0123456789abcdef" };
+const azureSecret = uniqueName("azure-app");
+const acrHost = "contoso.azurecr.io";
+const azureApp = {
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  clientId: "6d2f1a90-0000-4000-8000-0000000000c1",
+  principalId: "p-platform",
+  secret: "an-entra-client-secret-of-the-platform-team",
+};
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
 let moto: Moto;
+let azure: FakeAzureCloud;
 let operator: TestOperator;
 let clusterCredentials: ClusterRegistryCredentials;
 
@@ -35,6 +46,12 @@ const ecrSource: CredentialSource = {
   ecr: { region: "us-east-1", auth: { secretRef: { name: awsSecret } } },
 };
 const hubSource: CredentialSource = { basic: { registries: ["docker.io"], secretRef: { name: hubSecret } } };
+const acrSource: CredentialSource = {
+  acr: {
+    registries: [acrHost],
+    auth: { secretRef: { name: azureSecret, tenantId: azureApp.tenantId, clientId: azureApp.clientId } },
+  },
+};
 
 async function ensureNamespace(name: string): Promise<void> {
   try {
@@ -55,10 +72,19 @@ beforeAll(async () => {
     namespace: operatorNamespace,
     body: { metadata: { name: hubSecret }, stringData: hub },
   });
+  await core.createNamespacedSecret({
+    namespace: operatorNamespace,
+    body: { metadata: { name: azureSecret }, stringData: { AZURE_CLIENT_SECRET: azureApp.secret } },
+  });
   moto = await startMoto();
+  azure = await startFakeAzureCloud({
+    applications: [azureApp],
+    registries: [{ name: acrHost, tenantId: azureApp.tenantId, pullers: [azureApp.principalId] }],
+  });
   operator = await startTestOperator({
     kc,
     aws: { ecrEndpoint: moto.endpoint, stsEndpoint: moto.endpoint },
+    azure: azure.options,
     config: { operatorNamespace },
   });
 }, timeout);
@@ -66,20 +92,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await operator?.stop();
   await moto?.stop();
-  for (const name of [hubSecret, awsSecret])
+  await azure?.close();
+  for (const name of [hubSecret, awsSecret, azureSecret])
     await core?.deleteNamespacedSecret({ namespace: operatorNamespace, name }).catch(() => {});
 });
 
-describe("a ClusterRegistryCredential with an ECR source and a static Docker Hub source", () => {
+describe("a ClusterRegistryCredential with ECR, ACR and static Docker Hub sources", () => {
   it(
-    "writes one Secret with both hosts into every selected namespace",
+    "writes one Secret with all three hosts into every selected namespace",
     async () => {
       const team = uniqueName("static");
       const selected = await Promise.all([1, 2].map(() => createNamespace(core, "static", { team })));
       const name = uniqueName("merged");
       await clusterCredentials.create(
         clusterRegistryCredential(name, {
-          sources: [ecrSource, hubSource],
+          sources: [ecrSource, acrSource, hubSource],
           namespaces: { selector: { matchLabels: { team } } },
         }),
       );
@@ -90,12 +117,16 @@ describe("a ClusterRegistryCredential with an ECR source and a static Docker Hub
         expect(secret.type).toBe("kubernetes.io/dockerconfigjson");
         const { auths } = dockerConfigOf(secret);
         const hosts = Object.keys(auths).sort();
-        expect(hosts).toHaveLength(2);
+        expect(hosts).toHaveLength(3);
         expect(hosts[0]).toMatch(/^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com$/);
-        expect(hosts[1]).toBe("docker.io");
+        expect(hosts.slice(1)).toEqual([acrHost, "docker.io"]);
         expect(auths["docker.io"]).toMatchObject(hub);
+        expect(auths[acrHost]?.username).toBe("00000000-0000-0000-0000-000000000000");
       }
       expect(JSON.stringify(crc.status)).not.toContain(hub.password);
+      // Minted once for both namespaces: one Entra token, one exchange.
+      expect(azure.entra.grants).toHaveLength(1);
+      expect(azure.registries[0]?.exchanges).toHaveLength(1);
       await clusterCredentials.delete(name);
     },
     timeout,
