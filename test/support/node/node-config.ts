@@ -87,10 +87,13 @@ state = "${c}/state"
 `;
 }
 
-/** A containerd hosts.toml serving a registry name from `url` (trusting `caFile` for https). */
-export function registryHostsToml(url: string, caFile?: string): string {
+/**
+ * A containerd hosts.toml serving a registry name from `url` (trusting `caFile` for https), with
+ * `server` the upstream registry when `url` is its mirror.
+ */
+export function registryHostsToml(url: string, caFile?: string, upstream?: string): string {
   const ca = caFile ? `  ca = "${caFile}"\n` : "";
-  return `server = "${url}"\n[host."${url}"]\n  capabilities = ["pull", "resolve"]\n${ca}`;
+  return `server = "${upstream ?? url}"\n[host."${url}"]\n  capabilities = ["pull", "resolve"]\n${ca}`;
 }
 
 /** The KubeletConfiguration, on containerd's socket under `dir`, serving on the pod network's gateway. */

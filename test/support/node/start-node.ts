@@ -58,6 +58,11 @@ export interface MirrorOptions {
   /** Speak https to the registry, trusting this CA (PEM file). */
   caFile?: string;
   samePort?: boolean;
+  /**
+   * Configure it as containerd configures a pull-through mirror: `upstream` (e.g.
+   * https://registry-1.docker.io) stays the server, tried when the mirror fails.
+   */
+  upstream?: string;
 }
 
 export interface KubeNode {
@@ -184,7 +189,7 @@ export async function startNode(options: NodeOptions): Promise<KubeNode> {
     const scheme = options.caFile ? "https" : "http";
     writeFileSync(
       join(hosts, "hosts.toml"),
-      registryHostsToml(`${scheme}://127.0.0.1:${port}`, options.caFile),
+      registryHostsToml(`${scheme}://127.0.0.1:${port}`, options.caFile, options.upstream),
     );
   };
 
