@@ -7,10 +7,17 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../../src/api/v1alpha1.js";
+import { startFakeAzureCloud } from "../fakes/azure/azure-cloud.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { type FakeGoogleCloud, startFakeGoogleCloud } from "../fakes/google/google-cloud.js";
 import { ClusterRegistryCredentials, RegistryCredentials } from "../support/fixtures.js";
-import { adminKubeConfig, createNamespace, statusOf, uniqueName } from "../support/kube.js";
+import {
+  adminKubeConfig,
+  controlPlaneIssuer,
+  createNamespace,
+  statusOf,
+  uniqueName,
+} from "../support/kube.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import { startTestOperator, type TestOperatorOptions } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
@@ -52,15 +59,6 @@ let core: k8s.CoreV1Api;
 let objects: k8s.KubernetesObjectApi;
 let moto: Moto;
 
-function controlPlaneIssuer(config: k8s.KubeConfig): { issuer: string; ca: string } {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error("no current cluster");
-  const ca = cluster.caData
-    ? Buffer.from(cluster.caData, "base64").toString()
-    : readFileSync(cluster.caFile ?? "", "utf8");
-  return { issuer: cluster.server, ca };
-}
-
 beforeAll(async () => {
   kc = adminKubeConfig();
   core = kc.makeApiClient(k8s.CoreV1Api);
@@ -76,6 +74,7 @@ describe("examples/", () => {
   it("has the documented patterns", () => {
     expect(examples).toEqual(
       expect.arrayContaining([
+        "aks-workload-identity-acr",
         "cluster-wide-team-namespaces",
         "dedicated-serviceaccounts-audit",
         "gke-workload-identity-gar",
@@ -161,6 +160,33 @@ describe("examples/", () => {
           }
         }
         options.aws = { ecrEndpoint: ecr.endpoint };
+      }
+
+      const acrSource = sources.find((s) => s.acr)?.acr;
+      const acrAccount = manifests.find(
+        (m) => m.kind === "ServiceAccount" && m.metadata?.name === acrSource?.auth?.serviceAccountRef?.name,
+      );
+      if (acrSource && acrAccount) {
+        // The managed identity the ServiceAccount's annotations name, federated with it.
+        const annotations = acrAccount.metadata?.annotations ?? {};
+        const tenantId = annotations["azure.workload.identity/tenant-id"] ?? "";
+        const { issuer, ca } = controlPlaneIssuer(kc);
+        const subject = `system:serviceaccount:${namespace}:${acrAccount.metadata?.name}`;
+        const azure = await startFakeAzureCloud({
+          applications: [
+            {
+              tenantId,
+              clientId: annotations["azure.workload.identity/client-id"] ?? "",
+              principalId: "example-identity",
+              federatedCredentials: [
+                { issuer, issuerCa: ca, subject, audience: "api://AzureADTokenExchange" },
+              ],
+            },
+          ],
+          registries: acrSource.registries.map((name) => ({ name, tenantId, pullers: ["example-identity"] })),
+        });
+        closers.push(() => azure.close());
+        options.azure = azure.options;
       }
 
       const clusters = new ClusterRegistryCredentials(kc);
