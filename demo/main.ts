@@ -12,6 +12,7 @@ import { startOperator } from "../src/operator.js";
 import { defaultAzureClientFactories } from "../src/providers/acr/provider.js";
 import { defaultAwsClientFactories } from "../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "../src/providers/gar/provider.js";
+import { startFakeAzureCloud } from "../test/fakes/azure/azure-cloud.js";
 import { FakeEcrServer } from "../test/fakes/ecr/fake-ecr-server.js";
 import { startFakeGoogleCloud } from "../test/fakes/google/google-cloud.js";
 import { makeServiceAccountKey } from "../test/fakes/google/service-account-key.js";
@@ -54,6 +55,24 @@ const google = await startFakeGoogleCloud({ tokenLifetimeSeconds: 60 });
 const gcpKey = makeServiceAccountKey({ tokenUri: google.oauth.tokenUrl });
 google.oauth.registerKey(gcpKey.clientEmail, gcpKey.publicKey);
 say(`local Google token endpoint at ${google.oauth.tokenUrl} issues access tokens that expire after 60 s`);
+const azureApp = {
+  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  clientId: "0a1b2c3d-0000-4000-8000-00000000d3e0",
+  principalId: "demo-identity",
+  secret: "demo-entra-client-secret/not-a-real-one",
+};
+const azure = await startFakeAzureCloud({
+  applications: [azureApp],
+  registries: [
+    {
+      name: "contoso.azurecr.io",
+      tenantId: azureApp.tenantId,
+      pullers: [azureApp.principalId],
+      refreshTokenLifetimeSeconds: 60,
+    },
+  ],
+});
+say(`local Entra ID at ${azure.entra.url} and ACR login server whose refresh tokens expire after 60 s`);
 
 const kc = new k8s.KubeConfig();
 kc.loadFromFile(cluster.kubeconfigPath);
@@ -69,6 +88,10 @@ await core.createNamespacedSecret({ namespace: "team-a", body: awsKeysSecret("ec
 await core.createNamespacedSecret({
   namespace: "team-b",
   body: { metadata: { name: "gcp-key" }, stringData: { "credentials.json": gcpKey.text } },
+});
+await core.createNamespacedSecret({
+  namespace: "team-b",
+  body: { metadata: { name: "azure-app" }, stringData: { AZURE_CLIENT_SECRET: azureApp.secret } },
 });
 
 const logs: string[] = [];
@@ -93,7 +116,7 @@ const operator = await startOperator(
     providers: {
       aws: defaultAwsClientFactories({ ecrEndpoint: ecr.endpoint }),
       google: defaultGoogleClientFactories(google.endpoints),
-      azure: defaultAzureClientFactories({ environment: {} }),
+      azure: defaultAzureClientFactories(azure.options),
     },
   },
 );
@@ -108,6 +131,7 @@ const stop = async () => {
   await operator.stop();
   await ecr.close();
   await google.close();
+  await azure.close();
   await cluster.stop();
 };
 onTerminationSignal(async () => {
@@ -138,6 +162,21 @@ await new RegistryCredentials(kc, "team-a").create(
   registryCredential("team-a-only", { sources: [{ ecr: ecrSource }], refresh }),
 );
 await new RegistryCredentials(kc, "team-b").create(
+  registryCredential("acr", {
+    sources: [
+      {
+        acr: {
+          registries: ["contoso.azurecr.io"],
+          auth: {
+            secretRef: { name: "azure-app", tenantId: azureApp.tenantId, clientId: azureApp.clientId },
+          },
+        },
+      },
+    ],
+    refresh,
+  }),
+);
+await new RegistryCredentials(kc, "team-b").create(
   registryCredential("artifact-registry", {
     sources: [
       { gar: { registries: ["europe-west1-docker.pkg.dev"], auth: { secretRef: { name: "gcp-key" } } } },
@@ -146,7 +185,7 @@ await new RegistryCredentials(kc, "team-b").create(
   }),
 );
 say(
-  "applied ClusterRegistryCredential ecr-all-teams (namespaces with a team label), RegistryCredential team-a/team-a-only (ECR) and team-b/artifact-registry (Artifact Registry)",
+  "applied ClusterRegistryCredential ecr-all-teams (namespaces with a team label), RegistryCredential team-a/team-a-only (ECR), team-b/artifact-registry (Artifact Registry) and team-b/acr (Azure Container Registry)",
 );
 
 // The apiserver loads a new admission policy within a second or two; wait until it injects.

@@ -1,5 +1,5 @@
 // The README's demo command, in its short, non-interactive form without a node (the e2e project
-// runs it with one): a fresh control plane, the local ECR with 60-second tokens, the operator and
+// runs it with one): a fresh control plane, the local ECR, Google and ACR with 60-second tokens, the operator and
 // the example resources, for 45 seconds.
 import { describe, expect, it } from "@jest/globals";
 import { runDemo } from "../support/demo.js";
@@ -14,6 +14,7 @@ describe("npm run demo -- --duration 45 --no-node", () => {
     expect(stdout).toMatch(/ClusterRegistryCredential\/ecr-all-teams\s+True\s+3\/3/);
     expect(stdout).toMatch(/RegistryCredential\/team-a\/team-a-only\s+True\s+1\/1/);
     expect(stdout).toMatch(/RegistryCredential\/team-b\/artifact-registry\s+True\s+1\/1/);
+    expect(stdout).toMatch(/RegistryCredential\/team-b\/acr\s+True\s+1\/1/);
     expect(stdout).toContain("pod team-c/web was admitted with imagePullSecrets: ecr-pull");
     expect(stderr).toContain("every credential Ready, tokens refreshed before expiry");
     // The demo's table shows names, counts and times only.
