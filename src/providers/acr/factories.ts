@@ -8,6 +8,8 @@ import {
   type TokenCredential,
   WorkloadIdentityCredential,
 } from "@azure/identity";
+import { createProxyAgents } from "../../util/proxy-agents.js";
+import { agentPolicy } from "./entra-agents.js";
 import { defaultAcrAllowedHosts } from "./host-allow-list.js";
 import { createRegistryHttp, type RegistryHttp } from "./registry-http.js";
 
@@ -47,9 +49,13 @@ export interface AzureOptions {
 
 const publicCloudAuthority = "https://login.microsoftonline.com";
 
-/** Factories that talk to Entra and the registries for real. */
+/**
+ * Factories that talk to Entra and the registries for real. Both legs honour HTTPS_PROXY,
+ * HTTP_PROXY and NO_PROXY of process.env as set now (Node's rules, see createProxyAgents).
+ */
 export function defaultAzureClientFactories(options: AzureOptions = {}): AzureClientFactories {
   const environment = options.environment ?? process.env;
+  const agents = createProxyAgents(options.ca ? { ca: options.ca } : {});
   const authorityHost = options.authorityHost ?? environment.AZURE_AUTHORITY_HOST ?? publicCloudAuthority;
   const credentialOptions = {
     authorityHost,
@@ -58,6 +64,7 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     disableInstanceDiscovery: new URL(authorityHost).host !== new URL(publicCloudAuthority).host,
     ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
     retryOptions: { maxRetries: 1 },
+    additionalPolicies: [agentPolicy(agents)],
   };
   const registryUrls = options.registryUrls ?? {};
   return {
