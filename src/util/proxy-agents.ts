@@ -12,8 +12,9 @@ export interface ProxyAgents {
 
 export interface ProxyAgentOptions {
   /**
-   * PEM bundle trusted for https targets beside Node's bundled roots. Without it the agents trust
-   * Node's default store, which includes NODE_EXTRA_CA_CERTS.
+   * PEM bundle trusted for https targets beside Node's bundled roots (and instead of
+   * NODE_EXTRA_CA_CERTS). Without it the agents trust Node's default store, which includes
+   * NODE_EXTRA_CA_CERTS.
    */
   ca?: string;
   /** Where the proxy variables are read; default process.env. */

@@ -9,7 +9,7 @@ import {
   WorkloadIdentityCredential,
 } from "@azure/identity";
 import { createProxyAgents } from "../../util/proxy-agents.js";
-import { agentPolicy } from "./entra-agents.js";
+import { type EntraTransport, entraTransport } from "./entra-agents.js";
 import { defaultAcrAllowedHosts } from "./host-allow-list.js";
 import { createRegistryHttp, type RegistryHttp } from "./registry-http.js";
 
@@ -64,7 +64,15 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     disableInstanceDiscovery: new URL(authorityHost).host !== new URL(publicCloudAuthority).host,
     ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
     retryOptions: { maxRetries: 1 },
-    additionalPolicies: [agentPolicy(agents)],
+  };
+  /** `build` given the options for one credential, with its own transport. */
+  const credential = (
+    build: (
+      options: typeof credentialOptions & { additionalPolicies: [EntraTransport["policy"]] },
+    ) => TokenCredential,
+  ): TokenCredential => {
+    const transport = entraTransport(agents);
+    return transport.wrap(build({ ...credentialOptions, additionalPolicies: [transport.policy] }));
   };
   const registryUrls = options.registryUrls ?? {};
   return {
@@ -73,11 +81,13 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     http: createRegistryHttp(options.ca ? { ca: options.ca } : {}),
     registryUrl: (host) => new URL(registryUrls[host] ?? `https://${host}`),
     clientAssertion: (tenantId, clientId, assertion) =>
-      new ClientAssertionCredential(tenantId, clientId, assertion, credentialOptions),
+      credential((options) => new ClientAssertionCredential(tenantId, clientId, assertion, options)),
     clientSecret: (tenantId, clientId, secret) =>
-      new ClientSecretCredential(tenantId, clientId, secret, credentialOptions),
+      credential((options) => new ClientSecretCredential(tenantId, clientId, secret, options)),
     clientCertificate: (tenantId, clientId, pem) =>
-      new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, credentialOptions),
+      credential(
+        (options) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
+      ),
     ambient() {
       const {
         AZURE_FEDERATED_TOKEN_FILE: tokenFilePath,
@@ -85,8 +95,12 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
         AZURE_TENANT_ID: tenantId,
       } = environment;
       if (tokenFilePath && clientId && tenantId)
-        return new WorkloadIdentityCredential({ ...credentialOptions, tokenFilePath, clientId, tenantId });
-      return new ManagedIdentityCredential({ ...credentialOptions, ...(clientId ? { clientId } : {}) });
+        return credential(
+          (options) => new WorkloadIdentityCredential({ ...options, tokenFilePath, clientId, tenantId }),
+        );
+      return credential(
+        (options) => new ManagedIdentityCredential({ ...options, ...(clientId ? { clientId } : {}) }),
+      );
     },
   };
 }
