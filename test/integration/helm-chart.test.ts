@@ -178,6 +178,77 @@ describe("the chart, statically", () => {
     expect(JSON.stringify(clusterRoles)).not.toContain("registrycredentials");
   });
 
+  it("renders the proxy and CA bundle values as environment and a read-only mount", () => {
+    const container = (objects: k8s.KubernetesObject[]) =>
+      deploymentOf(objects).spec?.template.spec?.containers[0] as k8s.V1Container;
+    const envOf = (objects: k8s.KubernetesObject[]) =>
+      Object.fromEntries((container(objects).env ?? []).map((entry) => [entry.name, entry.value]));
+
+    const networks = render("rco", "regcred-system", {
+      proxy: {
+        httpsProxy: "http://proxy.corp.example:3128",
+        httpProxy: "http://proxy.corp.example:3128",
+        noProxy: ".corp.example, registry.internal:5000",
+      },
+      caBundle: { configMap: "corp-ca", key: "bundle.pem" },
+      extraEnv: [{ name: "EXTRA", value: "kept" }],
+    });
+    expect(envOf(networks)).toEqual({
+      HTTPS_PROXY: "http://proxy.corp.example:3128",
+      HTTP_PROXY: "http://proxy.corp.example:3128",
+      // The link-local metadata endpoints are appended: a proxy cannot reach them.
+      NO_PROXY:
+        ".corp.example,registry.internal:5000,169.254.169.254,169.254.170.2,169.254.170.23,metadata.google.internal",
+      NODE_EXTRA_CA_CERTS: "/etc/regcred/ca/bundle.pem",
+      EXTRA: "kept",
+    });
+    // NODE_USE_ENV_PROXY stays unset: it would also send the global agents (AWS instance metadata) to the proxy.
+    expect(container(networks).volumeMounts).toEqual([
+      { name: "ca-bundle", mountPath: "/etc/regcred/ca", readOnly: true },
+    ]);
+    expect(deploymentOf(networks).spec?.template.spec?.volumes).toEqual([
+      {
+        name: "ca-bundle",
+        configMap: {
+          name: "corp-ca",
+          items: [{ key: "bundle.pem", path: "bundle.pem" }],
+          defaultMode: 0o444,
+        },
+      },
+    ]);
+
+    const fromSecret = render("rco", "regcred-system", { caBundle: { secret: "corp-ca" } });
+    expect(envOf(fromSecret)).toEqual({ NODE_EXTRA_CA_CERTS: "/etc/regcred/ca/ca.crt" });
+    expect(deploymentOf(fromSecret).spec?.template.spec?.volumes?.[0]?.secret).toEqual({
+      secretName: "corp-ca",
+      items: [{ key: "ca.crt", path: "ca.crt" }],
+      defaultMode: 0o444,
+    });
+
+    const defaults = render("rco", "regcred-system", {});
+    expect(container(defaults).env).toBeUndefined();
+    expect(container(defaults).volumeMounts).toBeUndefined();
+
+    const both = helm([
+      "template",
+      "rco",
+      chartDir,
+      "--values",
+      valuesFile({ caBundle: { configMap: "a", secret: "b" } }),
+    ]);
+    expect(both.status).not.toBe(0);
+    expect(both.stderr).toContain("caBundle: set configMap or secret, not both");
+    const notUrl = helm([
+      "template",
+      "rco",
+      chartDir,
+      "--values",
+      valuesFile({ proxy: { httpsProxy: "proxy:3128" } }),
+    ]);
+    expect(notUrl.status).not.toBe(0);
+    expect(notUrl.stderr).toContain("httpsProxy");
+  });
+
   it("rejects a typo'd key and a wrong type through values.schema.json", () => {
     const path = valuesFile({ replicaCont: 3, concurrency: "eight" });
     const result = helm(["template", "rco", chartDir, "--values", path]);
@@ -197,6 +268,10 @@ describe("the chart on the control plane", () => {
         webhook: { webhook: { enabled: true }, networkPolicy: { enabled: true } },
         monitoring: { monitoring: { enabled: true, dashboard: { enabled: true } } },
         single: { watchNamespace: "" },
+        networks: {
+          proxy: { httpsProxy: "http://proxy.corp.example:3128", noProxy: ".corp.example" },
+          caBundle: { configMap: "corp-ca" },
+        },
       };
       for (const [label, values] of Object.entries(valueSets)) {
         const namespace = await createNamespace(core, `helm-${label}`, {

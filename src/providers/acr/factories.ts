@@ -8,6 +8,8 @@ import {
   type TokenCredential,
   WorkloadIdentityCredential,
 } from "@azure/identity";
+import { createProxyAgents } from "../../util/proxy-agents.js";
+import { type EntraTransport, entraTransport } from "./entra-agents.js";
 import { defaultAcrAllowedHosts } from "./host-allow-list.js";
 import { createRegistryHttp, type RegistryHttp } from "./registry-http.js";
 
@@ -47,9 +49,13 @@ export interface AzureOptions {
 
 const publicCloudAuthority = "https://login.microsoftonline.com";
 
-/** Factories that talk to Entra and the registries for real. */
+/**
+ * Factories that talk to Entra and the registries for real. Both legs honour HTTPS_PROXY,
+ * HTTP_PROXY and NO_PROXY of process.env as set now (Node's rules, see createProxyAgents).
+ */
 export function defaultAzureClientFactories(options: AzureOptions = {}): AzureClientFactories {
   const environment = options.environment ?? process.env;
+  const agents = createProxyAgents(options.ca ? { ca: options.ca } : {});
   const authorityHost = options.authorityHost ?? environment.AZURE_AUTHORITY_HOST ?? publicCloudAuthority;
   const credentialOptions = {
     authorityHost,
@@ -59,6 +65,15 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
     retryOptions: { maxRetries: 1 },
   };
+  /** `build` given the options for one credential, with its own transport. */
+  const credential = (
+    build: (
+      options: typeof credentialOptions & { additionalPolicies: [EntraTransport["policy"]] },
+    ) => TokenCredential,
+  ): TokenCredential => {
+    const transport = entraTransport(agents);
+    return transport.wrap(build({ ...credentialOptions, additionalPolicies: [transport.policy] }));
+  };
   const registryUrls = options.registryUrls ?? {};
   return {
     allowedRegistryHosts: options.allowedRegistryHosts ?? defaultAcrAllowedHosts,
@@ -66,11 +81,13 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     http: createRegistryHttp(options.ca ? { ca: options.ca } : {}),
     registryUrl: (host) => new URL(registryUrls[host] ?? `https://${host}`),
     clientAssertion: (tenantId, clientId, assertion) =>
-      new ClientAssertionCredential(tenantId, clientId, assertion, credentialOptions),
+      credential((options) => new ClientAssertionCredential(tenantId, clientId, assertion, options)),
     clientSecret: (tenantId, clientId, secret) =>
-      new ClientSecretCredential(tenantId, clientId, secret, credentialOptions),
+      credential((options) => new ClientSecretCredential(tenantId, clientId, secret, options)),
     clientCertificate: (tenantId, clientId, pem) =>
-      new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, credentialOptions),
+      credential(
+        (options) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
+      ),
     ambient() {
       const {
         AZURE_FEDERATED_TOKEN_FILE: tokenFilePath,
@@ -78,8 +95,12 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
         AZURE_TENANT_ID: tenantId,
       } = environment;
       if (tokenFilePath && clientId && tenantId)
-        return new WorkloadIdentityCredential({ ...credentialOptions, tokenFilePath, clientId, tenantId });
-      return new ManagedIdentityCredential({ ...credentialOptions, ...(clientId ? { clientId } : {}) });
+        return credential(
+          (options) => new WorkloadIdentityCredential({ ...options, tokenFilePath, clientId, tenantId }),
+        );
+      return credential(
+        (options) => new ManagedIdentityCredential({ ...options, ...(clientId ? { clientId } : {}) }),
+      );
     },
   };
 }

@@ -95,12 +95,24 @@ export interface DefaultAwsClientOptions {
   maxAttempts?: number;
 }
 
-/** Bounds on one HTTP attempt, so a silent endpoint fails a mint instead of stalling it. */
-const requestHandler = { connectionTimeout: 10_000, requestTimeout: 30_000 };
+/**
+ * Bounds on one HTTP attempt, so a silent endpoint fails a mint instead of stalling it, and agent
+ * options that honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY (Node's `proxyEnv`; the SDK's own
+ * handler ignores those variables). Each client builds its own agents from these options when it
+ * is created (its destroy() ends them), so the variables are read then.
+ */
+const requestHandler = {
+  connectionTimeout: 10_000,
+  requestTimeout: 30_000,
+  httpAgent: { proxyEnv: process.env },
+  httpsAgent: { proxyEnv: process.env },
+};
 
 /**
  * Real SDK clients. The ambient chain (fromNodeProviderChain) is created once, so its credential
- * cache is shared by every source that uses it.
+ * cache is shared by every source that uses it; the STS calls it makes itself (web identity, role
+ * profiles) use the same request handler options. Its instance and container metadata lookups
+ * (link-local addresses) never use a proxy.
  */
 export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {}): AwsClientFactories {
   const common = {
@@ -131,7 +143,7 @@ export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {})
         ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
       }),
     ambientCredentials: () => {
-      ambient ??= fromNodeProviderChain();
+      ambient ??= fromNodeProviderChain({ clientConfig: { requestHandler } });
       return ambient;
     },
   };

@@ -10,6 +10,8 @@ import {
   PluggableAuthClient,
   type PluggableAuthClientOptions,
 } from "google-auth-library";
+import { agentFetch } from "../../util/agent-fetch.js";
+import { createProxyAgents } from "../../util/proxy-agents.js";
 import { defaultGoogleEndpoints, type GoogleEndpoints } from "./endpoints.js";
 import type { FetchLike } from "./google-errors.js";
 import type { GoogleTokenClient } from "./token-client.js";
@@ -58,16 +60,20 @@ function definedOnly(endpoints: Partial<GoogleEndpoints>): Partial<GoogleEndpoin
 }
 
 /**
- * Factories that talk to Google for real: Google's endpoints unless overridden, the global fetch,
- * and one shared GoogleAuth per scope (created on first use) for ambient credentials.
+ * Factories that talk to Google for real: Google's endpoints unless overridden, and one shared
+ * GoogleAuth per scope (created on first use) for ambient credentials. The provider's own calls go
+ * through agents that honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY as set now (Node's rules, see
+ * createProxyAgents); google-auth-library's calls (STS exchanges, its impersonation, the metadata
+ * server) go through gaxios, which reads the same variables at each request with its own rules.
  */
 export function defaultGoogleClientFactories(
   endpoints: Partial<GoogleEndpoints> = {},
 ): GoogleClientFactories {
   const auths = new Map<string, GoogleAuth>();
+  const agents = createProxyAgents();
   return {
     endpoints: { ...defaultGoogleEndpoints, ...definedOnly(endpoints) },
-    fetch: (url, init) => globalThis.fetch(url, init),
+    fetch: agentFetch(agents),
     async ambientClient(scope) {
       let auth = auths.get(scope);
       if (!auth) {
