@@ -191,7 +191,7 @@ export interface AzureServiceAccountReference {
    */
   clientId?: string;
   /**
-   * Directory (tenant) ID. Defaults to the ServiceAccount's azure.workload.identity/tenant-id annotation, then to the operator's --azure-tenant-id.
+   * Directory (tenant) ID. Defaults to the ServiceAccount's azure.workload.identity/tenant-id annotation, then to the operator's AZURE_TENANT_ID.
    */
   tenantId?: string;
   /**

@@ -13,9 +13,13 @@ export interface EntraCredential {
   tenantId: string | undefined;
   /** Who asks Entra, for messages: "application <id> in tenant <id>". */
   description: string;
+  /**
+   * An Entra access token for `scope`. Throws the CredentialError of a failed TokenRequest as it
+   * is (Forbidden, AuthSecretMissing), anything else from @azure/identity unchanged.
+   */
   getToken(scope: string, signal?: AbortSignal): Promise<string>;
-  /** Key material this credential holds, to be scrubbed from any message. */
-  held: readonly string[];
+  /** Key material this credential holds or last used (a client assertion), to scrub from messages. */
+  held(): readonly string[];
 }
 
 /** The azure-workload-identity annotations a ServiceAccount names its Entra application with. */
@@ -25,6 +29,7 @@ const workloadIdentityAnnotations = {
 } as const;
 
 const defaultFederationAudience = "api://AzureADTokenExchange";
+const guid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const defaultSecretKeys = {
   clientSecret: "AZURE_CLIENT_SECRET",
   certificate: "AZURE_CLIENT_CERTIFICATE",
@@ -52,14 +57,20 @@ function ambient(access: SourceAccess, factories: AzureClientFactories): EntraCr
       `the acr source has no auth block, so it would log in with the operator's own Azure identity (workload or managed identity), and the operator's policy does not allow ambient identity for namespace ${access.namespace}; set auth.serviceAccountRef or auth.secretRef`,
       false,
     );
-  const credential = factories.ambient();
+  const credential = constructed(() => factories.ambient());
   return {
     origin: { kind: "ambient" },
     tenantId: factories.defaultTenantId,
     description: "the operator's own Azure identity",
     getToken: (scope, signal) => tokenOf(credential, scope, signal),
-    held: [],
+    held: () => [],
   };
+}
+
+/** An identifier read from an annotation, which anyone who may edit the ServiceAccount controls. */
+function annotatedGuid(value: string | undefined, where: string, annotation: string): string | undefined {
+  if (value === undefined || guid.test(value)) return value;
+  throw invalid(`${where} has an ${annotation} annotation that is not a GUID`);
 }
 
 async function fromServiceAccount(
@@ -70,24 +81,35 @@ async function fromServiceAccount(
   const account = await access.readServiceAccount(ref.name);
   const where = `ServiceAccount ${access.namespace}/${ref.name}`;
   const annotations = account.metadata?.annotations ?? {};
-  const clientId = ref.clientId ?? annotations[workloadIdentityAnnotations.clientId];
+  const clientId =
+    ref.clientId ??
+    annotatedGuid(
+      annotations[workloadIdentityAnnotations.clientId],
+      where,
+      workloadIdentityAnnotations.clientId,
+    );
   const tenantId =
-    ref.tenantId ?? annotations[workloadIdentityAnnotations.tenantId] ?? factories.defaultTenantId;
+    ref.tenantId ??
+    annotatedGuid(
+      annotations[workloadIdentityAnnotations.tenantId],
+      where,
+      workloadIdentityAnnotations.tenantId,
+    ) ??
+    factories.defaultTenantId;
   if (!clientId)
     throw invalid(
       `auth.serviceAccountRef sets no clientId and ${where} has no ${workloadIdentityAnnotations.clientId} annotation; name the Entra application (or user-assigned managed identity) that holds the federated credential`,
     );
   if (!tenantId)
     throw invalid(
-      `auth.serviceAccountRef sets no tenantId, ${where} has no ${workloadIdentityAnnotations.tenantId} annotation and the operator has no default tenant (--azure-tenant-id); name the directory (tenant) ID`,
+      `auth.serviceAccountRef sets no tenantId, ${where} has no ${workloadIdentityAnnotations.tenantId} annotation and the operator has no default tenant (its AZURE_TENANT_ID); name the directory (tenant) ID`,
     );
   const audience = ref.audience ?? defaultFederationAudience;
-  // MSAL may ask for the assertion more than once per token; one TokenRequest serves a getToken.
-  let assertion: Promise<string> | undefined;
-  const credential = factories.clientAssertion(tenantId, clientId, () => {
-    assertion ??= access.requestServiceAccountToken(ref.name, audience, serviceAccountTokenSeconds);
-    return assertion;
-  });
+  // The TokenRequest runs before Entra is asked, so that its CredentialError (Forbidden, a
+  // ServiceAccount deleted since) reaches status as it is; @azure/identity would wrap it. MSAL may
+  // ask for the assertion more than once per token: each time it gets the one just requested.
+  let assertion = "";
+  const credential = constructed(() => factories.clientAssertion(tenantId, clientId, async () => assertion));
   return {
     origin: {
       kind: "serviceAccount",
@@ -100,41 +122,62 @@ async function fromServiceAccount(
     },
     tenantId,
     description: `application ${clientId} in tenant ${tenantId} (federated token of ${where})`,
-    getToken: (scope, signal) => {
-      assertion = undefined;
+    async getToken(scope, signal) {
+      assertion = await access.requestServiceAccountToken(ref.name, audience, serviceAccountTokenSeconds);
+      signal?.throwIfAborted();
       return tokenOf(credential, scope, signal);
     },
-    held: [],
+    held: () => (assertion ? [assertion] : []),
   };
 }
 
-const pemCertificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+/** A credential from a factory; a constructor's refusal (a malformed ID) is InvalidSpec. */
+function constructed<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw invalid(
+      `@azure/identity refused the identity: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+const pemCertificates = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const pemPrivateKey = /-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END \1PRIVATE KEY-----/;
 
 /**
- * The key and certificate of `pem` as one PEM, key first (MSAL signs with the first block); throws
- * InvalidSpec unless `pem` holds a certificate and an unencrypted private key.
+ * The key and the certificate it belongs to, as one PEM, key first (MSAL signs with the first
+ * block). Throws InvalidSpec unless `pem` holds an unencrypted RSA private key (MSAL signs client
+ * assertions with RS256 or PS256) and a certificate of that key.
  */
 function keyAndCertificate(pem: string, where: string): string {
-  const certificate = pemCertificate.exec(pem)?.[0];
-  try {
-    if (!certificate) throw new Error("no certificate");
-    new X509Certificate(certificate);
-  } catch {
-    throw invalid(`${where} does not hold a PEM certificate`);
-  }
-  const key = pemPrivateKey.exec(pem);
-  if (key?.[1] === "ENCRYPTED ")
+  const match = pemPrivateKey.exec(pem);
+  if (match?.[1] === "ENCRYPTED ")
     throw invalid(
       `${where} holds an encrypted private key; store the key unencrypted beside the certificate`,
     );
+  let key: ReturnType<typeof createPrivateKey>;
   try {
-    if (!key) throw new Error("no key");
-    createPrivateKey(key[0]);
+    if (!match) throw new Error("no key");
+    key = createPrivateKey(match[0]);
   } catch {
-    throw invalid(`${where} holds a certificate but no unencrypted PEM private key beside it`);
+    throw invalid(`${where} holds no unencrypted PEM private key beside the certificate`);
   }
-  return `${key[0]}\n${certificate}\n`;
+  if (key.asymmetricKeyType !== "rsa")
+    throw invalid(
+      `${where} holds a ${key.asymmetricKeyType ?? "non-RSA"} key; Entra certificate credentials need an RSA key`,
+    );
+  const certificates = (pem.match(pemCertificates) ?? []).flatMap((text) => {
+    try {
+      return [{ text, certificate: new X509Certificate(text) }];
+    } catch {
+      return [];
+    }
+  });
+  if (certificates.length === 0) throw invalid(`${where} does not hold a PEM certificate`);
+  const own = certificates.find(({ certificate }) => certificate.checkPrivateKey(key));
+  if (!own) throw invalid(`${where} holds no certificate of its private key`);
+  return `${match?.[0] ?? ""}\n${own.text}\n`;
 }
 
 async function fromSecret(
@@ -169,23 +212,23 @@ async function fromSecret(
   };
   const description = `application ${ref.clientId} in tenant ${ref.tenantId}`;
   if (clientSecret) {
-    const credential = factories.clientSecret(ref.tenantId, ref.clientId, clientSecret);
+    const credential = constructed(() => factories.clientSecret(ref.tenantId, ref.clientId, clientSecret));
     return {
       origin,
       tenantId: ref.tenantId,
       description: `${description} (client secret from ${name})`,
       getToken: (scope, signal) => tokenOf(credential, scope, signal),
-      held: [clientSecret],
+      held: () => [clientSecret],
     };
   }
   const pem = keyAndCertificate(certificate ?? "", `${name} key "${certificateKey}"`);
-  const credential = factories.clientCertificate(ref.tenantId, ref.clientId, pem);
+  const credential = constructed(() => factories.clientCertificate(ref.tenantId, ref.clientId, pem));
   return {
     origin,
     tenantId: ref.tenantId,
     description: `${description} (certificate from ${name})`,
     getToken: (scope, signal) => tokenOf(credential, scope, signal),
-    held: [pem],
+    held: () => [pem],
   };
 }
 

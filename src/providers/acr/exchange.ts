@@ -38,7 +38,12 @@ function registryErrorText(response: RegistryResponse): string {
   };
   const first = Array.isArray(fields.errors) ? fields.errors[0] : undefined;
   const parts = first ? [first.code, first.message] : [fields.error, fields.error_description];
-  const text = parts.filter((part): part is string => typeof part === "string" && part !== "").join(": ");
+  // Long unbroken runs are tokens a registry may quote back; they go before the text is cut, so
+  // that no fragment of one survives the cut.
+  const text = parts
+    .filter((part): part is string => typeof part === "string" && part !== "")
+    .join(": ")
+    .replace(/[A-Za-z0-9._~+/=-]{32,}/g, "[REDACTED]");
   return text === "" ? `HTTP ${response.status}` : `HTTP ${response.status}: ${text.slice(0, 300)}`;
 }
 

@@ -17,11 +17,15 @@ export function allowListEntryProblem(entry: string): string | undefined {
   return undefined;
 }
 
+const plainHost = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
+
 /**
- * Whether `host` (as written in a spec) is on the list: `*.suffix` matches any host with a port-less
- * name ending in `.suffix` (one or more labels before it); any other entry matches exactly.
+ * Whether `host` (as written in a spec) is on the list: only a plain lower-case host[:port] can be
+ * (no scheme, path, user info or trailing dot); then `*.suffix` matches any host with a port-less
+ * name ending in `.suffix` (one or more labels before it), and any other entry matches exactly.
  */
 export function isAllowedRegistryHost(host: string, allowList: readonly string[]): boolean {
+  if (!plainHost.test(host)) return false;
   return allowList.some((entry) =>
     entry.startsWith("*.")
       ? !host.includes(":") && host.endsWith(entry.slice(1)) && host.length > entry.length - 1

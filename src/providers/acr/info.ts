@@ -11,5 +11,7 @@ export const acrInfo: ProviderInfo<AcrSource> = {
   describe: (spec) => `acr ${spec.registries.join(",")}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
   plannedLogins: (spec) => ({ hosts: [...new Set(spec.registries)], username: acrUsername }),
+  // Azure's login servers; hosts an administrator adds with --acr-allowed-hosts are not known here,
+  // so `regcred audit` does not claim them for acr.
   hostPatterns: [/^[a-z0-9][a-z0-9-]*\.azurecr\.(io|cn|us)$/],
 };

@@ -17,5 +17,6 @@ export function jwtExpiry(token: string): Date | undefined {
   if (typeof payload !== "object" || payload === null) return undefined;
   const exp = (payload as { exp?: unknown }).exp;
   if (typeof exp !== "number" || !Number.isFinite(exp) || exp <= 0) return undefined;
-  return new Date(exp * 1000);
+  const expiry = new Date(exp * 1000);
+  return Number.isNaN(expiry.getTime()) ? undefined : expiry;
 }

@@ -41,16 +41,26 @@ export function createAcrProvider(factories: AzureClientFactories): Provider<Acr
       if (problems.length > 0) throw new CredentialError("InvalidSpec", problems.join("; "), false);
       const registries = [...new Set(spec.registries)];
       refuseUnlistedHosts(registries, factories.allowedRegistryHosts);
+      for (const registry of registries)
+        if (factories.registryUrl(registry).protocol !== "https:")
+          throw new CredentialError(
+            "InvalidSpec",
+            `registry ${registry} is configured at a URL that is not https`,
+            false,
+          );
       const entra = await resolveEntraCredential(spec, access, factories);
       const scope = entraScopes[spec.tokenAudience ?? "ContainerRegistry"];
       return {
         identity: acrIdentity(spec, entra.origin),
         async mint(signal?: AbortSignal): Promise<RegistryToken[]> {
-          const held = [...entra.held];
+          const held: string[] = [];
+          // The first registry to fail stops the others: their tokens would be thrown away.
+          const stop = new AbortController();
+          const stopped = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
           try {
             let entraToken: string;
             try {
-              entraToken = await entra.getToken(scope, signal);
+              entraToken = await entra.getToken(scope, stopped);
             } catch (error) {
               throw entraFailure(`Entra token request for ${entra.description}`, error);
             }
@@ -66,8 +76,9 @@ export function createAcrProvider(factories: AzureClientFactories): Provider<Acr
                     ...(entra.tenantId ? { tenantId: entra.tenantId } : {}),
                     ...(spec.repositories?.length ? { repositories: spec.repositories } : {}),
                   },
-                  signal,
+                  stopped,
                 ).catch((error: unknown) => {
+                  stop.abort();
                   throw error instanceof CredentialError
                     ? error
                     : new CredentialError(
@@ -86,7 +97,7 @@ export function createAcrProvider(factories: AzureClientFactories): Provider<Acr
             );
           } catch (error) {
             // Whatever Entra or the registry quotes back, the tokens this mint held never reach a message.
-            throw withoutKnownValues(error, `acr ${registries.join(",")}`, held);
+            throw withoutKnownValues(error, `acr ${registries.join(",")}`, [...held, ...entra.held()]);
           }
         },
       };

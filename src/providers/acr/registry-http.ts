@@ -86,6 +86,7 @@ export function createRegistryHttp(options: RegistryHttpOptions = {}): RegistryH
             chunks.push(chunk);
           });
           response.on("end", () => {
+            clearTimeout(deadline);
             const headers: Record<string, string> = {};
             for (const [name, value] of Object.entries(response.headers))
               if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
@@ -95,13 +96,20 @@ export function createRegistryHttp(options: RegistryHttpOptions = {}): RegistryH
               body: Buffer.concat(chunks).toString("utf8"),
             });
           });
-          response.on("error", reject);
+          response.on("error", (error) => reject(prefixed(where, error)));
+          response.on("aborted", () => reject(new Error(`${where}: the answer was cut off`)));
         },
       );
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${where}: no answer within ${timeoutMs} ms`)));
-      req.on("error", (error) =>
-        reject(call.signal?.aborted ? new Error(`${where}: aborted`) : prefixed(where, error)),
+      // A deadline for the whole exchange, not an idle timeout: a trickling answer ends too.
+      const deadline = setTimeout(
+        () => req.destroy(new Error(`${where}: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
       );
+      req.on("close", () => clearTimeout(deadline));
+      req.on("error", (error) => {
+        clearTimeout(deadline);
+        reject(call.signal?.aborted ? new Error(`${where}: aborted`) : prefixed(where, error));
+      });
       req.end(body);
     });
 }

@@ -67,9 +67,15 @@ function authProblems(auth: AcrAuth | undefined): string[] {
   return problems;
 }
 
+const tokenAudiences: readonly string[] = ["ContainerRegistry", "ResourceManager"];
+
 /** Every semantic problem of an acr source, one message each; empty when valid. */
 export function validateAcrSource(spec: AcrSource): string[] {
   const problems = [...registryProblems(spec.registries), ...authProblems(spec.auth)];
+  if (spec.tokenAudience !== undefined && !tokenAudiences.includes(spec.tokenAudience))
+    problems.push(
+      `tokenAudience ${JSON.stringify(spec.tokenAudience)} must be ContainerRegistry or ResourceManager`,
+    );
   for (const name of spec.repositories ?? [])
     if (!repository.test(name))
       problems.push(

@@ -1,12 +1,16 @@
 // The acr provider's auth modes, refusals and token scopes, over https to the Entra and ACR fakes
 // through the real @azure/identity.
+
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { decodeJwt } from "jose";
 import type { AcrSource } from "../../../../src/api/v1alpha1.js";
+import { acrLogin } from "../../../../src/providers/acr/exchange.js";
 import type { AzureOptions } from "../../../../src/providers/acr/provider.js";
+import { CredentialError } from "../../../../src/providers/errors.js";
 import type { Provider } from "../../../../src/providers/provider.js";
 import {
   type AcrWorld,
@@ -167,6 +171,22 @@ describe("the acr provider refuses", () => {
     }),
   );
 
+  it(
+    "to wrap a refused TokenRequest: its Forbidden reaches status as it is",
+    withWorld(async (world) => {
+      world.access.requestServiceAccountToken = async () => {
+        throw new CredentialError(
+          "Forbidden",
+          "the operator may not create tokens for ServiceAccount tenant-a/puller",
+        );
+      };
+      const error = await credentialErrorOf(mint(world, serviceAccountSpec()));
+      expect(error.reason).toBe("Forbidden");
+      expect(error.message).toBe("the operator may not create tokens for ServiceAccount tenant-a/puller");
+      expect(world.cloud.entra.grants).toHaveLength(0);
+    }),
+  );
+
   it.each<[string, (world: AcrWorld) => { spec: AcrSource; provider?: Provider<AcrSource> }, string, RegExp]>(
     [
       [
@@ -199,6 +219,57 @@ describe("the acr provider refuses", () => {
         },
         "InvalidSpec",
         /no unencrypted PEM private key/,
+      ],
+      [
+        "a certificate whose key is not RSA, which Entra assertions cannot be signed with",
+        (world) => {
+          const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({
+            type: "pkcs8",
+            format: "pem",
+          });
+          world.access.putSecret("ec-cert", {
+            AZURE_CLIENT_CERTIFICATE: `${world.certificate.certPem}${String(ec)}`,
+          });
+          return {
+            spec: acrSpec({
+              auth: { secretRef: { name: "ec-cert", tenantId, clientId: apps.certificate.clientId } },
+            }),
+          };
+        },
+        "InvalidSpec",
+        /holds a ec key; Entra certificate credentials need an RSA key/,
+      ],
+      [
+        "a certificate beside a key that is not its own",
+        (world) => {
+          const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
+            type: "pkcs8",
+            format: "pem",
+          });
+          world.access.putSecret("mismatch", {
+            AZURE_CLIENT_CERTIFICATE: `${world.certificate.certPem}${String(other)}`,
+          });
+          return {
+            spec: acrSpec({
+              auth: { secretRef: { name: "mismatch", tenantId, clientId: apps.certificate.clientId } },
+            }),
+          };
+        },
+        "InvalidSpec",
+        /holds no certificate of its private key/,
+      ],
+      [
+        "a ServiceAccount annotation that is not a GUID",
+        (world) => {
+          world.access.putServiceAccount("odd", { "azure.workload.identity/tenant-id": "evil/../x|y" });
+          return {
+            spec: acrSpec({
+              auth: { serviceAccountRef: { name: "odd", clientId: apps.federated.clientId } },
+            }),
+          };
+        },
+        "InvalidSpec",
+        /has an azure\.workload\.identity\/tenant-id annotation that is not a GUID/,
       ],
       [
         "a client secret Entra does not accept",
@@ -248,5 +319,25 @@ describe("the acr provider refuses", () => {
       for (const value of [apps.secret.secret, "a-wrong-client-secret-value", ...world.cloud.entra.issued])
         expect(error.message).not.toContain(value);
     })(),
+  );
+});
+
+describe("the ACR exchange", () => {
+  it(
+    "omits the tenant when it is not known (the operator's own managed identity), and the registry accepts that",
+    withWorld(async (world) => {
+      const entraToken = await world.factories
+        .clientSecret(tenantId, apps.secret.clientId, apps.secret.secret)
+        .getToken("https://containerregistry.azure.net/.default");
+      const login = await acrLogin(world.factories.http, {
+        registry,
+        baseUrl: world.factories.registryUrl(registry),
+        entraToken: entraToken?.token ?? "",
+      });
+      expect(decodeJwt(login.password).grant_type).toBe("refresh_token");
+      expect(world.cloud.registries[0]?.exchanges).toEqual([
+        { service: registry, tenant: null, audience: "https://containerregistry.azure.net", accepted: true },
+      ]);
+    }),
   );
 });

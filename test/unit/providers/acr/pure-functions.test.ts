@@ -44,6 +44,7 @@ describe("jwtExpiry", () => {
     ["gives nothing for a payload that is not an object", jwt(42), undefined],
     ["gives nothing for an opaque token", "not-a-jwt-at-all", undefined],
     ["gives nothing for a payload that is not JSON", "a.b.c", undefined],
+    ["gives nothing for an exp beyond the dates JavaScript can hold", jwt({ exp: 1e13 }), undefined],
   ])("%s", (_name, token, expected) => {
     expect(jwtExpiry(token)).toEqual(expected);
   });
@@ -62,6 +63,10 @@ describe("the ACR host allow-list", () => {
     ],
     ["refuses the bare suffix", "azurecr.io", defaultAcrAllowedHosts, false],
     ["refuses a port on a wildcard match", "contoso.azurecr.io:8443", defaultAcrAllowedHosts, false],
+    ["refuses a path that ends in the suffix", "evil.example/.azurecr.io", defaultAcrAllowedHosts, false],
+    ["refuses user info and a fragment", "u@evil.example#.azurecr.io", defaultAcrAllowedHosts, false],
+    ["refuses a trailing dot", "contoso.azurecr.io.", defaultAcrAllowedHosts, false],
+    ["refuses upper case", "Contoso.azurecr.io", defaultAcrAllowedHosts, false],
     ["allows an exact entry with its port", "10.0.0.5:5000", ["10.0.0.5:5000"], true],
     ["refuses an exact entry's host on another port", "10.0.0.5:5001", ["10.0.0.5:5000"], false],
   ])("%s", (_name, host, list, expected) => {
@@ -115,6 +120,11 @@ describe("validateAcrSource", () => {
       "names a repository with a digest",
       acrSpec({ repositories: ["app@sha256"] }),
       [/without tag or digest/],
+    ],
+    [
+      "names a token audience outside the enum",
+      acrSpec({ tokenAudience: "toString" as AcrSource["tokenAudience"] }),
+      [/tokenAudience "toString" must be ContainerRegistry or ResourceManager/],
     ],
   ])("%s", (_name, spec, problems) => {
     const found = validateAcrSource(spec);

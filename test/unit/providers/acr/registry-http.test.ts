@@ -28,6 +28,11 @@ beforeAll(async () => {
     } else if (request.url === "/large") {
       response.writeHead(200);
       response.end("x".repeat(70 * 1024));
+    } else if (request.url === "/trickle") {
+      response.writeHead(200);
+      const drip = setInterval(() => response.write("."), 50);
+      timers.push(drip);
+      response.on("close", () => clearInterval(drip));
     } else if (request.url === "/slow") {
       timers.push(setTimeout(() => response.end("late"), 2_000));
     } else {
@@ -65,6 +70,12 @@ describe("the registry http client", () => {
       "/slow",
       { timeoutMs: 200 },
       /no answer within 200 ms/,
+    ],
+    [
+      "gives up on an answer that trickles in past the deadline",
+      "/trickle",
+      { timeoutMs: 300 },
+      /no answer within 300 ms/,
     ],
   ])("%s", async (_name, path, limits, message) => {
     await expect(
