@@ -10,6 +10,7 @@ export const ecrInfo: ProviderInfo<EcrSource> = {
   validate: validateEcrSource,
   describe: (spec) => `ecr ${spec.region}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
+  referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins(spec) {
     const accounts = spec.registryIds?.length ? spec.registryIds : [callerAccountPlaceholder];
     const suffix = spec.region.startsWith("cn-") ? "amazonaws.com.cn" : "amazonaws.com";
