@@ -90,6 +90,13 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly referencedSecretChanges = new Counter({
+    name: "regcred_referenced_secret_changes_total",
+    help: "Changes (create, update, delete) of a Secret a source reads that re-ran a credential, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
