@@ -97,6 +97,13 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly rotations = new Counter({
+    name: "regcred_rotations_total",
+    help: "Rotations asked for with the regcred.dev/rotate annotation and carried out, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
