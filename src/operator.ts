@@ -16,6 +16,8 @@ import {
   startInformers,
   stopInformers,
 } from "./controller/runtime/informers.js";
+import { referencedSecretWatch } from "./controller/runtime/referenced-secret-watch.js";
+import { SecretReferences } from "./controller/runtime/secret-references.js";
 import { createKubeClients, type KubeClients } from "./kube/clients.js";
 import { campaign } from "./leader/leadership.js";
 import { LeaseElector } from "./leader/lease-elector.js";
@@ -90,7 +92,15 @@ function controllerContext(
   kube: KubeClients,
   shared: Pick<
     ControllerContext,
-    "informers" | "providers" | "cache" | "events" | "metrics" | "logger" | "podAdmission" | "key"
+    | "informers"
+    | "references"
+    | "providers"
+    | "cache"
+    | "events"
+    | "metrics"
+    | "logger"
+    | "podAdmission"
+    | "key"
   >,
   stopping: AbortSignal,
 ): ControllerContext {
@@ -147,6 +157,8 @@ export async function startOperator(
 
   const policySupport = await discoverAdmissionPolicies(clients.admission, config.watchNamespace);
   const informers = createInformers(kc, clients, logger, config.watchNamespace, policySupport.available);
+  const references = new SecretReferences();
+  const referenceWatch = referencedSecretWatch(kc, clients.core, config.watchNamespace, references, logger);
   countCachedObjects(informers, metrics);
   const admission = new WebhookTargets({
     ...informers,
@@ -176,7 +188,7 @@ export async function startOperator(
   // Controllers subscribe to the informers when constructed and reconcile from then on, so under
   // leader election they are only constructed once this replica leads.
   const start = (key: OperatorKey) => {
-    const shared = { informers, providers, cache, events, metrics, logger, podAdmission, key };
+    const shared = { informers, references, providers, cache, events, metrics, logger, podAdmission, key };
     controllers = startControllers(controllerContext(config, controllerClients, shared, stopping.signal));
   };
   const stopControllers = async () => {
@@ -192,6 +204,8 @@ export async function startOperator(
     [key] = await Promise.all([
       loadOperatorKey(clients.core, config.operatorNamespace, config.operatorKeySecret, logger),
       startInformers(informers),
+      // Before any controller runs: a change after its first list is never missed.
+      referenceWatch.start(),
     ]);
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
     if (config.webhook)
@@ -200,6 +214,7 @@ export async function startOperator(
   } catch (error) {
     server.close();
     await webhook?.stop();
+    await referenceWatch.stop();
     await stopInformers(informers);
     throw error;
   }
@@ -239,6 +254,7 @@ export async function startOperator(
       // Release only after the controllers' last writes, so the next leader starts from them.
       await elector?.stop();
       await webhook?.stop();
+      await referenceWatch.stop();
       await stopInformers(informers);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

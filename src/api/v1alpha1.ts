@@ -57,3 +57,10 @@ export const readyReasons = {
   writeFailed: "WriteFailed",
 } as const;
 export type ReadyReason = (typeof readyReasons)[keyof typeof readyReasons];
+
+/**
+ * Set on a RegistryCredential or ClusterRegistryCredential to any new value to have every source
+ * minted afresh and every Secret rewritten, once per value (status.lastRotation records the value
+ * handled). `regcred rotate` sets it.
+ */
+export const rotateAnnotation = "regcred.dev/rotate";

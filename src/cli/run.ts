@@ -6,13 +6,14 @@ import { CliError, UsageError } from "./errors.js";
 import { type CliIo, exitCodes } from "./io.js";
 import { loadKubeConfig } from "./kubeconfig.js";
 import { renderCommand } from "./render.js";
+import { rotateCommand } from "./rotate.js";
 import { statusCommand } from "./status.js";
 
 export type { CliIo } from "./io.js";
 
-const commands: Command[] = [statusCommand, auditCommand, renderCommand];
+const commands: Command[] = [statusCommand, auditCommand, renderCommand, rotateCommand];
 
-const topHelp = `regcred — inspect registry-credential-operator resources (also: kubectl regcred)
+const topHelp = `regcred — inspect registry-credential-operator resources, and rotate them (also: kubectl regcred)
 
 Usage: regcred COMMAND [options]
 

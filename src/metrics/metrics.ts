@@ -90,6 +90,20 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly referencedSecretChanges = new Counter({
+    name: "regcred_referenced_secret_changes_total",
+    help: "Changes (create, update, delete) of a Secret a source reads that re-ran a credential, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
+  readonly rotations = new Counter({
+    name: "regcred_rotations_total",
+    help: "Rotations asked for with the regcred.dev/rotate annotation and carried out, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

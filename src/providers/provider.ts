@@ -89,6 +89,13 @@ export interface ProviderInfo<Spec> {
    * undefined when they name none and resolve in the resource's default namespace.
    */
   referenceNamespace(spec: Spec): string | undefined;
+  /**
+   * The names of every Secret that resolve (or mint) may read through SourceAccess.readSecret for
+   * this spec, in the access namespace; empty when it reads none. The operator watches exactly these
+   * and re-runs the resource when one is created, changed or deleted, so a name missing here is a
+   * rotated key nobody notices (the conformance suite checks that resolve reads no other).
+   */
+  referencedSecrets(spec: Spec): string[];
   plannedLogins(spec: Spec): PlannedLogins;
   /**
    * Registry hosts this provider mints logins for, for `regcred audit`; empty for providers whose

@@ -88,6 +88,7 @@ export interface BoundSource {
   validate(): string[];
   describe(): string;
   referenceNamespace(): string | undefined;
+  referencedSecrets(): string[];
   plannedLogins(): { hosts: string[]; username: string };
   resolve(access: SourceAccess): Promise<ResolvedSource>;
 }
@@ -110,6 +111,7 @@ export function bindSource(
     validate: () => provider.validate(spec),
     describe: () => provider.describe(spec),
     referenceNamespace: () => provider.referenceNamespace(spec),
+    referencedSecrets: () => provider.referencedSecrets(spec),
     plannedLogins: () => provider.plannedLogins(spec),
     resolve: (access) => {
       if (!provider.resolve) throw new Error(`internal error: ${name} was bound without its implementation`);

@@ -153,6 +153,29 @@ export function describeProviderConformance<Spec>(
     );
 
     it(
+      "names in referencedSecrets every Secret its resolve and mint read, and the valid spec's Secret",
+      withHarness(async (h) => {
+        expect(h.provider.referencedSecrets(h.validSpec)).toContain(h.secretName);
+        const read = h.access.readSecret.bind(h.access);
+        const specs = [h.validSpec, h.ambientSpec, h.garbledSecretSpec, h.missingSecretSpec].filter(
+          (spec): spec is Spec => spec !== undefined,
+        );
+        for (const spec of specs) {
+          const names: string[] = [];
+          h.access.readSecret = (secretName) => {
+            names.push(secretName);
+            return read(secretName);
+          };
+          await h.provider
+            .resolve(spec, h.access)
+            .then((resolved) => resolved.mint())
+            .catch(() => undefined);
+          for (const secretName of names) expect(h.provider.referencedSecrets(spec)).toContain(secretName);
+        }
+      }),
+    );
+
+    it(
       "gives the same identity for the same inputs and a new one when the referenced Secret changes",
       withHarness(async (h) => {
         const first = (await h.provider.resolve(h.validSpec, h.access)).identity;

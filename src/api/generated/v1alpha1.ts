@@ -508,6 +508,19 @@ export interface SourceStatus {
   loginDigest?: string;
 }
 /**
+ * The last rotation asked for with the regcred.dev/rotate annotation and carried out: every source minted afresh (bypassing the shared token cache and refresh.minInterval), so the Secret was rewritten with new logins. A different annotation value asks for another rotation; the same value never rotates again.
+ */
+export interface RotationStatus {
+  /**
+   * The annotation value this rotation answered (a value over 256 characters as sha256:<hex digest>).
+   */
+  value: string;
+  /**
+   * When the fresh logins were minted.
+   */
+  rotatedAt: string;
+}
+/**
  * What the operator last observed and did.
  */
 export interface RegistryCredentialStatus {
@@ -539,6 +552,7 @@ export interface RegistryCredentialStatus {
    * Name of the Secret written.
    */
   secretName?: string;
+  lastRotation?: RotationStatus;
 }
 /**
  * Namespaces to write into: those named plus those whose labels match the selector, minus those excluded. Use selector: {} for all namespaces.
@@ -621,6 +635,7 @@ export interface ClusterRegistryCredentialStatus {
    * Name of the Secret written into every namespace.
    */
   secretName?: string;
+  lastRotation?: RotationStatus;
   namespaces?: NamespaceCounts;
   /**
    * Up to 20 namespaces where writing failed, with the reason.

@@ -1,6 +1,8 @@
 import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
+import { ownerKey } from "../../secrets/ownership.js";
 import type { ControllerContext } from "../credential/context.js";
 import { CredentialController } from "../credential/credential-controller.js";
+import type { CredentialKind } from "../credential/credential-kind.js";
 import { credentialQueue } from "../credential/credential-queue.js";
 import { syncCredential, syncTarget } from "../credential/sync-credential.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
@@ -15,14 +17,17 @@ const statusDebounceMs = 1000;
  * Wiring for ClusterRegistryCredentials. Two kinds of work share one queue: a full sync per resource
  * (mint, fan out to every namespace, clean up, status) and a namespace-level sync per (resource,
  * namespace), so a new namespace or ServiceAccount is handled at once, even while a full rotation
- * across thousands of namespaces is under way. Owns no reconcile logic of its own.
+ * across thousands of namespaces is under way. A change of a Secret its sources read runs the full
+ * sync at once. Owns no reconcile logic of its own.
  */
 export class ClusterRegistryCredentialController extends CredentialController<ClusterKey> {
   readonly queue: WorkQueue<ClusterKey>;
+  private readonly crcKind: CredentialKind<ClusterRegistryCredential>;
 
   constructor(ctx: ControllerContext) {
     super(ctx, kind);
     const crcKind = clusterRegistryCredentialKind(ctx);
+    this.crcKind = crcKind;
     this.queue = credentialQueue<ClusterKey>(
       ctx,
       kind,
@@ -43,6 +48,7 @@ export class ClusterRegistryCredentialController extends CredentialController<Cl
     );
     const credentials = ctx.informers.clusterCredentials;
     const onCredential = (crc: ClusterRegistryCredential) => {
+      this.followReferences(crcKind, crc, { name: crc.metadata.name as string });
       if (this.changes.changed(crc.metadata.name as string, crc))
         this.queue.add({ name: crc.metadata.name as string });
     };
@@ -50,6 +56,7 @@ export class ClusterRegistryCredentialController extends CredentialController<Cl
     credentials?.on("update", onCredential);
     credentials?.on("delete", (crc) => {
       this.changes.forget(crc.metadata.name as string);
+      ctx.references.untrack(ownerKey({ kind, name: crc.metadata.name as string }));
       this.queue.add({ name: crc.metadata.name as string });
     });
     watchClusterInputs(ctx, this.state, {
@@ -60,7 +67,10 @@ export class ClusterRegistryCredentialController extends CredentialController<Cl
 
   protected queueAll(): number {
     const all = this.ctx.informers.clusterCredentials?.list() ?? [];
-    for (const crc of all) this.queue.add({ name: crc.metadata.name as string });
+    for (const crc of all) {
+      this.followReferences(this.crcKind, crc, { name: crc.metadata.name as string });
+      this.queue.add({ name: crc.metadata.name as string });
+    }
     return all.length;
   }
 }

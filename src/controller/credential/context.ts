@@ -8,6 +8,7 @@ import type { TokenCache } from "../../tokens/token-cache.js";
 import type { Clock } from "../../util/clock.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Informers } from "../runtime/informers.js";
+import type { SecretReferences } from "../runtime/secret-references.js";
 import type { WebhookCoverage } from "./pod-admission-condition.js";
 
 /**
@@ -18,6 +19,8 @@ export interface ControllerContext {
   /** The apiserver calls a sync makes (leader-guarded under leader election). */
   kube: KubePort;
   informers: Informers;
+  /** Which Secrets each resource's sources read; the controllers keep it current (informers.referencedSecrets follows it). */
+  references: SecretReferences;
   providers: Providers;
   cache: TokenCache;
   events: EventRecorder;

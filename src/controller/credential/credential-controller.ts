@@ -1,7 +1,9 @@
 import type { Controller } from "../runtime/controller.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import type { ControllerContext } from "./context.js";
+import { type CredentialKind, type CredentialResource, credentialOf } from "./credential-kind.js";
 import { SpecChanges } from "./credential-queue.js";
+import { referencedSecretsOf } from "./referenced-secrets.js";
 import { TargetState } from "./targets.js";
 
 /**
@@ -22,6 +24,32 @@ export abstract class CredentialController<K> implements Controller {
 
   /** Queues every resource of the kind; returns how many. */
   protected abstract queueAll(): number;
+
+  /**
+   * Keeps ctx.references current for `resource` (call on every add and update): from now on a
+   * creation, change (new resourceVersion) or deletion of a Secret its sources read queues `key` at
+   * once, once per change, also while the key backs off: such a change is what fixes a source that
+   * failed for want of it, and what a rotated key needs. A deleting resource reads nothing more.
+   */
+  protected followReferences<T extends CredentialResource>(
+    kind: CredentialKind<T>,
+    resource: T,
+    key: K,
+  ): void {
+    const { id } = credentialOf(kind, resource);
+    if (resource.metadata.deletionTimestamp) {
+      this.ctx.references.untrack(id);
+      return;
+    }
+    this.ctx.references.track(id, referencedSecretsOf(kind, resource), (secret) => {
+      this.ctx.metrics.referencedSecretChanges.inc({ kind: this.kind });
+      this.ctx.logger.info(
+        { kind: this.kind, resource: id, secret: `${secret.namespace}/${secret.name}` },
+        "a referenced Secret changed; reconciling",
+      );
+      this.queue.add(key);
+    });
+  }
 
   start(): void {
     const resources = this.queueAll();

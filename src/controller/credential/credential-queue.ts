@@ -1,4 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { rotateAnnotation } from "../../api/v1alpha1.js";
 import { type SyncResult, type SyncRun, WorkQueue } from "../runtime/work-queue.js";
 import type { ControllerContext } from "./context.js";
 
@@ -27,7 +28,8 @@ export function credentialQueue<K>(
 
 /**
  * Remembers what each resource looked like when it was last queued, so status-only updates (our
- * own status writes) queue nothing: only a change of generation, deletion, finalizers or uid does.
+ * own status writes) queue nothing: only a change of generation, deletion, finalizers, uid or the
+ * rotate annotation does.
  */
 export class SpecChanges {
   private readonly seen = new Map<string, string>();
@@ -40,6 +42,7 @@ export class SpecChanges {
       m.deletionTimestamp ?? null,
       m.finalizers ?? [],
       m.uid,
+      m.annotations?.[rotateAnnotation] ?? null,
     ]);
     if (this.seen.get(id) === fingerprint) return false;
     this.seen.set(id, fingerprint);

@@ -56,6 +56,8 @@ export interface MintContext {
   deadlineMs?: number;
   /** Aborted when the operator stops: every resolve and mint in flight gives up at once. */
   stopping?: AbortSignal;
+  /** Mint every source afresh, whatever the cache holds for its identity (a rotation). */
+  forceMint?: boolean;
 }
 
 /** How long one resolve, or one mint, may take before the source fails with "timed out". */
@@ -93,7 +95,8 @@ async function bounded<T>(
  * tokens for that identity are due for refresh under this resource's policy. Each resolve and each
  * mint has a deadline (ctx.deadlineMs): a provider that does not answer fails its source with
  * "timed out" and frees the caller, and the identity's single flight with it. A source's failure is
- * reported in its result as a CredentialError, never thrown; it throws StoppedError when
+ * reported in its result as a CredentialError, never thrown. With ctx.forceMint no cached entry is
+ * fresh: each identity is minted anew (or joins a mint under way). It throws StoppedError when
  * ctx.stopping aborts, and an Error for a source without exactly one provider block, which
  * validateSources reports first.
  */
@@ -127,7 +130,8 @@ export async function mintSources(
           });
         const minted = await ctx.cache.get(
           resolved.identity,
-          (entry) => ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter),
+          (entry) =>
+            !ctx.forceMint && ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter),
           async () => {
             const timer = ctx.metrics.providerCallDuration.startTimer({ provider });
             try {

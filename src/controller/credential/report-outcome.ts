@@ -23,6 +23,8 @@ export interface SyncFindings<T extends CredentialResource> {
   owned: ReadonlySet<string>;
   /** Undefined when nothing was minted (no target could take the Secret). */
   logins?: Logins;
+  /** The rotation this sync carried out (its recorded annotation value), if any. */
+  rotated?: string;
   policy: ResolvedRefreshPolicy;
   jitter: number;
   now: Date;
@@ -62,7 +64,16 @@ export async function reportOutcome<T extends CredentialResource>(
   // them, or when there is no Secret to prove: recording logins nobody holds would make the
   // Secrets that are there unprovable after a restart.
   const heldNow = inSync > 0 || [...results.values()].some((r) => !r.ok && r.held) || targets.length === 0;
-  const extra = { ...described.status, ...(logins && heldNow ? { sources: logins.sources } : {}) };
+  // The last rotation carried out stays recorded whatever this sync reports, so it never repeats.
+  const lastRotation =
+    found.rotated !== undefined && logins
+      ? { value: found.rotated, rotatedAt: logins.refreshedAt.toISOString() }
+      : self.resource.status?.lastRotation;
+  const extra = {
+    ...described.status,
+    ...(logins && heldNow ? { sources: logins.sources } : {}),
+    ...(lastRotation ? { lastRotation } : {}),
+  };
   const previousExpiry = self.resource.status?.expiresAt;
   const writtenExpiry = logins?.expiresAt ?? (previousExpiry ? new Date(previousExpiry) : undefined);
   if (writtenExpiry) ctx.metrics.credentialExpiry.set(self.labels, writtenExpiry.getTime() / 1000);

@@ -1,4 +1,4 @@
-import { readyReasons } from "../../api/v1alpha1.js";
+import { readyReasons, rotateAnnotation } from "../../api/v1alpha1.js";
 import { ownerKey } from "../../secrets/ownership.js";
 import { stableJitter } from "../../tokens/refresh-schedule.js";
 import type { SyncResult, SyncRun } from "../runtime/work-queue.js";
@@ -15,6 +15,7 @@ import { finalize } from "./finalize.js";
 import { hasFinalizer, setFinalizer } from "./finalizer.js";
 import { credentialStatus } from "./readiness.js";
 import { recheckMs, reportOutcome } from "./report-outcome.js";
+import { pendingRotation, rotatedReason } from "./rotation.js";
 import { checkSpec } from "./spec-checks.js";
 import { ownedNamespaces, recoveryCandidates, takenTargets } from "./target-plan.js";
 import { cleanupTarget, ensureTarget, type TargetResult, type TargetState } from "./targets.js";
@@ -23,7 +24,8 @@ import { admitPods, cleanupLeaving, writeTargets } from "./write-targets.js";
 /**
  * Reconciles one credential resource of either kind, the same way for both: guard clauses (gone,
  * deleting, no finalizer, invalid spec, every target taken) → logins (minted once per identity
- * through the shared cache, or carried over) → the Secret into every target namespace, with its
+ * through the shared cache, or carried over; every source minted afresh while a rotation asked for
+ * with the regcred.dev/rotate annotation is pending) → the Secret into every target namespace, with its
  * ServiceAccounts, and cleanup where it no longer belongs → pod admission → status, events and
  * metrics → when to run again. A failing namespace is recorded, never fatal to the others. Throws
  * only for unexpected apiserver errors on the resource itself (the queue retries those with
@@ -83,10 +85,30 @@ export async function syncCredential<T extends CredentialResource>(
     return { requeueAfterMs: recheckMs };
   }
 
-  const logins = await loginsOf(ctx, kind, self, { ...found, owned });
+  const rotation = pendingRotation(resource);
+  const logins = await loginsOf(ctx, kind, self, { ...found, owned, forceMint: rotation !== undefined });
   const results = await writeTargets(ctx, state, self, { targets, owned }, logins, run);
   await admitPods(ctx, kind, self, status, { targets, owned, results }, logins.complete);
-  return reportOutcome(ctx, kind, status, { ...found, results, owned, logins });
+  // A rotation is done once every source minted afresh; a failed one is retried with the sync.
+  const rotated = rotation !== undefined && logins.failed.length === 0 ? rotation : undefined;
+  const result = await reportOutcome(ctx, kind, status, {
+    ...found,
+    results,
+    owned,
+    logins,
+    ...(rotated !== undefined ? { rotated } : {}),
+  });
+  if (rotated !== undefined) {
+    ctx.metrics.rotations.inc({ kind: kind.kind });
+    const sources = logins.results.length;
+    await ctx.events.record(
+      resource,
+      "Normal",
+      rotatedReason,
+      `rotation ${JSON.stringify(rotated)} asked for with ${rotateAnnotation}: ${sources} source(s) minted afresh and written`,
+    );
+  }
+  return result;
 }
 
 /** Every source's logins, minted or from the cache, or carried over; counts the refreshes. */
@@ -99,6 +121,7 @@ async function loginsOf<T extends CredentialResource>(
     owned: ReadonlySet<string>;
     policy: Parameters<typeof collectLogins>[1]["policy"];
     jitter: number;
+    forceMint: boolean;
   },
 ): Promise<Logins> {
   const { resource } = self;
@@ -115,6 +138,7 @@ async function loginsOf<T extends CredentialResource>(
       key: ctx.key,
       ownerUid: self.owner.uid,
       stopping: ctx.stopping,
+      forceMint: found.forceMint,
       ...(ctx.deadlineMs ? { deadlineMs: ctx.deadlineMs } : {}),
     },
     resource.status?.sources,

@@ -1,10 +1,11 @@
 import type { V1ServiceAccount } from "@kubernetes/client-node";
 import { type RegistryCredential, registryCredentialNames } from "../../api/v1alpha1.js";
+import { ownerKey } from "../../secrets/ownership.js";
 import { addedByOperator } from "../../serviceaccounts/pull-secret-patch.js";
 import { selectsServiceAccount } from "../../serviceaccounts/selection.js";
 import type { ControllerContext } from "../credential/context.js";
 import { CredentialController } from "../credential/credential-controller.js";
-import type { CredentialKey } from "../credential/credential-kind.js";
+import type { CredentialKey, CredentialKind } from "../credential/credential-kind.js";
 import { credentialQueue } from "../credential/credential-queue.js";
 import { onOwnedSecrets } from "../credential/owned-secrets.js";
 import { syncCredential } from "../credential/sync-credential.js";
@@ -20,17 +21,19 @@ const keyOf = (rc: RegistryCredential): Key => ({
 
 /**
  * Wiring for RegistryCredentials: informer events → work queue → the shared credential pipeline.
- * Reacts to its resources (at once), and to the Secrets it wrote and the ServiceAccounts it
- * selects or patched (at once, unless the resource is backing off after a failure: then its retry
- * stands). Owns no reconcile logic of its own.
+ * Reacts to its resources and the Secrets their sources read (at once), and to the Secrets it wrote
+ * and the ServiceAccounts it selects or patched (at once, unless the resource is backing off after a
+ * failure: then its retry stands). Owns no reconcile logic of its own.
  */
 export class RegistryCredentialController extends CredentialController<Key> {
   readonly queue: WorkQueue<Key>;
+  private readonly rcKind: CredentialKind<RegistryCredential>;
 
   constructor(ctx: ControllerContext) {
     super(ctx, kind);
     const credentials = ctx.informers.credentials;
     const rcKind = registryCredentialKind(ctx);
+    this.rcKind = rcKind;
     this.queue = credentialQueue<Key>(
       ctx,
       kind,
@@ -41,6 +44,7 @@ export class RegistryCredentialController extends CredentialController<Key> {
     credentials.on("update", (rc) => this.onCredential(rc));
     credentials.on("delete", (rc) => {
       this.changes.forget(`${rc.metadata.namespace}/${rc.metadata.name}`);
+      ctx.references.untrack(ownerKey({ kind, ...keyOf(rc) }));
       this.queue.add(keyOf(rc));
     });
     // Its own Secret changed or went away.
@@ -69,6 +73,7 @@ export class RegistryCredentialController extends CredentialController<Key> {
   }
 
   private onCredential(rc: RegistryCredential): void {
+    this.followReferences(this.rcKind, rc, keyOf(rc));
     if (this.changes.changed(`${rc.metadata.namespace}/${rc.metadata.name}`, rc)) this.queue.add(keyOf(rc));
   }
 }

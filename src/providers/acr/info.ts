@@ -10,6 +10,7 @@ export const acrInfo: ProviderInfo<AcrSource> = {
   validate: validateAcrSource,
   describe: (spec) => `acr ${spec.registries.join(",")}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
+  referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins: (spec) => ({ hosts: [...new Set(spec.registries)], username: acrUsername }),
   // Azure's login servers; hosts an administrator adds with --acr-allowed-hosts are not known here,
   // so `regcred audit` does not claim them for acr.

@@ -7,6 +7,7 @@ export const basicInfo: ProviderInfo<BasicSource> = {
   validate: validateBasicSource,
   describe: (spec) => `basic ${spec.registries.join(",")}`,
   referenceNamespace: (spec) => spec.secretRef.namespace,
+  referencedSecrets: (spec) => [spec.secretRef.name],
   plannedLogins: (spec) => ({
     hosts: [...new Set(spec.registries)],
     username:

@@ -10,6 +10,7 @@ export const dockerConfigInfo: ProviderInfo<DockerConfigSource> = {
   validate: validateDockerConfigSource,
   describe: (spec) => `dockerConfig Secret ${secretOf(spec)}`,
   referenceNamespace: (spec) => spec.secretRef.namespace,
+  referencedSecrets: (spec) => [spec.secretRef.name],
   plannedLogins: (spec) => ({
     hosts: spec.hosts ? [...new Set(spec.hosts)] : [`<every registry of Secret ${secretOf(spec)}>`],
     username: `<from Secret ${secretOf(spec)}>`,

@@ -8,6 +8,7 @@ export const ecrPublicInfo: ProviderInfo<EcrPublicSource> = {
   validate: validateEcrPublicSource,
   describe: () => `ecrPublic ${publicRegistryHost}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
+  referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins: () => ({ hosts: [publicRegistryHost], username: "AWS" }),
   hostPatterns: [/^public\.ecr\.aws$/],
 };

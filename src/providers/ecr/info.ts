@@ -11,6 +11,7 @@ export const ecrInfo: ProviderInfo<EcrSource> = {
   validate: validateEcrSource,
   describe: (spec) => `ecr ${spec.region}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
+  referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins(spec) {
     const accounts = spec.registryIds?.length ? [...new Set(spec.registryIds)] : [callerAccountPlaceholder];
     const forms = spec.hostForms?.length ? [...new Set(spec.hostForms)] : undefined;

@@ -10,6 +10,7 @@ export const garInfo: ProviderInfo<GarSource> = {
   validate: validateGarSource,
   describe: (spec) => `gar ${spec.registries.join(",")}`,
   referenceNamespace: (spec) => spec.auth?.secretRef?.namespace ?? spec.auth?.serviceAccountRef?.namespace,
+  referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins: (spec) => ({ hosts: [...new Set(spec.registries)], username: googleRegistryUsername }),
   hostPatterns: [/^[a-z0-9-]+-docker\.pkg\.dev$/, /^([a-z0-9-]+\.)?gcr\.io$/],
 };

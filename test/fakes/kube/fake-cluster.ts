@@ -15,6 +15,7 @@ import {
   type V1ServiceAccount,
 } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../../../src/api/v1alpha1.js";
+import { SecretReferences } from "../../../src/controller/runtime/secret-references.js";
 import type { Informer, InformerEvent } from "../../../src/kube/informer.js";
 import type { CredentialObjectsApi, KubePort } from "../../../src/kube/ports.js";
 import { managedByLabel, managedByValue } from "../../../src/secrets/ownership.js";
@@ -180,6 +181,11 @@ export class FakeCluster {
   private readonly refusedKinds = new Map<string, ApiException<unknown>>();
 
   secretInformer = new FakeInformer<SecretObj>(isManaged);
+  /**
+   * Which Secrets the operator process's credential resources read, told of every Secret write as
+   * the operator's referenced-Secret watch tells it; new after a restart.
+   */
+  references = new SecretReferences();
   accountInformer = new FakeInformer<AccountObj>();
   namespaceInformer = new FakeInformer<NamespaceObj>();
   rcInformer = new FakeInformer<RcObj>();
@@ -189,6 +195,7 @@ export class FakeCluster {
   /** A restarted operator: every informer is new and relisted from the stores. */
   restart(): void {
     this.secretInformer = new FakeInformer(isManaged);
+    this.references = new SecretReferences();
     this.accountInformer = new FakeInformer();
     this.namespaceInformer = new FakeInformer();
     this.rcInformer = new FakeInformer();
@@ -200,6 +207,27 @@ export class FakeCluster {
     this.namespaceInformer.relist(this.namespaces.items.values());
     this.rcInformer.relist(this.registryCredentials.items.values());
     this.crcInformer.relist(this.clusterCredentials.items.values());
+  }
+
+  /** Hands a stored Secret to the Secret informer and the references, as their watches would. */
+  private secretStored(stored: SecretObj): void {
+    this.secretInformer.upsert(stored);
+    this.references.observe(
+      stored.metadata.namespace as string,
+      stored.metadata.name as string,
+      stored.metadata.resourceVersion as string,
+    );
+  }
+
+  private secretRemoved(removed: SecretObj): void {
+    this.secretInformer.remove(removed);
+    this.references.observe(removed.metadata.namespace as string, removed.metadata.name as string, null);
+  }
+
+  /** Deletes a Secret as someone other than the operator would. */
+  deleteForeignSecret(namespace: string, name: string): void {
+    const removed = this.secrets.delete(namespace, name);
+    if (removed) this.secretRemoved(removed);
   }
 
   addNamespace(name: string, labels: Record<string, string> = {}): V1Namespace {
@@ -219,7 +247,7 @@ export class FakeCluster {
   /** A Secret written by someone other than the operator (a tenant, another tool). */
   putForeignSecret(secret: V1Secret): V1Secret {
     const stored = this.secrets.put(secret as SecretObj);
-    this.secretInformer.upsert(stored);
+    this.secretStored(stored);
     return stored;
   }
 
@@ -331,7 +359,7 @@ export class FakeCluster {
           ...body,
           metadata: { ...body.metadata, namespace },
         } as SecretObj);
-        cluster.secretInformer.upsert(stored);
+        cluster.secretStored(stored);
         return stored;
       },
       async replaceNamespacedSecret({
@@ -355,7 +383,7 @@ export class FakeCluster {
           ...body,
           metadata: { ...body.metadata, namespace, name, uid: current.metadata.uid },
         } as SecretObj);
-        cluster.secretInformer.upsert(stored);
+        cluster.secretStored(stored);
         return stored;
       },
       async deleteNamespacedSecret({
@@ -377,7 +405,7 @@ export class FakeCluster {
           throw conflict(`Precondition failed for secrets "${name}"`);
         cluster.write("delete", "Secret", `${namespace}/${name}`);
         cluster.secrets.delete(namespace, name);
-        cluster.secretInformer.remove(current);
+        cluster.secretRemoved(current);
         return {};
       },
       async readNamespacedServiceAccount({ namespace, name }: { namespace: string; name: string }) {

@@ -129,6 +129,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
       secrets: cluster.secretInformer,
       serviceAccounts: cluster.accountInformer,
     },
+    references: cluster.references,
     providers,
     cache,
     events,

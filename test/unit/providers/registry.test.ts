@@ -1,6 +1,7 @@
 // The provider registry: one line per provider, and everything the controller and CLI need from it.
 import { describe, expect, it } from "@jest/globals";
 import {
+  bindSource,
   createProviders,
   providerInfo,
   providerList,
@@ -76,5 +77,26 @@ describe("the provider registry", () => {
     ],
   ])("resolves the reference namespace of %s", (_name, source, expected) => {
     expect(referenceNamespaceOf(source)).toBe(expected);
+  });
+
+  it.each<[string, Parameters<typeof bindSource>[0], string[]]>([
+    [
+      "an ecr source reading its keys from a Secret",
+      { ecr: { region: "eu-west-1", auth: { secretRef: { name: "aws-keys" } } } },
+      ["aws-keys"],
+    ],
+    [
+      "a gar source reading its credentials JSON from a Secret",
+      { gar: { registries: ["gcr.io"], auth: { secretRef: { name: "gcp-key", namespace: "gcp" } } } },
+      ["gcp-key"],
+    ],
+    [
+      "an ecr source on a ServiceAccount",
+      { ecr: { region: "eu-west-1", auth: { serviceAccountRef: { name: "puller" } } } },
+      [],
+    ],
+    ["a gar source on ambient identity", { gar: { registries: ["gcr.io"] } }, []],
+  ])("names the Secrets read by %s", (_name, source, expected) => {
+    expect(bindSource(source)?.referencedSecrets()).toEqual(expected);
   });
 });

@@ -1,0 +1,195 @@
+// A rotated key acts within seconds, against the real control plane: with refresh.minInterval 2h
+// (so no scheduled refresh can explain it), replacing the AWS keys in the Secret a source reads
+// mints with the new keys and rewrites the Secret in every namespace of a ClusterRegistryCredential,
+// and of a RegistryCredential; Secrets no source reads change as they like and cost no mint.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import {
+  awsKeysSecret,
+  ClusterRegistryCredentials,
+  clusterRegistryCredential,
+  dockerConfigOf,
+  ecrWithStaticKeys,
+  RegistryCredentials,
+  readSecret,
+  registryCredential,
+} from "../support/fixtures.js";
+import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 180_000;
+const operatorNamespace = "regcred-system";
+const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+const refresh = { minInterval: "2h", maxInterval: "6h" };
+/** How long a change of a referenced Secret may take to reach every Secret written. */
+const deadlineMs = 20_000;
+
+let kc: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let ecr: FakeEcrServer;
+let operator: TestOperator;
+
+/** AWS keys no other test file uses, registered with the fake ECR. */
+function freshKeys() {
+  const id = `AKIAREF${randomBytes(6).toString("hex").toUpperCase()}`;
+  const keys = { accessKeyId: id, secretAccessKey: `ref-watch-secret/${randomBytes(12).toString("hex")}` };
+  ecr.registerCredentials(keys);
+  return keys;
+}
+
+/** Mints made with these keys. */
+const mintsWith = (keys: { accessKeyId: string }) =>
+  ecr.accessKeyIds.filter((id) => id === keys.accessKeyId).length;
+
+/** Replaces the keys in an existing Secret, as a person rotating them would. */
+async function rotateKeys(namespace: string, name: string, keys: ReturnType<typeof freshKeys>) {
+  await core.replaceNamespacedSecret({ namespace, name, body: { ...awsKeysSecret(name, keys), data: {} } });
+}
+
+async function passwordIn(namespace: string, name: string): Promise<string | undefined> {
+  const secret = await readSecret(core, namespace, name);
+  return secret ? dockerConfigOf(secret).auths[ecrHost]?.password : undefined;
+}
+
+beforeAll(async () => {
+  kc = adminKubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  ecr = await new FakeEcrServer("eu-west-1").start();
+  operator = await startTestOperator({
+    kc,
+    aws: { ecrEndpoint: ecr.endpoint },
+    config: { operatorNamespace },
+  });
+}, timeout);
+
+afterAll(async () => {
+  await operator?.stop();
+  await ecr?.close();
+});
+
+describe("a change of a referenced Secret", () => {
+  it(
+    "rewrites a ClusterRegistryCredential's Secret in every namespace with a fresh mint of the new keys",
+    async () => {
+      const [first, second] = [freshKeys(), freshKeys()];
+      const keysName = uniqueName("ref-keys");
+      await core.createNamespacedSecret({
+        namespace: operatorNamespace,
+        body: awsKeysSecret(keysName, first),
+      });
+      const team = uniqueName("team");
+      const namespaces = await Promise.all([1, 2, 3].map(() => createNamespace(core, "ref", { team })));
+      const credentials = new ClusterRegistryCredentials(kc);
+      const name = uniqueName("ref-crc");
+      await credentials.create(
+        clusterRegistryCredential(name, {
+          sources: [ecrWithStaticKeys(keysName)],
+          namespaces: { selector: { matchLabels: { team } } },
+          refresh,
+        }),
+      );
+      try {
+        await credentials.waitFor(name, (crc) => crc.status?.namespaces?.inSync === 3);
+        const before = await Promise.all(namespaces.map((ns) => passwordIn(ns, name)));
+        expect(new Set(before).size).toBe(1);
+        expect(mintsWith(first)).toBe(1);
+
+        await rotateKeys(operatorNamespace, keysName, second);
+        await waitFor(
+          "every namespace to hold a login minted with the new keys",
+          async () => {
+            const now = await Promise.all(namespaces.map((ns) => passwordIn(ns, name)));
+            return mintsWith(second) === 1 && now.every((p) => p !== undefined && p !== before[0]);
+          },
+          { timeoutMs: deadlineMs },
+        );
+        const after = await Promise.all(namespaces.map((ns) => passwordIn(ns, name)));
+        expect(new Set(after).size).toBe(1);
+        expect(mintsWith(first)).toBe(1);
+      } finally {
+        await credentials.delete(name);
+      }
+    },
+    timeout,
+  );
+
+  it(
+    "rewrites a RegistryCredential's Secret with a fresh mint of the new keys",
+    async () => {
+      const [first, second] = [freshKeys(), freshKeys()];
+      const namespace = await createNamespace(core, "ref-rc");
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys", first) });
+      const credentials = new RegistryCredentials(kc, namespace);
+      await credentials.create(
+        registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")], refresh }),
+      );
+      await credentials.waitForReady("pull");
+      const before = await passwordIn(namespace, "pull");
+
+      await rotateKeys(namespace, "aws-keys", second);
+      await waitFor(
+        "the Secret to hold a login minted with the new keys",
+        async () => mintsWith(second) === 1 && (await passwordIn(namespace, "pull")) !== before,
+        { timeoutMs: deadlineMs },
+      );
+      expect(mintsWith(first)).toBe(1);
+    },
+    timeout,
+  );
+
+  it(
+    "mints again once a deleted keys Secret is created anew",
+    async () => {
+      const [first, second] = [freshKeys(), freshKeys()];
+      const namespace = await createNamespace(core, "ref-gone");
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys", first) });
+      const credentials = new RegistryCredentials(kc, namespace);
+      await credentials.create(
+        registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")], refresh }),
+      );
+      await credentials.waitForReady("pull");
+
+      await core.deleteNamespacedSecret({ namespace, name: "aws-keys" });
+      await credentials.waitForReady("pull", (ready) => ready.reason === "AuthSecretMissing", deadlineMs);
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys", second) });
+      await credentials.waitForReady("pull", (ready) => ready.status === "True", deadlineMs);
+      expect(mintsWith(second)).toBe(1);
+    },
+    timeout,
+  );
+});
+
+describe("a change of a Secret no source reads", () => {
+  it(
+    "causes no mint: 20 Secrets created and updated beside the referenced one cost nothing",
+    async () => {
+      const [first, second] = [freshKeys(), freshKeys()];
+      const namespace = await createNamespace(core, "ref-quiet");
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys", first) });
+      const credentials = new RegistryCredentials(kc, namespace);
+      await credentials.create(
+        registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")], refresh }),
+      );
+      await credentials.waitForReady("pull");
+      const changes = await operator.metric("regcred_referenced_secret_changes_total");
+
+      for (let i = 0; i < 20; i++) {
+        const body = awsKeysSecret(`unrelated-${i}`, second);
+        await core.createNamespacedSecret({ namespace, body });
+        await core.replaceNamespacedSecret({ namespace, name: `unrelated-${i}`, body });
+      }
+      // The watch delivers events in order: once the referenced Secret's change has acted, every
+      // unrelated change before it has been seen (and dropped).
+      await rotateKeys(namespace, "aws-keys", second);
+      await waitFor("the referenced Secret's change to act", async () => mintsWith(second) === 1, {
+        timeoutMs: deadlineMs,
+      });
+      expect(mintsWith(first)).toBe(1);
+      expect(await operator.metric("regcred_referenced_secret_changes_total")).toBe(changes + 1);
+    },
+    timeout,
+  );
+});
