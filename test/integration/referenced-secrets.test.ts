@@ -1,7 +1,8 @@
 // A rotated key acts within seconds, against the real control plane: with refresh.minInterval 2h
 // (so no scheduled refresh can explain it), replacing the AWS keys in the Secret a source reads
 // mints with the new keys and rewrites the Secret in every namespace of a ClusterRegistryCredential,
-// and of a RegistryCredential; Secrets no source reads change as they like and cost no mint.
+// and of a RegistryCredential; editing a static credential's Secret reaches every namespace without
+// a cloud mint; Secrets no source reads change as they like and cost no mint.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
@@ -17,6 +18,7 @@ import {
   registryCredential,
 } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
+import { recordIssued } from "../support/leaks/ledger.js";
 import { startTestOperator, type TestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
 
@@ -157,6 +159,72 @@ describe("a change of a referenced Secret", () => {
       await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys", second) });
       await credentials.waitForReady("pull", (ready) => ready.status === "True", deadlineMs);
       expect(mintsWith(second)).toBe(1);
+    },
+    timeout,
+  );
+});
+
+describe("a change of a static credential's Secret", () => {
+  it(
+    "reaches every namespace of a ClusterRegistryCredential within seconds, without minting the cloud source again",
+    async () => {
+      const keys = freshKeys();
+      const keysName = uniqueName("ref-keys");
+      const hubName = uniqueName("ref-hub");
+      await core.createNamespacedSecret({
+        namespace: operatorNamespace,
+        body: awsKeysSecret(keysName, keys),
+      });
+      const hub = (password: string): k8s.V1Secret => ({
+        metadata: { name: hubName },
+        stringData: { username: "platform-bot", password },
+      });
+      const [oldToken, newToken] = [
+        `dckr_pat_${randomBytes(12).toString("hex")}`,
+        `dckr_pat_${randomBytes(12).toString("hex")}`,
+      ];
+      recordIssued("a static Docker Hub token of the referenced-secrets test", oldToken);
+      recordIssued("a static Docker Hub token of the referenced-secrets test", newToken);
+      await core.createNamespacedSecret({ namespace: operatorNamespace, body: hub(oldToken) });
+      const team = uniqueName("team");
+      const namespaces = await Promise.all([1, 2].map(() => createNamespace(core, "ref-static", { team })));
+      const credentials = new ClusterRegistryCredentials(kc);
+      const name = uniqueName("ref-static");
+      await credentials.create(
+        clusterRegistryCredential(name, {
+          sources: [
+            ecrWithStaticKeys(keysName),
+            { basic: { registries: ["docker.io"], secretRef: { name: hubName } } },
+          ],
+          namespaces: { selector: { matchLabels: { team } } },
+          refresh,
+        }),
+      );
+      const hubPasswords = () =>
+        Promise.all(
+          namespaces.map(async (ns) => {
+            const secret = await readSecret(core, ns, name);
+            return secret ? dockerConfigOf(secret).auths["docker.io"]?.password : undefined;
+          }),
+        );
+      try {
+        await credentials.waitFor(name, (crc) => crc.status?.namespaces?.inSync === 2);
+        expect(await hubPasswords()).toEqual([oldToken, oldToken]);
+
+        await core.replaceNamespacedSecret({
+          namespace: operatorNamespace,
+          name: hubName,
+          body: hub(newToken),
+        });
+        await waitFor(
+          "every namespace to hold the new Docker Hub token",
+          async () => (await hubPasswords()).every((password) => password === newToken),
+          { timeoutMs: deadlineMs },
+        );
+        expect(mintsWith(keys)).toBe(1);
+      } finally {
+        await credentials.delete(name);
+      }
     },
     timeout,
   );

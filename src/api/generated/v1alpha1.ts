@@ -284,7 +284,7 @@ export interface BasicSecretReference {
   namespace?: string;
 }
 /**
- * Static registry credentials read from a Secret: a username and a password, or an access token used as the password (a Docker Hub personal access token, a Harbor or Quay robot account, an Artifactory access token). They do not expire: the operator re-reads the Secret at every refresh (refresh.maxInterval at the latest).
+ * Static registry credentials read from a Secret: a username and a password, or an access token used as the password (a Docker Hub personal access token, a Harbor or Quay robot account, an Artifactory access token). They do not expire: a change of the Secret is written within seconds, and the Secret is re-read at every refresh (refresh.maxInterval at the latest).
  */
 export interface BasicSource {
   /**
@@ -314,7 +314,7 @@ export interface DockerConfigSecretReference {
   namespace?: string;
 }
 /**
- * The logins of an existing kubernetes.io/dockerconfigjson Secret (its .dockerconfigjson auths), merged into this Secret. They do not expire: the operator re-reads the Secret at every refresh (refresh.maxInterval at the latest). A Secret this operator writes cannot be read.
+ * The logins of an existing kubernetes.io/dockerconfigjson Secret (its .dockerconfigjson auths), merged into this Secret. They do not expire: a change of the Secret is written within seconds, and the Secret is re-read at every refresh (refresh.maxInterval at the latest). A Secret this operator writes cannot be read.
  */
 export interface DockerConfigSource {
   secretRef: DockerConfigSecretReference;
