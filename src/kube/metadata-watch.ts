@@ -24,10 +24,13 @@ export interface MetadataWatchHandlers {
   listed(present: ObjectVersion[], initial: boolean): void;
 }
 
-/** One page of a metadata-only list, from the continue token of the last (undefined: the first page). */
+/**
+ * One page of a metadata-only list, from the continue token of the last (undefined: the first
+ * page). The apiserver sends an empty PartialObjectMetadataList with `items: null`.
+ */
 export type MetadataListPage = (continueToken: string | undefined) => Promise<{
   metadata?: { resourceVersion?: string; _continue?: string };
-  items: KubernetesObject[];
+  items?: KubernetesObject[] | null;
 }>;
 
 const minRestartDelayMs = 500;
@@ -96,7 +99,7 @@ export class MetadataWatch {
       const page = await this.listPage(next);
       // Every page of one list is the same snapshot; the first names its resourceVersion.
       resourceVersion ??= page.metadata?.resourceVersion;
-      for (const item of page.items) {
+      for (const item of page.items ?? []) {
         const { namespace = "", name = "", resourceVersion: version = "" } = item.metadata ?? {};
         if (this.handlers.keep(namespace, name)) present.push({ namespace, name, resourceVersion: version });
       }

@@ -230,6 +230,43 @@ describe("a change of a static credential's Secret", () => {
   );
 });
 
+describe("in single-namespace mode", () => {
+  it(
+    "watches a namespace that held no Secret when the operator started",
+    async () => {
+      const [first, second] = [freshKeys(), freshKeys()];
+      const namespace = await createNamespace(core, "ref-single");
+      // An empty namespace: the apiserver lists its Secrets' metadata with items: null.
+      const single = await startTestOperator({
+        kc,
+        aws: { ecrEndpoint: ecr.endpoint },
+        config: { operatorNamespace, watchNamespace: namespace },
+      });
+      try {
+        await core.createNamespacedSecret({ namespace, body: awsKeysSecret("aws-keys", first) });
+        const credentials = new RegistryCredentials(kc, namespace);
+        await credentials.create(
+          registryCredential("pull", { sources: [ecrWithStaticKeys("aws-keys")], refresh }),
+        );
+        await credentials.waitForReady("pull");
+        const changes = await single.metric("regcred_referenced_secret_changes_total");
+        await rotateKeys(namespace, "aws-keys", second);
+        // The file's cluster-wide operator serves this namespace too; this one's own count says it saw the change.
+        await waitFor(
+          "this operator to act on the change",
+          async () =>
+            (await single.metric("regcred_referenced_secret_changes_total")) > changes &&
+            mintsWith(second) >= 1,
+          { timeoutMs: deadlineMs },
+        );
+      } finally {
+        await single.stop();
+      }
+    },
+    timeout,
+  );
+});
+
 describe("a change of a Secret no source reads", () => {
   it(
     "causes no mint: 20 Secrets created and updated beside the referenced one cost nothing",
