@@ -49,7 +49,11 @@ export async function reportOutcome<T extends CredentialResource>(
   status: CredentialStatus,
   found: SyncFindings<T>,
 ): Promise<SyncResult> {
-  const { self, targets, results, logins, now, run } = found;
+  const { self, targets, logins, now, run } = found;
+  // Only the namespaces targeted now: a namespace that just left the selection keeps its last
+  // result until its own sync cleans it up, and must not count as in sync.
+  const targeted = new Set(targets);
+  const results = new Map([...found.results].filter(([namespace]) => targeted.has(namespace)));
   const failures: NamespaceFailure[] = [...results]
     .flatMap(([namespace, r]) => (r.ok ? [] : [{ namespace, reason: r.reason, message: r.message }]))
     .sort((a, b) => a.namespace.localeCompare(b.namespace));
