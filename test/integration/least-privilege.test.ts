@@ -257,6 +257,14 @@ async function ignoringConflict<T>(request: Promise<T>): Promise<T | undefined> 
   }
 }
 
+/** The operator's last warnings and errors, for a timed-out wait's message (logs are redacted). */
+function problemsOf(operator: TestOperator | undefined): string {
+  const problems = (operator?.logs ?? []).filter(
+    (line) => (JSON.parse(line) as { level: number }).level >= 40,
+  );
+  return `operator warnings and errors (last 20 of ${problems.length}):\n${problems.slice(-20).join("\n")}`;
+}
+
 /** Stops a scenario early (a spot check has seen what it waits for). */
 class Enough extends Error {}
 
@@ -265,8 +273,20 @@ interface ScenarioOptions {
   enough?: () => boolean;
 }
 
-const readyOf = (object: { status?: { conditions?: { type: string; status: string }[] } } | undefined) =>
+interface WithConditions {
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+const readyOf = (object: WithConditions | undefined) =>
   object?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
+/** True when Ready; otherwise throws the conditions, which a timed-out wait then reports. */
+const readyOrConditions = (object: WithConditions | undefined) => {
+  if (readyOf(object)) return true;
+  throw new Error(
+    `conditions: ${JSON.stringify(object?.status?.conditions?.map(({ type, status, reason, message }) => ({ type, status, reason, message })) ?? "none")}`,
+  );
+};
 
 /**
  * Everything the operator does on the chart's RBAC, step by step, each step waiting for its effect.
@@ -279,7 +299,7 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
     waitFor(what, check, { timeoutMs: 60_000, abort: () => (enough() ? "enough" : undefined) }).catch(
       (error: Error) => {
         if (enough()) throw new Enough();
-        throw error;
+        throw new Error(`${error.message}\n${problemsOf(operator)}`);
       },
     );
   const step = async (run: () => Promise<void>) => {
@@ -348,7 +368,9 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
         }),
       );
       for (const name of [staticName, federatedName])
-        await wait(`RegistryCredential ${name} Ready`, async () => readyOf(await credentials.get(name)));
+        await wait(`RegistryCredential ${name} Ready`, async () =>
+          readyOrConditions(await credentials.get(name)),
+        );
     });
 
     const clusterCredentials = new ClusterRegistryCredentials(kc);
@@ -408,7 +430,9 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
           const status = (await clusterCredentials.get(fan))?.status;
           return status?.namespaces?.targeted === 3 && status.namespaces.inSync === 2;
         });
-        await wait("the policy credential Ready", async () => readyOf(await clusterCredentials.get(policy)));
+        await wait("the policy credential Ready", async () =>
+          readyOrConditions(await clusterCredentials.get(policy)),
+        );
         // The webhook is asked about a namespace this replica has never seen.
         await review(port, uniqueName("not-seen"));
         // Selections change: a binding is replaced, one added, then removed again; a namespace leaves.
