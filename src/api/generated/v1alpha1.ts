@@ -327,6 +327,15 @@ export interface DockerConfigSource {
   hosts?: string[];
 }
 /**
+ * What the check after each mint asks this source's registries besides /v2/ (see spec.verify).
+ */
+export interface SourceVerify {
+  /**
+   * A canary image, repository[:tag|@digest] without the host (e.g. team/app:stable; the tag defaults to latest), whose manifest is fetched with HEAD from every host this source writes: it proves the identity may pull, not only that it authenticates. A repository the identity may not pull reports Forbidden; one that does not exist, NotFound.
+   */
+  image?: string;
+}
+/**
  * One provider block (ecr, ecrPublic, gar, acr, basic or dockerConfig) and its identity, and optionally mirror aliases for its login.
  */
 export interface CredentialSource {
@@ -346,6 +355,7 @@ export interface CredentialSource {
    * Accepts the risk of aliases: SendsTokenUpstreamWhenMirrorFails, since containerd sends the login to the alias (upstream) host itself whenever it falls back from the mirror.
    */
   aliasesAcknowledgement?: "SendsTokenUpstreamWhenMirrorFails";
+  verify?: SourceVerify;
 }
 /**
  * The Secret to write.
@@ -447,6 +457,28 @@ export interface PodAdmission {
   mechanism?: "AdmissionPolicy" | "Webhook";
 }
 /**
+ * The check of each newly minted login against its registry, before it is written: GET /v2/ with the login (following a Bearer challenge as containerd does) and, when a source names one, a HEAD of its canary image. The result is the Verified condition. Mirror aliases are never contacted; hosts the operator may not reach (plain http, private or link-local addresses outside the operator's --verify-allowed-networks) report Skipped.
+ */
+export interface VerifyPolicy {
+  /**
+   * Warn (default): write the login whatever the registry says, and report. Enforce: a new login the registry refuses (401 or 403) never replaces a working one; the Secret keeps the last login until it expires, and the source is minted again within minutes. An unreachable registry never blocks a refresh. Disabled: no check; the Verified condition is removed.
+   */
+  mode?: "Warn" | "Enforce" | "Disabled";
+  /**
+   * Also check the logins in use this often (e.g. 30m), not only after a mint; off when unset. A login revoked at the registry then shows within one interval (Warn and Enforce report it; neither removes it).
+   */
+  interval?: string;
+}
+/**
+ * What the operator does about pods in its target namespaces that fail to pull from a host this resource writes. It always records them (status.pullFailures) and, when the kubelet says the registry refused the credential, mints afresh at once (at most once per --pull-failure-remint-interval per identity).
+ */
+export interface PullFailurePolicy {
+  /**
+   * Evict (through the Eviction API, which honours PodDisruptionBudgets) pods in ImagePullBackOff for a host this resource writes whose imagePullSecrets lack its Secret (created before the Secret or the ServiceAccount patch existed), so their controller recreates them with it. Pods no controller owns, and pods a PodDisruptionBudget protects, are only reported.
+   */
+  evictPodsMissingSecret?: boolean;
+}
+/**
  * What to pull from, with whose identity, and how the Secret is written and renewed.
  */
 export interface RegistryCredentialSpec {
@@ -462,6 +494,8 @@ export interface RegistryCredentialSpec {
   deletionPolicy?: DeletionPolicy;
   serviceAccounts?: ServiceAccountSelection;
   podAdmission?: PodAdmission;
+  verify?: VerifyPolicy;
+  pullFailures?: PullFailurePolicy;
 }
 export interface Condition {
   /**
@@ -470,7 +504,7 @@ export interface Condition {
   type: string;
   status: "True" | "False" | "Unknown";
   /**
-   * One CamelCase word: TokenRefreshed, ProviderError, InvalidSpec, AuthSecretMissing, SecretConflict, Expired, Forbidden or WriteFailed.
+   * One CamelCase word. Ready: TokenRefreshed, ProviderError, InvalidSpec, AuthSecretMissing, SecretConflict, Expired, Forbidden, WriteFailed or RegistryRefused. Verified: Authenticated, Unauthorized, Forbidden, NotFound, Unreachable or Skipped.
    */
   reason: string;
   /**
@@ -520,6 +554,44 @@ export interface RotationStatus {
    */
   rotatedAt: string;
 }
+export interface VerificationStatus {
+  /**
+   * Index into spec.sources.
+   */
+  index: number;
+  host: string;
+  /**
+   * The canary image checked, when the source names one.
+   */
+  image?: string;
+  /**
+   * Authenticated, Unauthorized, Forbidden, NotFound, Unreachable or Skipped.
+   */
+  reason: string;
+  /**
+   * What was asked and what the registry answered; never a credential.
+   */
+  message: string;
+  verifiedAt: string;
+}
+export interface PullFailureStatus {
+  namespace: string;
+  pod: string;
+  image: string;
+  /**
+   * From the kubelet's message: CredentialsRefused, NotFound (repository or tag), Unreachable (TLS or network) or Other.
+   */
+  cause: string;
+  /**
+   * Reminted (a fresh login was minted and written), PermissionDenied (refused again after a fresh login: the identity may not pull this image), Evicted, EvictionRefused (a PodDisruptionBudget allows no disruption), NotEvictable (no controller owns the pod, so nothing would recreate it) or Reported.
+   */
+  action: string;
+  /**
+   * The kubelet's message, shortened.
+   */
+  message?: string;
+  lastSeen: string;
+}
 /**
  * What the operator last observed and did.
  */
@@ -553,6 +625,18 @@ export interface RegistryCredentialStatus {
    */
   secretName?: string;
   lastRotation?: RotationStatus;
+  /**
+   * The last check of each login against its registry (spec.verify), per source and host; what the Verified condition sums up.
+   *
+   * @maxItems 64
+   */
+  verification?: VerificationStatus[];
+  /**
+   * Pods in the target namespaces failing to pull from a host this resource writes, as the kubelet reports them in pod status (at most 10, the latest first), and what the operator did.
+   *
+   * @maxItems 10
+   */
+  pullFailures?: PullFailureStatus[];
 }
 /**
  * Namespaces to write into: those named plus those whose labels match the selector, minus those excluded. Use selector: {} for all namespaces.
@@ -588,6 +672,8 @@ export interface ClusterRegistryCredentialSpec {
   deletionPolicy?: DeletionPolicy;
   serviceAccounts?: ServiceAccountSelection;
   podAdmission?: PodAdmission;
+  verify?: VerifyPolicy;
+  pullFailures?: PullFailurePolicy;
   namespaces: NamespaceSelection;
 }
 /**
@@ -636,6 +722,18 @@ export interface ClusterRegistryCredentialStatus {
    */
   secretName?: string;
   lastRotation?: RotationStatus;
+  /**
+   * The last check of each login against its registry (spec.verify), per source and host; what the Verified condition sums up.
+   *
+   * @maxItems 64
+   */
+  verification?: VerificationStatus[];
+  /**
+   * Pods in the target namespaces failing to pull from a host this resource writes, as the kubelet reports them in pod status (at most 10, the latest first), and what the operator did.
+   *
+   * @maxItems 10
+   */
+  pullFailures?: PullFailureStatus[];
   namespaces?: NamespaceCounts;
   /**
    * Up to 20 namespaces where writing failed, with the reason.
