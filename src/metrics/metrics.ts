@@ -104,6 +104,41 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly verifications = new Counter({
+    name: "regcred_verification_total",
+    help: "Checks of a login against its registry (once per new login and host, and per spec.verify.interval), by provider and result (Authenticated, Unauthorized, Forbidden, NotFound, Unreachable, Skipped).",
+    labelNames: ["provider", "result"],
+    registers: [this.registry],
+  });
+
+  readonly credentialVerified = new Gauge({
+    name: "regcred_credential_verified",
+    help: "1 when the credential's Verified condition is True, 0 when it is False (a registry refused or could not be asked), absent when unknown or disabled.",
+    labelNames: ["kind", "namespace", "name"],
+    registers: [this.registry],
+  });
+
+  readonly pullFailures = new Counter({
+    name: "regcred_pull_failures_total",
+    help: "Pods seen failing to pull from a host a credential writes, by cause (CredentialsRefused, NotFound, Unreachable, Other) and the action taken.",
+    labelNames: ["cause", "action"],
+    registers: [this.registry],
+  });
+
+  readonly pullFailureRemints = new Counter({
+    name: "regcred_pull_failure_remints_total",
+    help: "Fresh mints asked for because the kubelet reported the registry refused a credential, by provider.",
+    labelNames: ["provider"],
+    registers: [this.registry],
+  });
+
+  readonly evictions = new Counter({
+    name: "regcred_pod_evictions_total",
+    help: "Evictions of pods stuck in ImagePullBackOff without the credential's Secret, by result (Evicted, EvictionRefused, NotEvictable).",
+    labelNames: ["result"],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -114,5 +149,6 @@ export class OperatorMetrics {
     this.credentialExpiry.remove(labels);
     this.credentialExpired.remove(labels);
     this.credentialReady.remove(labels);
+    this.credentialVerified.remove(labels);
   }
 }
