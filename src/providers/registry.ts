@@ -23,6 +23,7 @@ import type { Provider, ProviderInfo, ResolvedSource, SourceAccess } from "./pro
 const sourceOptionNames = [
   "aliases",
   "aliasesAcknowledgement",
+  "verify",
 ] as const satisfies readonly (keyof CredentialSource)[];
 
 /** The name of each provider block of a source, e.g. "ecr". */
