@@ -98,6 +98,7 @@ const logs: string[] = [];
 const operator = await startOperator(
   {
     operatorNamespace: "regcred-system",
+    pullFailureRemintMs: 5 * 60_000,
     operatorKeySecret: "registry-credential-operator-key",
     allowAmbientGoogleAccessTokens: false,
     ambientIdentityNamespaces: ["regcred-system"],

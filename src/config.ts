@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { ConfigError, type Flags, readFlags } from "./flags.js";
 
 export { ConfigError, usage } from "./flags.js";
@@ -49,11 +50,24 @@ export interface OperatorConfig {
   google: { stsTokenUrl?: string; iamCredentialsUrl?: string; allowedTokenUris?: string[] };
   /** Azure overrides: Entra's endpoint and the hosts acr sources may name; Azure's defaults when undefined. */
   azure: { authorityHost?: string; allowedRegistryHosts?: string[] };
+  /** How new logins are checked against their registries; undefined with --disable-registry-verification. */
+  verification?: VerificationConfig;
+  /** --pull-failure-remint-interval: the least time between two pull-failure mints of one identity. */
+  pullFailureRemintMs: number;
   /**
    * Leader election on a Lease, when set (--leader-elect): only the replica holding the Lease
    * reconciles. Unset: this process reconciles unconditionally (a single replica).
    */
   leaderElection?: LeaderElectionConfig;
+}
+
+interface VerificationConfig {
+  /** CIDRs of non-public addresses the check may connect to (--verify-allowed-networks). */
+  allowedNetworks: string[];
+  /** Hosts the check may ask over plain http (--verify-insecure-registries). */
+  insecureRegistries: string[];
+  /** --verify-refused-remint-interval. */
+  refusedRemintMs: number;
 }
 
 interface LeaderElectionConfig {
@@ -146,6 +160,46 @@ function azureConfig(allowedHosts?: string, authorityHost?: string): OperatorCon
   };
 }
 
+/** One CIDR's problem, or undefined: an IPv4 or IPv6 address, "/", and a prefix length that fits it. */
+function cidrProblem(cidr: string): string | undefined {
+  const [address = "", prefix, extra] = cidr.split("/");
+  const family = isIP(address);
+  if (family === 0 || prefix === undefined || extra !== undefined || !/^[0-9]{1,3}$/.test(prefix))
+    return `"${cidr}" is not a CIDR such as 10.0.0.0/8 or fd00::/8`;
+  if (Number(prefix) > (family === 4 ? 32 : 128)) return `"${cidr}" has a prefix longer than its address`;
+  return undefined;
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+function verificationConfig(disabled: boolean, pick: Flags["value"]): Pick<OperatorConfig, "verification"> {
+  if (disabled) return {};
+  const allowedNetworks = list(pick("verify-allowed-networks"));
+  for (const cidr of allowedNetworks) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new ConfigError(`--verify-allowed-networks: ${problem}`);
+  }
+  const insecureRegistries = list(pick("verify-insecure-registries"));
+  for (const host of insecureRegistries)
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$|^\[[0-9a-f:.]+\](:[0-9]{1,5})?$/i.test(host))
+      throw new ConfigError(`--verify-insecure-registries: "${host}" is not a host or host:port`);
+  return {
+    verification: {
+      allowedNetworks,
+      insecureRegistries,
+      refusedRemintMs: duration(
+        "--verify-refused-remint-interval",
+        pick("verify-refused-remint-interval") ?? "5m",
+      ),
+    },
+  };
+}
+
 function duration(name: string, text: string): number {
   try {
     return parseDuration(text);
@@ -227,6 +281,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     ),
     google: googleEndpoints(pick("gcp-sts-url"), pick("gcp-iamcredentials-url"), pick("gcp-token-uris")),
     azure: azureConfig(pick("acr-allowed-hosts"), pick("azure-authority-host") || undefined),
+    ...verificationConfig(flags.enabled("disable-registry-verification"), pick),
+    pullFailureRemintMs: duration(
+      "--pull-failure-remint-interval",
+      pick("pull-failure-remint-interval") ?? "5m",
+    ),
     ...leaderElectionConfig(leaderElect, operatorNamespace, pick),
   };
 }

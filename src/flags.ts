@@ -91,6 +91,30 @@ const flags = {
     value: "URL",
     help: "Microsoft Entra endpoint; default https://login.microsoftonline.com",
   },
+  "disable-registry-verification": {
+    env: "DISABLE_REGISTRY_VERIFICATION",
+    help: "never check new logins against their registries (no Verified condition); default: check each new login once per host",
+  },
+  "verify-allowed-networks": {
+    env: "VERIFY_ALLOWED_NETWORKS",
+    value: "LIST",
+    help: "comma-separated CIDRs of loopback, private or link-local addresses the registry check may connect to (public addresses always); default none",
+  },
+  "verify-insecure-registries": {
+    env: "VERIFY_INSECURE_REGISTRIES",
+    value: "LIST",
+    help: "comma-separated registry hosts (host[:port]) the registry check may ask over plain http; default none (https only)",
+  },
+  "verify-refused-remint-interval": {
+    env: "VERIFY_REFUSED_REMINT_INTERVAL",
+    value: "DURATION",
+    help: "how old a login a registry refused may get before its source is minted again; default 5m",
+  },
+  "pull-failure-remint-interval": {
+    env: "PULL_FAILURE_REMINT_INTERVAL",
+    value: "DURATION",
+    help: "the least time between two mints of one identity asked for by pods failing to pull with a refused credential; default 5m",
+  },
   "leader-elect": {
     env: "LEADER_ELECT",
     help: "only the replica holding a Lease reconciles; default off (one replica reconciles unconditionally)",

@@ -31,6 +31,8 @@ import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
 import { TokenCache } from "./tokens/token-cache.js";
 import { systemClock } from "./util/clock.js";
+import { LoginVerifier } from "./verify/login-verifier.js";
+import { createRegistryProbe, type RegistryProbeOptions } from "./verify/registry-probe.js";
 import { type RunningWebhook, startWebhook, webhookExcludedNamespaces } from "./webhook/start-webhook.js";
 
 export interface RunningOperator {
@@ -73,6 +75,8 @@ export interface OperatorOverrides {
   kubeConfig?: KubeConfig;
   /** Collect process metrics (CPU, memory, event loop) too; default true. */
   processMetrics?: boolean;
+  /** Where the registry check reaches hosts and what it trusts (tests point it at loopback registries). */
+  registryProbe?: Pick<RegistryProbeOptions, "originOf" | "ca">;
 }
 
 /** Loads the kubeconfig named in config, else the in-cluster config, else the default locations. */
@@ -103,9 +107,25 @@ function controllerContext(
     | "key"
   >,
   stopping: AbortSignal,
+  overrides: OperatorOverrides,
 ): ControllerContext {
+  const verification = config.verification;
   return {
     ...shared,
+    ...(verification
+      ? {
+          verifier: new LoginVerifier(
+            createRegistryProbe({
+              allowedNetworks: verification.allowedNetworks,
+              insecureHosts: verification.insecureRegistries,
+              ...overrides.registryProbe,
+            }),
+            systemClock,
+            shared.metrics,
+          ),
+        }
+      : {}),
+    refusedRemintMs: verification?.refusedRemintMs ?? 5 * 60_000,
     kube,
     webhook: {
       served: config.webhook !== undefined,
@@ -189,7 +209,9 @@ export async function startOperator(
   // leader election they are only constructed once this replica leads.
   const start = (key: OperatorKey) => {
     const shared = { informers, references, providers, cache, events, metrics, logger, podAdmission, key };
-    controllers = startControllers(controllerContext(config, controllerClients, shared, stopping.signal));
+    controllers = startControllers(
+      controllerContext(config, controllerClients, shared, stopping.signal, overrides),
+    );
   };
   const stopControllers = async () => {
     stopping.abort();

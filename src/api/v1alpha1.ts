@@ -55,8 +55,27 @@ export const readyReasons = {
   forbidden: "Forbidden",
   /** Writing the Secret failed for another reason than a conflict or a refusal (e.g. the apiserver was unavailable). */
   writeFailed: "WriteFailed",
+  /** Under spec.verify.mode Enforce, the registry refused (401 or 403) a new login, which was therefore not written. */
+  registryRefused: "RegistryRefused",
 } as const;
 export type ReadyReason = (typeof readyReasons)[keyof typeof readyReasons];
+
+/** Condition reasons of the Verified condition: what the registry said of the logins (spec.verify). */
+export const verifiedReasons = {
+  /** Every registry asked accepted its login (and served its canary image). */
+  authenticated: "Authenticated",
+  /** A registry answered 401: it does not accept the login. */
+  unauthorized: "Unauthorized",
+  /** A registry answered 403, or refused the canary image to a login it accepted. */
+  forbidden: "Forbidden",
+  /** A registry accepted the login but has no such canary image. */
+  notFound: "NotFound",
+  /** A registry could not be asked (network, TLS, timeout, an unexpected answer). */
+  unreachable: "Unreachable",
+  /** The operator may not ask (plain http, a private address outside its policy) or verification is off. */
+  skipped: "Skipped",
+} as const;
+export type VerificationReason = (typeof verifiedReasons)[keyof typeof verifiedReasons];
 
 /**
  * Set on a RegistryCredential or ClusterRegistryCredential to any new value to have every source

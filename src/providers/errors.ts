@@ -1,7 +1,13 @@
 import { redactSecrets } from "../util/redact.js";
 
 /** Why a source could not produce tokens; each maps to a reason of the Ready condition. */
-export type CredentialErrorReason = "InvalidSpec" | "AuthSecretMissing" | "ProviderError" | "Forbidden";
+export type CredentialErrorReason =
+  | "InvalidSpec"
+  | "AuthSecretMissing"
+  | "ProviderError"
+  | "Forbidden"
+  /** Under spec.verify.mode Enforce, the registry refused the new login (Ready reason RegistryRefused). */
+  | "RegistryRefused";
 
 /**
  * A failure to resolve or mint a source. The message is shown to users in status and events, so it

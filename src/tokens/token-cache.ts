@@ -5,6 +5,8 @@ import { type Clock, systemClock } from "../util/clock.js";
 export interface MintedTokens {
   tokens: RegistryToken[];
   mintedAt: Date;
+  /** Read back from a written Secret (after a restart), not minted by this process. */
+  recovered?: true;
 }
 
 /**
@@ -51,7 +53,7 @@ export class TokenCache {
 
   /** Seeds an entry recovered from a written Secret (after a restart), unless one is already cached. */
   seed(identity: string, minted: MintedTokens): void {
-    if (!this.entries.has(identity)) this.entries.set(identity, minted);
+    if (!this.entries.has(identity)) this.entries.set(identity, { ...minted, recovered: true });
   }
 
   /**

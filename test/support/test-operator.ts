@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { ApiException, CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { OperatorConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logging/logger.js";
-import { type RunningOperator, startOperator } from "../../src/operator.js";
+import { type OperatorOverrides, type RunningOperator, startOperator } from "../../src/operator.js";
 import { type AzureOptions, defaultAzureClientFactories } from "../../src/providers/acr/provider.js";
 import type { DefaultAwsClientOptions } from "../../src/providers/ecr/clients.js";
 import { defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
@@ -17,6 +17,8 @@ export interface TestOperatorOptions {
   /** Where the acr provider finds Entra and registries; its ambient identity reads `environment` (default none). */
   azure?: AzureOptions;
   config?: Partial<OperatorConfig>;
+  /** Where the registry check reaches registry hosts (with config.verification set). */
+  registryProbe?: OperatorOverrides["registryProbe"];
   /** Log lines are appended here (JSON strings), for leak scans and debugging. */
   logs?: string[];
   /**
@@ -57,6 +59,9 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     kubeApiBurst: 400,
     google: {},
     azure: {},
+    // No config.verification unless a test sets one: registry hosts such as ECR's would otherwise
+    // be looked up in DNS.
+    pullFailureRemintMs: 5 * 60_000,
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.
@@ -64,6 +69,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
   const operator = await startOperator(config, createLogger({ level: config.logLevel, destination: sink }), {
     kubeConfig: options.kc,
     processMetrics: false,
+    ...(options.registryProbe ? { registryProbe: options.registryProbe } : {}),
     providers: {
       aws: defaultAwsClientFactories(options.aws ?? {}),
       google: defaultGoogleClientFactories({ ...config.google, ...options.google }),

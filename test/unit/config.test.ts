@@ -39,7 +39,24 @@ describe("parseConfig", () => {
       kubeApiBurst: 100,
       google: {},
       azure: {},
+      verification: { allowedNetworks: [], insecureRegistries: [], refusedRemintMs: 300_000 },
+      pullFailureRemintMs: 300_000,
     });
+  });
+
+  it("reads the registry check's policy from flags or the environment, and turns it off when asked", () => {
+    expect(
+      config(
+        ["--verify-allowed-networks", "127.0.0.0/8, fd00::/8", "--verify-refused-remint-interval", "90s"],
+        { VERIFY_INSECURE_REGISTRIES: "registry.local:5000" },
+      ).verification,
+    ).toEqual({
+      allowedNetworks: ["127.0.0.0/8", "fd00::/8"],
+      insecureRegistries: ["registry.local:5000"],
+      refusedRemintMs: 90_000,
+    });
+    expect(config(["--disable-registry-verification"]).verification).toBeUndefined();
+    expect(config([], { PULL_FAILURE_REMINT_INTERVAL: "1m" }).pullFailureRemintMs).toBe(60_000);
   });
 
   it("reads the ACR host allow-list and Entra's endpoint from flags or the environment", () => {
@@ -172,6 +189,30 @@ describe("parseConfig", () => {
       ["--acr-allowed-hosts", "*.io"],
       {},
       "--acr-allowed-hosts",
+    ],
+    [
+      "an allowed network that is an address",
+      ["--verify-allowed-networks", "10.0.0.1"],
+      {},
+      "--verify-allowed-networks",
+    ],
+    [
+      "an IPv4 network with a 33-bit prefix",
+      ["--verify-allowed-networks", "10.0.0.0/33"],
+      {},
+      "--verify-allowed-networks",
+    ],
+    [
+      "an insecure registry given as a URL",
+      ["--verify-insecure-registries", "http://r.local"],
+      {},
+      "--verify-insecure-registries",
+    ],
+    [
+      "a remint interval that is no duration",
+      ["--pull-failure-remint-interval", "soon"],
+      {},
+      "--pull-failure-remint-interval",
     ],
     [
       "an Entra endpoint over http",

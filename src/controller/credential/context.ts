@@ -6,6 +6,7 @@ import type { Providers } from "../../providers/registry.js";
 import type { OperatorKey } from "../../security/operator-key.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { Clock } from "../../util/clock.js";
+import type { LoginVerifier } from "../../verify/login-verifier.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Informers } from "../runtime/informers.js";
 import type { SecretReferences } from "../runtime/secret-references.js";
@@ -54,4 +55,8 @@ export interface ControllerContext {
   stopping: AbortSignal;
   /** The deadline of each resolve and mint (mintSources' default when undefined). */
   deadlineMs?: number;
+  /** Checks new logins against their registries; undefined when the operator does not verify (--verify-registries=false). */
+  verifier?: LoginVerifier;
+  /** A login a registry refused is minted again once it is this old (--verify-refused-remint-interval). */
+  refusedRemintMs: number;
 }

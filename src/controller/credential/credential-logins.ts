@@ -133,7 +133,10 @@ export async function collectLogins(
     const lastExpiry = entry.expiresAt ? new Date(entry.expiresAt) : undefined;
     if (lastExpiry && lastExpiry <= now)
       return { index: r.index, state: "expired", hosts: entry.hosts, expiredAt: lastExpiry };
-    const last = (r.identity ? ctx.cache.peek(r.identity) : undefined) ?? recovered(r.index);
+    // The cache holds the identity's newest mint: for a login the registry refused that is the
+    // refused one, so the last login written comes from the Secret instead.
+    const cachedLast = r.identity && !r.refused ? ctx.cache.peek(r.identity) : undefined;
+    const last = cachedLast ?? recovered(r.index);
     const source = specSources[r.index] as CredentialSource;
     let tokens: RegistryToken[];
     try {

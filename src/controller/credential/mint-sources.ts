@@ -7,6 +7,7 @@ import { withAliases, withoutAliases } from "../../providers/source-aliases.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens, TokenCache } from "../../tokens/token-cache.js";
 import { abortable, StoppedError } from "../../util/abortable.js";
+import { type LoginCheck, type LoginVerifier, refusedReasons } from "../../verify/login-verifier.js";
 
 export interface SourceResult {
   index: number;
@@ -19,6 +20,24 @@ export interface SourceResult {
   /** What the source writes: its provider's logins, and the same login under each of its aliases. */
   minted?: MintedTokens & { cached: boolean };
   error?: CredentialError;
+  /**
+   * What the registries said of the source's logins (one per host the provider wrote, never the
+   * aliases): this sync's checks, or the memoised ones; undefined when none was made (verification
+   * off, or logins recovered after a restart that are not due for a check).
+   */
+  checks?: LoginCheck[];
+  /** Under Enforce, a registry refused the source's new login: it is not written (error says so). */
+  refused?: boolean;
+}
+
+/** How a resource's logins are checked against their registries (spec.verify, resolved). */
+interface VerifyContext {
+  verifier: LoginVerifier;
+  mode: "Warn" | "Enforce";
+  /** spec.verify.interval: check logins in use this often, not only after a mint. */
+  intervalMs?: number;
+  /** A login a registry refused is minted again once it is this old (both modes). */
+  refusedRemintMs: number;
 }
 
 /** Earliest known expiry among tokens; undefined when none reports one. */
@@ -58,6 +77,57 @@ export interface MintContext {
   stopping?: AbortSignal;
   /** Mint every source afresh, whatever the cache holds for its identity (a rotation). */
   forceMint?: boolean;
+  /** Identities to mint afresh whatever the cache holds (a pull failure said the registry refused them). */
+  forceMintIdentities?: ReadonlySet<string>;
+  /** Check each new login against its registry; absent when verification is off. */
+  verify?: VerifyContext;
+}
+
+/** Whether a registry refused any of the entry's logins, long enough ago to mint again. */
+function refusedLongAgo(entry: MintedTokens, source: CredentialSource, ctx: MintContext): boolean {
+  const verify = ctx.verify;
+  if (!verify) return false;
+  return entry.tokens.some((login) => {
+    const check = verify.verifier.settled(login, source.verify?.image);
+    return (
+      check !== undefined &&
+      refusedReasons.has(check.reason) &&
+      ctx.now().getTime() - check.at.getTime() >= verify.refusedRemintMs
+    );
+  });
+}
+
+/**
+ * The checks of a source's logins: each new login is checked once (the verifier memoises by login),
+ * a login already checked is checked again when spec.verify.interval says so, and logins recovered
+ * from a Secret after a restart only when an interval is set (their last checks are in status).
+ */
+async function checksOf(
+  minted: MintedTokens & { cached: boolean },
+  source: CredentialSource,
+  provider: ProviderName,
+  verify: VerifyContext,
+  signal: AbortSignal | undefined,
+): Promise<LoginCheck[] | undefined> {
+  const image = source.verify?.image;
+  const due = minted.tokens.filter(
+    (login) =>
+      !minted.cached ||
+      verify.verifier.checked(login, image) ||
+      !minted.recovered ||
+      verify.intervalMs !== undefined,
+  );
+  if (due.length === 0) return undefined;
+  return Promise.all(
+    due.map((login) =>
+      verify.verifier.check(login, {
+        provider,
+        ...(image ? { image } : {}),
+        ...(verify.intervalMs !== undefined ? { maxAgeMs: verify.intervalMs } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+    ),
+  );
 }
 
 /** How long one resolve, or one mint, may take before the source fails with "timed out". */
@@ -131,7 +201,10 @@ export async function mintSources(
         const minted = await ctx.cache.get(
           resolved.identity,
           (entry) =>
-            !ctx.forceMint && ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter),
+            !ctx.forceMint &&
+            !ctx.forceMintIdentities?.has(resolved.identity) &&
+            ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter) &&
+            !refusedLongAgo(entry, source, ctx),
           async () => {
             const timer = ctx.metrics.providerCallDuration.startTimer({ provider });
             try {
@@ -148,6 +221,19 @@ export async function mintSources(
             }
           },
         );
+        if (ctx.verify) {
+          const checks = await checksOf(minted, source, provider, ctx.verify, ctx.stopping);
+          if (checks) result.checks = checks;
+          const refused = checks?.filter((c) => refusedReasons.has(c.reason)) ?? [];
+          if (ctx.verify.mode === "Enforce" && refused.length > 0) {
+            result.refused = true;
+            throw new CredentialError(
+              "RegistryRefused",
+              `the registry refused the login minted at ${minted.mintedAt.toISOString()} (${refused.map((c) => `${c.host}: ${c.reason}, ${c.message}`).join("; ")}), so spec.verify.mode Enforce did not write it`,
+              false,
+            );
+          }
+        }
         result.minted = { ...minted, tokens: withAliases(source, minted.tokens) };
       } catch (error) {
         if (error instanceof StoppedError) throw error;

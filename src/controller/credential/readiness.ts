@@ -7,6 +7,7 @@ import {
 } from "../../api/v1alpha1.js";
 import type { CredentialObjectsApi } from "../../kube/ports.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
+import { verifiedConditionType } from "../../verify/verified-condition.js";
 import type { EventRecorder, EventTarget } from "../runtime/events.js";
 import { type ConditionUpdate, findCondition, setCondition } from "./conditions.js";
 import { writeStatus } from "./credential-status.js";
@@ -20,19 +21,26 @@ export interface NotReadyTarget<S extends RegistryCredentialStatus> {
   labels: { kind: string; namespace: string; name: string };
   /** The PodAdmission condition to set (null: remove it; undefined: keep what status says). */
   podAdmission?: ConditionUpdate | null;
+  /** The Verified condition to set (null: remove it; undefined: keep what status says). */
+  verified?: ConditionUpdate | null;
 }
 
-/** The conditions with Ready set to `ready` and the PodAdmission condition as the target says. */
+/** The conditions with Ready set to `ready`, and the PodAdmission and Verified conditions as the target says. */
 function conditionsFor<S extends RegistryCredentialStatus>(
   target: NotReadyTarget<S>,
   ready: ConditionUpdate,
   now: Date,
 ): Condition[] {
   const generation = target.object.metadata.generation;
-  const conditions = setCondition(target.object.status?.conditions, ready, generation, now);
-  if (target.podAdmission === undefined) return conditions;
-  if (target.podAdmission === null) return conditions.filter((c) => c.type !== podAdmissionConditionType);
-  return setCondition(conditions, target.podAdmission, generation, now);
+  let conditions = setCondition(target.object.status?.conditions, ready, generation, now);
+  for (const [type, update] of [
+    [podAdmissionConditionType, target.podAdmission],
+    [verifiedConditionType, target.verified],
+  ] as const) {
+    if (update === null) conditions = conditions.filter((c) => c.type !== type);
+    else if (update !== undefined) conditions = setCondition(conditions, update, generation, now);
+  }
+  return conditions;
 }
 
 /**

@@ -1,5 +1,7 @@
-import { type NamespaceFailure, readyReasons } from "../../api/v1alpha1.js";
+import { type NamespaceFailure, readyReasons, type VerificationStatus } from "../../api/v1alpha1.js";
 import type { ResolvedRefreshPolicy } from "../../tokens/refresh-schedule.js";
+import { verificationEntries, verifiedCondition } from "../../verify/verified-condition.js";
+import type { ResolvedVerifyPolicy } from "../../verify/verify-policy.js";
 import { retryDelayMs } from "../runtime/retry-delay.js";
 import type { SyncResult, SyncRun } from "../runtime/work-queue.js";
 import type { ControllerContext } from "./context.js";
@@ -26,9 +28,53 @@ export interface SyncFindings<T extends CredentialResource> {
   /** The rotation this sync carried out (its recorded annotation value), if any. */
   rotated?: string;
   policy: ResolvedRefreshPolicy;
+  verify: ResolvedVerifyPolicy;
   jitter: number;
   now: Date;
   run: SyncRun;
+}
+
+/**
+ * status.verification and the Verified condition for this sync (on `status.target`), the verified
+ * gauge, and a Warning event for each registry that refused, lacked the canary or could not be
+ * asked in a check made during this sync. Returns the status fields to write.
+ */
+async function reportVerification<T extends CredentialResource>(
+  ctx: ControllerContext,
+  status: CredentialStatus,
+  found: SyncFindings<T>,
+): Promise<{ verification?: VerificationStatus[] }> {
+  const { self, logins, now } = found;
+  const previous = self.resource.status?.verification;
+  if (!ctx.verifier || found.verify.mode === "Disabled") {
+    status.target.verified = null;
+    ctx.metrics.credentialVerified.remove(self.labels);
+    return { verification: undefined };
+  }
+  if (!logins) return previous ? { verification: previous } : {};
+  const entries = verificationEntries(
+    logins.results.map((r) => ({ index: r.index, ...(r.checks ? { checks: r.checks } : {}) })),
+    previous,
+  );
+  const condition = verifiedCondition(entries);
+  if (condition) {
+    status.target.verified = condition;
+    if (condition.status === "Unknown") ctx.metrics.credentialVerified.remove(self.labels);
+    else ctx.metrics.credentialVerified.set(self.labels, condition.status === "True" ? 1 : 0);
+  }
+  const fresh = logins.results.flatMap((r) =>
+    (r.checks ?? [])
+      .filter((c) => c.at >= now && c.reason !== "Authenticated" && c.reason !== "Skipped")
+      .map((c) => ({ index: r.index, check: c })),
+  );
+  for (const { index, check } of fresh)
+    await ctx.events.record(
+      self.resource,
+      "Warning",
+      check.reason,
+      `registry ${check.host}${check.image ? ` (canary ${check.image})` : ""} of spec.sources[${index}]: ${check.message}`,
+    );
+  return entries.length > 0 ? { verification: entries } : { verification: undefined };
 }
 
 /** " (in 2 of 5 namespaces)" for a resource with several targets; nothing for one. */
@@ -73,10 +119,13 @@ export async function reportOutcome<T extends CredentialResource>(
     found.rotated !== undefined && logins
       ? { value: found.rotated, rotatedAt: logins.refreshedAt.toISOString() }
       : self.resource.status?.lastRotation;
+  const pullFailures = self.resource.status?.pullFailures;
   const extra = {
     ...described.status,
     ...(logins && heldNow ? { sources: logins.sources } : {}),
     ...(lastRotation ? { lastRotation } : {}),
+    ...(await reportVerification(ctx, status, found)),
+    ...(pullFailures ? { pullFailures } : {}),
   };
   const previousExpiry = self.resource.status?.expiresAt;
   const writtenExpiry = logins?.expiresAt ?? (previousExpiry ? new Date(previousExpiry) : undefined);
@@ -134,7 +183,11 @@ export async function reportOutcome<T extends CredentialResource>(
     `${described.where} holds ${hosts.length} registry login(s) (${hosts.join(", ")})${validUntil}; next refresh at ${next.toISOString()}`,
     logins.minted,
   );
-  const untilRefresh = Math.max(1000, next.getTime() - now.getTime());
+  // With spec.verify.interval the logins in use are checked again after that long.
+  const untilRefresh = Math.max(
+    1000,
+    Math.min(next.getTime() - now.getTime(), found.verify.intervalMs ?? Number.POSITIVE_INFINITY),
+  );
   if (!first) return { requeueAfterMs: untilRefresh };
   const summary = `${failures.length} namespace(s) failed; first: ${first.namespace}: ${first.message}`;
   await ctx.events.record(self.resource, "Warning", first.reason, summary);

@@ -4,6 +4,7 @@ import { registryOf } from "../../providers/registry-host.js";
 import { aliasProblems } from "../../providers/source-aliases.js";
 import { secretTemplateProblems } from "../../secrets/metadata-keys.js";
 import { type ResolvedRefreshPolicy, resolveRefreshPolicy } from "../../tokens/refresh-schedule.js";
+import { type ResolvedVerifyPolicy, resolveVerifyPolicy } from "../../verify/verify-policy.js";
 
 /** The spec problems of every source (empty when all are valid), each prefixed with its path. */
 function sourceProblems(sources: readonly CredentialSource[]): string[] {
@@ -45,20 +46,26 @@ function sharedHostProblems(sources: readonly CredentialSource[]): string[] {
 
 /**
  * The checks the CRD schema cannot make, shared by both credential kinds and `regcred render`:
- * the refresh policy, the extra Secret metadata and every source. Returns the resolved policy, or
- * one message per problem (each prefixed with its field path). Calls no cloud.
+ * the refresh and verify policies, the extra Secret metadata and every source. Returns the
+ * resolved policies, or one message per problem (each prefixed with its field path). Calls no cloud.
  */
 export function checkSpec(
   spec: RegistryCredentialSpec,
-): { policy: ResolvedRefreshPolicy } | { problems: string[] } {
+): { policy: ResolvedRefreshPolicy; verify: ResolvedVerifyPolicy } | { problems: string[] } {
   let policy: ResolvedRefreshPolicy | undefined;
+  let verify: ResolvedVerifyPolicy | undefined;
   const problems: string[] = [];
   try {
     policy = resolveRefreshPolicy(spec.refresh);
   } catch (error) {
     problems.push(`spec.refresh: ${(error as Error).message}`);
   }
+  try {
+    verify = resolveVerifyPolicy(spec.verify);
+  } catch (error) {
+    problems.push(`spec.verify: ${(error as Error).message}`);
+  }
   problems.push(...secretTemplateProblems(spec.secret?.labels, spec.secret?.annotations));
   problems.push(...sourceProblems(spec.sources ?? []));
-  return problems.length > 0 || !policy ? { problems } : { policy };
+  return problems.length > 0 || !policy || !verify ? { problems } : { policy, verify };
 }

@@ -1,6 +1,7 @@
 import { readyReasons, rotateAnnotation } from "../../api/v1alpha1.js";
 import { ownerKey } from "../../secrets/ownership.js";
 import { stableJitter } from "../../tokens/refresh-schedule.js";
+import type { ResolvedVerifyPolicy } from "../../verify/verify-policy.js";
 import type { SyncResult, SyncRun } from "../runtime/work-queue.js";
 import type { ControllerContext } from "./context.js";
 import {
@@ -66,10 +67,10 @@ export async function syncCredential<T extends CredentialResource>(
     await status.notReady(readyReasons.invalidSpec, checked.problems.join("; "));
     return {};
   }
-  const { policy } = checked;
+  const { policy, verify } = checked;
   const jitter = stableJitter(self.owner.uid);
   const targets = kind.targets(resource);
-  const found = { self, targets, policy, jitter, now, run };
+  const found = { self, targets, policy, verify, jitter, now, run };
 
   const owned = ownedNamespaces(ctx, self.owner);
   const taken = await takenTargets(ctx, self, targets);
@@ -120,6 +121,7 @@ async function loginsOf<T extends CredentialResource>(
     targets: readonly string[];
     owned: ReadonlySet<string>;
     policy: Parameters<typeof collectLogins>[1]["policy"];
+    verify: ResolvedVerifyPolicy;
     jitter: number;
     forceMint: boolean;
   },
@@ -140,6 +142,16 @@ async function loginsOf<T extends CredentialResource>(
       stopping: ctx.stopping,
       forceMint: found.forceMint,
       ...(ctx.deadlineMs ? { deadlineMs: ctx.deadlineMs } : {}),
+      ...(ctx.verifier && found.verify.mode !== "Disabled"
+        ? {
+            verify: {
+              verifier: ctx.verifier,
+              mode: found.verify.mode,
+              ...(found.verify.intervalMs !== undefined ? { intervalMs: found.verify.intervalMs } : {}),
+              refusedRemintMs: ctx.refusedRemintMs,
+            },
+          }
+        : {}),
     },
     resource.status?.sources,
     recoveryCandidates(ctx, self, found.targets, found.owned, kind.home(resource)),

@@ -122,6 +122,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   // Read at call time: the cluster's informers are new after a restart.
   const ctx = (): ControllerContext => ({
     kube: { core, objects },
+    refusedRemintMs: 5 * 60_000,
     informers: {
       credentials: cluster.rcInformer,
       clusterCredentials: cluster.crcInformer,
