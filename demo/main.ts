@@ -99,6 +99,7 @@ const operator = await startOperator(
   {
     operatorNamespace: "regcred-system",
     pullFailureRemintMs: 5 * 60_000,
+    watchPullFailures: true,
     operatorKeySecret: "registry-credential-operator-key",
     allowAmbientGoogleAccessTokens: false,
     ambientIdentityNamespaces: ["regcred-system"],

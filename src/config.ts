@@ -54,6 +54,8 @@ export interface OperatorConfig {
   verification?: VerificationConfig;
   /** --pull-failure-remint-interval: the least time between two pull-failure mints of one identity. */
   pullFailureRemintMs: number;
+  /** Watch pods for image-pull failures (false with --disable-pull-failure-watch). */
+  watchPullFailures: boolean;
   /**
    * Leader election on a Lease, when set (--leader-elect): only the replica holding the Lease
    * reconciles. Unset: this process reconciles unconditionally (a single replica).
@@ -282,6 +284,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     google: googleEndpoints(pick("gcp-sts-url"), pick("gcp-iamcredentials-url"), pick("gcp-token-uris")),
     azure: azureConfig(pick("acr-allowed-hosts"), pick("azure-authority-host") || undefined),
     ...verificationConfig(flags.enabled("disable-registry-verification"), pick),
+    watchPullFailures: !flags.enabled("disable-pull-failure-watch"),
     pullFailureRemintMs: duration(
       "--pull-failure-remint-interval",
       pick("pull-failure-remint-interval") ?? "5m",

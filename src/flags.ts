@@ -110,6 +110,10 @@ const flags = {
     value: "DURATION",
     help: "how old a login a registry refused may get before its source is minted again; default 5m",
   },
+  "disable-pull-failure-watch": {
+    env: "DISABLE_PULL_FAILURE_WATCH",
+    help: "do not watch pods for image-pull failures (no re-mint on a refused pull, no eviction, no status.pullFailures)",
+  },
   "pull-failure-remint-interval": {
     env: "PULL_FAILURE_REMINT_INTERVAL",
     value: "DURATION",

@@ -29,6 +29,7 @@ import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
 import { createProviders, type ProviderDependencies } from "./providers/registry.js";
 import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
+import { PendingRemints } from "./tokens/pending-remints.js";
 import { TokenCache } from "./tokens/token-cache.js";
 import { systemClock } from "./util/clock.js";
 import { LoginVerifier } from "./verify/login-verifier.js";
@@ -126,6 +127,7 @@ function controllerContext(
         }
       : {}),
     refusedRemintMs: verification?.refusedRemintMs ?? 5 * 60_000,
+    remints: new PendingRemints(),
     kube,
     webhook: {
       served: config.webhook !== undefined,
@@ -176,7 +178,14 @@ export async function startOperator(
     bound && typeof bound === "object" ? { host: bound.address, port: bound.port } : config.metricsAddress;
 
   const policySupport = await discoverAdmissionPolicies(clients.admission, config.watchNamespace);
-  const informers = createInformers(kc, clients, logger, config.watchNamespace, policySupport.available);
+  const informers = createInformers(
+    kc,
+    clients,
+    logger,
+    config.watchNamespace,
+    policySupport.available,
+    config.watchPullFailures,
+  );
   const references = new SecretReferences();
   const referenceWatch = referencedSecretWatch(kc, clients.core, config.watchNamespace, references, logger);
   countCachedObjects(informers, metrics);
@@ -211,6 +220,7 @@ export async function startOperator(
     const shared = { informers, references, providers, cache, events, metrics, logger, podAdmission, key };
     controllers = startControllers(
       controllerContext(config, controllerClients, shared, stopping.signal, overrides),
+      config.pullFailureRemintMs,
     );
   };
   const stopControllers = async () => {

@@ -32,8 +32,11 @@ export type CredentialObjectsApi = Pick<
   | "patchClusterCustomObjectStatus"
 >;
 
-/** Every apiserver call a credential sync makes. */
+/** Evicting pods stuck without their Secret (the Eviction API honours PodDisruptionBudgets). */
+export type EvictionApi = Pick<CoreV1Api, "createNamespacedPodEviction">;
+
+/** Every apiserver call a credential sync or a pull-failure sync makes. */
 export interface KubePort {
-  core: SecretApi & ServiceAccountApi & ReferenceApi & EventApi;
+  core: SecretApi & ServiceAccountApi & ReferenceApi & EventApi & EvictionApi;
   objects: CredentialObjectsApi;
 }

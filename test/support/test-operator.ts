@@ -62,6 +62,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     // No config.verification unless a test sets one: registry hosts such as ECR's would otherwise
     // be looked up in DNS.
     pullFailureRemintMs: 5 * 60_000,
+    watchPullFailures: true,
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.

@@ -41,6 +41,7 @@ describe("parseConfig", () => {
       azure: {},
       verification: { allowedNetworks: [], insecureRegistries: [], refusedRemintMs: 300_000 },
       pullFailureRemintMs: 300_000,
+      watchPullFailures: true,
     });
   });
 
@@ -57,6 +58,7 @@ describe("parseConfig", () => {
     });
     expect(config(["--disable-registry-verification"]).verification).toBeUndefined();
     expect(config([], { PULL_FAILURE_REMINT_INTERVAL: "1m" }).pullFailureRemintMs).toBe(60_000);
+    expect(config(["--disable-pull-failure-watch"]).watchPullFailures).toBe(false);
   });
 
   it("reads the ACR host allow-list and Entra's endpoint from flags or the environment", () => {

@@ -79,6 +79,16 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
+{{- if .Values.pullFailures.watch }}
+# Pods failing to pull (only those are kept in memory), and evicting the ones stuck without the
+# Secret when a resource opts in (the Eviction API honours PodDisruptionBudgets).
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch]
+- apiGroups: [""]
+  resources: [pods/eviction]
+  verbs: [create]
+{{- end }}
 {{- end -}}
 
 {{- define "regcred.rules.clusterScope" -}}

@@ -4,6 +4,7 @@ import type { KubePort } from "../../kube/ports.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { Providers } from "../../providers/registry.js";
 import type { OperatorKey } from "../../security/operator-key.js";
+import type { PendingRemints } from "../../tokens/pending-remints.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { Clock } from "../../util/clock.js";
 import type { LoginVerifier } from "../../verify/login-verifier.js";
@@ -59,4 +60,6 @@ export interface ControllerContext {
   verifier?: LoginVerifier;
   /** A login a registry refused is minted again once it is this old (--verify-refused-remint-interval). */
   refusedRemintMs: number;
+  /** Identities pods failing to pull asked to have minted afresh. */
+  remints: PendingRemints;
 }

@@ -77,8 +77,11 @@ export interface MintContext {
   stopping?: AbortSignal;
   /** Mint every source afresh, whatever the cache holds for its identity (a rotation). */
   forceMint?: boolean;
-  /** Identities to mint afresh whatever the cache holds (a pull failure said the registry refused them). */
-  forceMintIdentities?: ReadonlySet<string>;
+  /**
+   * Whether to mint `identity` afresh whatever the cache holds, asked once per identity (a pod
+   * failing to pull said the registry refused its login); counted in regcred_pull_failure_remints_total.
+   */
+  remintRequested?: (identity: string) => boolean;
   /** Check each new login against its registry; absent when verification is off. */
   verify?: VerifyContext;
 }
@@ -198,11 +201,13 @@ export async function mintSources(
             ...recovered,
             tokens: withoutAliases(source, recovered.tokens),
           });
+        const remint = ctx.remintRequested?.(resolved.identity) ?? false;
+        if (remint) ctx.metrics.pullFailureRemints.inc({ provider });
         const minted = await ctx.cache.get(
           resolved.identity,
           (entry) =>
             !ctx.forceMint &&
-            !ctx.forceMintIdentities?.has(resolved.identity) &&
+            !remint &&
             ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter) &&
             !refusedLongAgo(entry, source, ctx),
           async () => {

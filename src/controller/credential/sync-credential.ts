@@ -141,6 +141,7 @@ async function loginsOf<T extends CredentialResource>(
       ownerUid: self.owner.uid,
       stopping: ctx.stopping,
       forceMint: found.forceMint,
+      remintRequested: (identity) => ctx.remints.take(identity),
       ...(ctx.deadlineMs ? { deadlineMs: ctx.deadlineMs } : {}),
       ...(ctx.verifier && found.verify.mode !== "Disabled"
         ? {

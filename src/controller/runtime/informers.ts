@@ -3,6 +3,7 @@ import type {
   KubernetesObject,
   V1MutatingAdmissionPolicy,
   V1Namespace,
+  V1Pod,
   V1Secret,
   V1ServiceAccount,
 } from "@kubernetes/client-node";
@@ -18,6 +19,7 @@ import {
 import type { KubeClients } from "../../kube/clients.js";
 import { type Informer, startableInformer } from "../../kube/informer.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
+import { pullFailuresOf } from "../../pulls/pull-failure.js";
 import { annotations, managedObjectSelector, parseOwnerKey } from "../../secrets/ownership.js";
 
 /** The caches every controller reads; one watch per kind, shared. */
@@ -32,6 +34,8 @@ export interface Informers {
   namespaces?: Informer<V1Namespace>;
   /** The operator's MutatingAdmissionPolicies; undefined where they are not used. */
   admissionPolicies?: Informer<V1MutatingAdmissionPolicy>;
+  /** Only pods whose status shows an image-pull failure; undefined with --disable-pull-failure-watch. */
+  pods?: Informer<V1Pod>;
 }
 
 /**
@@ -80,7 +84,8 @@ export function worthCaching(informers: Pick<Informers, "credentials" | "cluster
  * Creates (without starting) the informers for the watch scope: every namespace when `namespace` is
  * undefined, else that namespace only. Secrets and MutatingAdmissionPolicies are filtered by
  * label: the operator never caches ones it does not manage. `admissionPolicies` says whether the
- * cluster serves MutatingAdmissionPolicies and the operator uses them.
+ * cluster serves MutatingAdmissionPolicies and the operator uses them; `pods` whether it watches
+ * pods for pull failures (caching only the failing ones).
  */
 export function createInformers(
   kc: KubeConfig,
@@ -88,6 +93,7 @@ export function createInformers(
   logger: Logger,
   namespace: string | undefined,
   admissionPolicies: boolean,
+  pods = true,
 ): Informers {
   const { core, objects, admission } = clients;
   // Filled in below, once the credential informers it consults exist.
@@ -143,6 +149,17 @@ export function createInformers(
     );
   }
   keepSecret = worthCaching(informers);
+  if (pods) {
+    // Every pod update arrives, but only pods failing to pull stay in memory.
+    informers.pods = startableInformer<V1Pod>(
+      kc,
+      scoped("pods"),
+      () => (namespace ? core.listNamespacedPod({ namespace }) : core.listPodForAllNamespaces()),
+      logger,
+      undefined,
+      (pod) => pullFailuresOf(pod).length > 0,
+    );
+  }
   if (admissionPolicies) {
     informers.admissionPolicies = startableInformer<V1MutatingAdmissionPolicy>(
       kc,

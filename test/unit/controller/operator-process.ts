@@ -20,6 +20,7 @@ import type { AzureClientFactories } from "../../../src/providers/acr/provider.j
 import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import { createProviders, type Providers } from "../../../src/providers/registry.js";
 import { OperatorKey } from "../../../src/security/operator-key.js";
+import { PendingRemints } from "../../../src/tokens/pending-remints.js";
 import { TokenCache } from "../../../src/tokens/token-cache.js";
 import { type Clock, systemClock } from "../../../src/util/clock.js";
 import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
@@ -123,6 +124,7 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const ctx = (): ControllerContext => ({
     kube: { core, objects },
     refusedRemintMs: 5 * 60_000,
+    remints: new PendingRemints(),
     informers: {
       credentials: cluster.rcInformer,
       clusterCredentials: cluster.crcInformer,
