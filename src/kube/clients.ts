@@ -5,6 +5,7 @@ import {
   CustomObjectsApi,
   createConfiguration,
   type KubeConfig,
+  PolicyV1Api,
   RbacAuthorizationV1Api,
   ServerConfiguration,
 } from "@kubernetes/client-node";
@@ -24,6 +25,7 @@ export interface KubeClients {
   coordination: CoordinationV1Api;
   admission: AdmissionregistrationV1Api;
   rbac: RbacAuthorizationV1Api;
+  policy: PolicyV1Api;
 }
 
 /**
@@ -55,5 +57,6 @@ export function createKubeClients(kc: KubeConfig, limits: ClientLimits): KubeCli
     coordination: new CoordinationV1Api(config),
     admission: new AdmissionregistrationV1Api(config),
     rbac: new RbacAuthorizationV1Api(config),
+    policy: new PolicyV1Api(config),
   };
 }

@@ -1,6 +1,6 @@
 // The narrow ports through which the credential pipeline reaches the apiserver: exactly the calls
 // it makes, so a unit-test fake implements these and nothing else (as the elector's LeaseApi does).
-import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import type { CoreV1Api, CustomObjectsApi, PolicyV1Api } from "@kubernetes/client-node";
 
 /** Managed Secrets: read, create, replace, delete. */
 export type SecretApi = Pick<
@@ -35,8 +35,13 @@ export type CredentialObjectsApi = Pick<
 /** Evicting pods stuck without their Secret (the Eviction API honours PodDisruptionBudgets). */
 export type EvictionApi = Pick<CoreV1Api, "createNamespacedPodEviction">;
 
+/** PodDisruptionBudgets, read before evicting (the Eviction API ignores them for Pending pods). */
+export type DisruptionBudgetApi = Pick<PolicyV1Api, "listNamespacedPodDisruptionBudget">;
+
 /** Every apiserver call a credential sync or a pull-failure sync makes. */
 export interface KubePort {
   core: SecretApi & ServiceAccountApi & ReferenceApi & EventApi & EvictionApi;
   objects: CredentialObjectsApi;
+  /** Absent in unit fakes that never evict: no pod is evicted then. */
+  policy?: DisruptionBudgetApi;
 }

@@ -81,13 +81,17 @@ Namespaced rules: granted cluster-wide (ClusterRole) or in watchNamespace only (
   verbs: [create]
 {{- if .Values.pullFailures.watch }}
 # Pods failing to pull (only those are kept in memory), and evicting the ones stuck without the
-# Secret when a resource opts in (the Eviction API honours PodDisruptionBudgets).
+# Secret when a resource opts in.
 - apiGroups: [""]
   resources: [pods]
   verbs: [list, watch]
 - apiGroups: [""]
   resources: [pods/eviction]
   verbs: [create]
+# Read before evicting: the Eviction API ignores budgets for Pending pods.
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [list]
 {{- end }}
 {{- end -}}
 

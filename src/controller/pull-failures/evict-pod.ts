@@ -1,5 +1,7 @@
 import { ApiException, type V1Pod } from "@kubernetes/client-node";
-import type { EvictionApi } from "../../kube/ports.js";
+import type { LabelSelector } from "../../api/v1alpha1.js";
+import { matchesSelector } from "../../kube/label-selector.js";
+import type { DisruptionBudgetApi, EvictionApi } from "../../kube/ports.js";
 import { errorText } from "../../util/error-text.js";
 
 export interface EvictionOutcome {
@@ -8,12 +10,34 @@ export interface EvictionOutcome {
 }
 
 /**
- * Evicts `pod` so its controller recreates it, unless no controller owns it (NotEvictable: nothing
- * would recreate it, so it is left alone). A PodDisruptionBudget that allows no disruption answers
- * 429 (EvictionRefused); a pod already gone, 404 (Gone). Never deletes a pod any other way; never
- * throws (another failure is Failed, with the apiserver's message).
+ * The PodDisruptionBudget of `pod`'s namespace that selects it and allows no disruption now, if
+ * any. The Eviction API ignores budgets for Pending pods (a pod stuck pulling is Pending), so the
+ * operator reads them itself: a budget that allows no disruption means hands off.
  */
-export async function evictPod(api: EvictionApi, pod: V1Pod): Promise<EvictionOutcome> {
+async function blockingBudget(api: DisruptionBudgetApi, pod: V1Pod): Promise<string | undefined> {
+  const namespace = pod.metadata?.namespace as string;
+  const budgets = await api.listNamespacedPodDisruptionBudget({ namespace });
+  const blocking = budgets.items.find(
+    (b) =>
+      b.spec?.selector !== undefined &&
+      matchesSelector(b.spec.selector as LabelSelector, pod.metadata?.labels) &&
+      (b.status?.disruptionsAllowed ?? 0) < 1,
+  );
+  return blocking?.metadata?.name;
+}
+
+/**
+ * Evicts `pod` so its controller recreates it, unless no controller owns it (NotEvictable: nothing
+ * would recreate it, so it is left alone) or a PodDisruptionBudget selecting it allows no
+ * disruption (EvictionRefused, read from the budget's status, or the Eviction API's 429). A pod
+ * already gone answers 404 (Gone). Never deletes a pod any other way; never throws (another
+ * failure is Failed, with the apiserver's message).
+ */
+export async function evictPod(
+  api: EvictionApi,
+  budgets: DisruptionBudgetApi,
+  pod: V1Pod,
+): Promise<EvictionOutcome> {
   const { name, namespace } = pod.metadata as { name: string; namespace: string };
   const owner = pod.metadata?.ownerReferences?.find((r) => r.controller);
   if (!owner)
@@ -22,6 +46,12 @@ export async function evictPod(api: EvictionApi, pod: V1Pod): Promise<EvictionOu
       message: "no controller owns the pod, so nothing would recreate it; delete and recreate it yourself",
     };
   try {
+    const budget = await blockingBudget(budgets, pod);
+    if (budget)
+      return {
+        result: "EvictionRefused",
+        message: `PodDisruptionBudget ${budget} allows no disruption now, so the pod was left as it is`,
+      };
     await api.createNamespacedPodEviction({
       name,
       namespace,
@@ -35,7 +65,7 @@ export async function evictPod(api: EvictionApi, pod: V1Pod): Promise<EvictionOu
     if (error instanceof ApiException && error.code === 429)
       return {
         result: "EvictionRefused",
-        message: "a PodDisruptionBudget allows no disruption now; the pod was left running",
+        message: "a PodDisruptionBudget allows no disruption now; the pod was left as it is",
       };
     if (error instanceof ApiException && error.code === 404)
       return { result: "Gone", message: "the pod was already gone" };

@@ -135,7 +135,10 @@ async function recoverPod(
   const now = deps.ctx.clock.now();
   if (lastTry !== undefined && now - lastTry < evictionRetryMs) return undefined;
   deps.evictionTries.set(podId, now);
-  const outcome = await evictPod(deps.evictions, pod);
+  const budgets = deps.ctx.kube.policy;
+  if (!budgets)
+    return { action: "Reported", message: `${lacking}; not evicted (no PodDisruptionBudget client)` };
+  const outcome = await evictPod(deps.evictions, budgets, pod);
   if (outcome.result !== "Gone") deps.ctx.metrics.evictions.inc({ result: outcome.result });
   switch (outcome.result) {
     case "Gone":
