@@ -12,6 +12,7 @@ import type { VerificationReason } from "../../../src/verify/verification-reason
 import { FakeForwardProxy } from "../../fakes/proxy/forward-proxy.js";
 import { recordShown } from "../../support/leaks/ledger.js";
 import { createCertificateAuthority, type PemKeyPair } from "../../support/pki.js";
+import { nonPublic } from "../util/non-public-addresses.js";
 import {
   FakeRegistry,
   type FakeRegistryOptions,
@@ -428,22 +429,11 @@ describe("the scheme policy", () => {
   });
 });
 
-/** Non-public addresses a name may resolve to (the policy's own test covers each range). */
-const refusedAddresses: [string, string, 4 | 6][] = [
-  ["loopback", "127.0.0.1", 4],
-  ["a private address", "10.0.0.7", 4],
-  ["the cloud metadata address", "169.254.169.254", 4],
-  ["a CGNAT address", "100.100.100.200", 4],
-  ["IPv6 loopback", "::1", 6],
-  ["a unique-local IPv6 address", "fd00:ec2::254", 6],
-  ["an IPv4-mapped private address", "::ffff:10.0.0.7", 6],
-  ["a NAT64 address carrying the metadata address", "64:ff9b::a9fe:a9fe", 6],
-];
-
 describe("the address policy", () => {
-  it.each(refusedAddresses)(
+  it.each(nonPublic)(
     "refuses a host that resolves to %s (%s), naming it and the flag",
-    async (_name, address, family) => {
+    async (_name, address) => {
+      const family = address.includes(":") ? 6 : 4;
       const outcome = await ask(
         "registry.test:5000",
         {},
