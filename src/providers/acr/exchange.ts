@@ -1,8 +1,9 @@
 // The registry leg of an ACR login, as ACR documents it: discover the token service from the
 // /v2/ challenge, exchange the Entra token for a refresh token, optionally check that it may pull
 // the repositories a source names.
+
+import { parseBearerChallenge } from "../../util/bearer-challenge.js";
 import { CredentialError } from "../errors.js";
-import { parseBearerChallenge } from "./challenge.js";
 import { jwtExpiry } from "./jwt-expiry.js";
 import type { RegistryHttp, RegistryResponse } from "./registry-http.js";
 

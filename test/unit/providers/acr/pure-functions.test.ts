@@ -2,7 +2,6 @@
 // spec validation.
 import { describe, expect, it } from "@jest/globals";
 import type { AcrSource } from "../../../../src/api/v1alpha1.js";
-import { parseBearerChallenge } from "../../../../src/providers/acr/challenge.js";
 import {
   allowListEntryProblem,
   defaultAcrAllowedHosts,
@@ -10,6 +9,7 @@ import {
 } from "../../../../src/providers/acr/host-allow-list.js";
 import { jwtExpiry } from "../../../../src/providers/acr/jwt-expiry.js";
 import { validateAcrSource } from "../../../../src/providers/acr/validate.js";
+import { parseBearerChallenge } from "../../../../src/util/bearer-challenge.js";
 import { acrSpec, tenantId } from "./fixtures.js";
 
 const jwt = (payload: unknown) =>
