@@ -1,20 +1,25 @@
 import type { V1Namespace, V1Pod, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import type { ClusterRegistryCredential, RegistryCredential } from "../api/v1alpha1.js";
 import { isTargeted } from "../kube/namespace-selection.js";
-import { bindSource, isProviderHost } from "../providers/registry.js";
+import { bindSource, isProviderHost, pullFailureAdviceFor } from "../providers/registry.js";
 import { registryOf } from "../providers/registry-host.js";
+import type { PullFailureCause } from "../pulls/classify.js";
+import { registryHostOf } from "../pulls/image-host.js";
+import { pullFailuresOf } from "../pulls/pull-failure.js";
 import { parseDockerConfig } from "../secrets/dockerconfig.js";
 import { annotations, managedByLabel, managedByValue } from "../secrets/ownership.js";
 import { hasPullSecret } from "../serviceaccounts/pull-secret-patch.js";
 import { selectsServiceAccount } from "../serviceaccounts/selection.js";
 import { formatDuration } from "../util/duration.js";
-import { authKeyCovers, registryHostOf } from "./hosts.js";
+import { redactSecrets } from "../util/redact.js";
+import { authKeyCovers } from "./hosts.js";
 
 type AuditRule =
   | "uncovered-image"
   | "expired-pull-secret"
   | "service-account-missing-secret"
-  | "secret-expiring";
+  | "secret-expiring"
+  | "image-pull-failing";
 
 /** One problem, with the object it is about and a suggested fix. Never holds token values. */
 export interface Finding {
@@ -23,6 +28,8 @@ export interface Finding {
   object: string;
   message: string;
   fix: string;
+  /** image-pull-failing: what the kubelet's message says went wrong. */
+  cause?: PullFailureCause;
 }
 
 export interface AuditInput {
@@ -240,6 +247,114 @@ function auditExpiringSecrets(input: AuditInput): Finding[] {
   return findings;
 }
 
+const causeText: Record<PullFailureCause, string> = {
+  CredentialsRefused: "the registry refused the credentials",
+  NotFound: "the repository or tag was not found",
+  Unreachable: "the registry is unreachable (TLS or network)",
+  Other: "the pull failed",
+};
+
+/** The longest excerpt of the kubelet's message a finding quotes. */
+const quotedMessageLength = 240;
+
+/** The wrappers the kubelet, the CRI client and containerd put around the registry's answer. */
+const messageWrappers = [
+  /^Back-off pulling image "[^"]*": ErrImagePull: /,
+  /^rpc error: code = \w+ desc = /,
+  /^failed to pull and unpack image "[^"]*": /,
+  /^failed to resolve reference "[^"]*": /,
+  /^failed to resolve image: /,
+];
+
+/** The kubelet's message on one line, redacted, without its wrappers; its end when still too long. */
+function quoted(message: string): string {
+  let line = redactSecrets(message.replace(/\s+/g, " ").trim());
+  for (const wrapper of messageWrappers) line = line.replace(wrapper, "");
+  return line.length <= quotedMessageLength ? line : `…${line.slice(line.length - quotedMessageLength + 1)}`;
+}
+
+/** The fix for a pull failure whose pod does send a login for the host, by cause and cloud. */
+function pullFix(cause: PullFailureCause, host: string, message: string, namespace: string): string {
+  const advice = pullFailureAdviceFor(host);
+  switch (cause) {
+    case "CredentialsRefused": {
+      const ambiguous = /repository does not exist or may require authorization/i.test(message)
+        ? "; this registry gives the same answer for a repository that does not exist, so check the image name too"
+        : "";
+      const fix =
+        advice?.credentialsRefused(host) ??
+        `${host} refused the login in the pod's pull Secret: check the robot account or access token the credential's referenced Secret holds (expired, revoked, or without pull permission on this repository) and update that Secret; the operator rewrites the pull Secret at once`;
+      return `${fix}${ambiguous}; "regcred status -n ${namespace}" shows the credential's Verified condition and pull failures`;
+    }
+    case "NotFound":
+      return (
+        advice?.notFound(host) ??
+        `check that the repository and tag (or digest) exist in ${host}; not a credential problem unless the registry hides repositories the login may not read`
+      );
+    case "Unreachable":
+      return (
+        advice?.unreachable(host) ??
+        `nodes must reach ${host} over HTTPS: DNS, egress, proxy or firewall; a registry with a private CA must be trusted by the node's container runtime (containerd: /etc/containerd/certs.d/${host}/hosts.toml), a plain-http one configured there too. Credentials play no part`
+      );
+    case "Other":
+      return `read the kubelet's message ("kubectl describe pod"): e.g. a registry rate limit (429 toomanyrequests: log in, or use a mirror), an image signature policy, or a full disk on the node`;
+  }
+}
+
+/**
+ * Rule 4: each container failing to pull (ErrImagePull, ImagePullBackOff), classified from the
+ * kubelet's message, with the fix for its cause and cloud; or, when a managed Secret of the
+ * namespace covers the host but the pod lacks it in imagePullSecrets, the fix for that.
+ */
+function auditPullFailures(input: AuditInput): Finding[] {
+  const findings: Finding[] = [];
+  for (const pod of input.pods) {
+    const failures = pullFailuresOf(pod);
+    if (failures.length === 0) continue;
+    const namespace = pod.metadata?.namespace ?? "";
+    const refs = new Set((pod.spec?.imagePullSecrets ?? []).flatMap((ref) => (ref.name ? [ref.name] : [])));
+    const inNamespace = input.secrets.filter((s) => s.metadata?.namespace === namespace);
+    for (const failure of failures) {
+      const covers = (secret: V1Secret) =>
+        secretRegistryKeys(secret).some((k) => authKeyCovers(k, failure.host));
+      const sent = inNamespace.some((s) => refs.has(s.metadata?.name ?? "") && covers(s));
+      // No registry answered an unreachable pull, so a missing Secret is not what stops it.
+      const lacking =
+        sent || failure.cause === "Unreachable" ? [] : inNamespace.filter((s) => isManaged(s) && covers(s));
+      const problem = `${failure.container}: ${failure.state} for ${failure.image}: ${causeText[failure.cause]}`;
+      const kubelet = failure.message ? ` (kubelet: "${quoted(failure.message)}")` : "";
+      let message = `${problem}${kubelet}`;
+      let fix = pullFix(failure.cause, failure.host, failure.message, namespace);
+      if (lacking.length > 0) {
+        const names = lacking.map((s) => `"${s.metadata?.name}"${ownerHint(s)}`).join(", ");
+        const owners = [
+          ...new Set(lacking.map((s) => s.metadata?.annotations?.[annotations.owner] ?? "its credential")),
+        ].join(", ");
+        message = `${problem}: managed Secret ${names} covers ${failure.host} but the pod's imagePullSecrets lacks it${kubelet}`;
+        fix = `the pod was created before its ServiceAccount "${pod.spec?.serviceAccountName ?? "default"}" got the Secret (imagePullSecrets are copied only when a pod is created): recreate the pod (e.g. kubectl -n ${namespace} rollout restart its Deployment), or set spec.pullFailures.evictPodsMissingSecret: true on ${owners} so the operator evicts such pods and their controller recreates them`;
+      } else if (!sent && failure.cause === "CredentialsRefused") {
+        fix = `the pod sends no login for ${failure.host} (no pull Secret of the pod covers it): create a RegistryCredential in namespace ${namespace} with a source for ${failure.host} that selects the pod's ServiceAccount "${
+          pod.spec?.serviceAccountName ?? "default"
+        }" (spec.serviceAccounts), then recreate the pod; if the image is public, check its name`;
+      }
+      findings.push({
+        rule: "image-pull-failing",
+        namespace,
+        object: `Pod/${pod.metadata?.name ?? ""}`,
+        message,
+        fix,
+        cause: failure.cause,
+      });
+    }
+  }
+  return findings;
+}
+
 export function audit(input: AuditInput): Finding[] {
-  return [...auditPods(input), ...auditServiceAccounts(input), ...auditExpiringSecrets(input)];
+  return [
+    ...auditPods(input),
+    ...auditPullFailures(input),
+    ...auditServiceAccounts(input),
+    ...auditExpiringSecrets(input),
+  ];
 }

@@ -31,6 +31,12 @@ Reports, each with a suggested fix:
   uncovered-image                  pods with ECR / Artifact Registry / gcr.io images that no pull
                                    Secret of the pod covers
   expired-pull-secret              pods whose covering managed Secret has expired
+  image-pull-failing               containers in ErrImagePull or ImagePullBackOff, classified from
+                                   the kubelet's message as credentials refused, repository or tag
+                                   not found, registry unreachable (TLS or network) or other, with
+                                   the fix for the cause and cloud (ECR, ECR Public, Artifact
+                                   Registry, ACR, static credentials), or, when a managed Secret
+                                   covers the host but the pod lacks it, how to recreate the pod
   service-account-missing-secret   ServiceAccounts a credential selects that lack its Secret
   secret-expiring                  managed Secrets expired or expiring within the threshold
 Exit code 1 when there is any finding. Token values are never printed.

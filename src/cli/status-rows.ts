@@ -1,7 +1,9 @@
 import type {
   ClusterRegistryCredential,
+  PullFailureStatus,
   RegistryCredential,
   RegistryCredentialStatus,
+  VerificationStatus,
 } from "../api/v1alpha1.js";
 import { formatTable } from "./table.js";
 import { relativeTime } from "./time.js";
@@ -22,13 +24,25 @@ export interface StatusRow {
   nextRefreshIn?: string;
   /** RC: its own namespace; CRC: counts from status. */
   namespaces: { inSync: number; targeted: number; failed: number } | { namespace: string };
+  /** The Verified condition's status and reason; absent when verification is off or has not run. */
+  verified?: { status: string; reason: string; message: string };
+  /** status.verification: the last check of each source's hosts. */
+  verification: VerificationStatus[];
+  /** status.pullFailures: pods failing to pull from the credential's hosts, the latest first. */
+  pullFailures: PullFailureStatus[];
 }
 
 function common(status: RegistryCredentialStatus | undefined, generation: number | undefined, now: Date) {
   const ready = status?.conditions?.find((c) => c.type === "Ready");
   const stale = (status?.observedGeneration ?? 0) < (generation ?? 0);
   const hosts = [...new Set((status?.sources ?? []).flatMap((source) => source.hosts))].sort();
+  const verified = status?.conditions?.find((c) => c.type === "Verified");
   return {
+    ...(verified
+      ? { verified: { status: verified.status, reason: verified.reason, message: verified.message } }
+      : {}),
+    verification: status?.verification ?? [],
+    pullFailures: status?.pullFailures ?? [],
     ready: ready ? ready.status : "Unknown",
     reason: ready ? ready.reason : stale || !status ? "Pending" : "",
     message: ready?.message ?? "",
@@ -67,6 +81,10 @@ export function clusterRegistryCredentialRow(crc: ClusterRegistryCredential, now
   };
 }
 
+function nameOf(row: StatusRow): string {
+  return row.namespace ? `${row.namespace}/${row.name}` : row.name;
+}
+
 function namespacesCell(row: StatusRow): string {
   if ("namespace" in row.namespaces) return row.namespaces.namespace;
   const { inSync, targeted, failed } = row.namespaces;
@@ -76,16 +94,73 @@ function namespacesCell(row: StatusRow): string {
 export function formatStatusTable(rows: StatusRow[]): string {
   if (rows.length === 0) return "No RegistryCredentials or ClusterRegistryCredentials found.";
   return formatTable(
-    ["kind", "name", "ready", "reason", "hosts", "expires", "next refresh", "namespaces"],
+    ["kind", "name", "ready", "reason", "verified", "hosts", "expires", "next refresh", "namespaces"],
     rows.map((row) => [
       row.kind === "RegistryCredential" ? "RegistryCredential" : "ClusterRegistryCredential",
-      row.namespace ? `${row.namespace}/${row.name}` : row.name,
+      nameOf(row),
       row.ready,
       row.reason || "-",
+      row.verified ? `${row.verified.status} (${row.verified.reason})` : "-",
       row.hosts.join(",") || "-",
       row.expiresAt ? `${row.expiresAt} (${row.expiresIn})` : "-",
       row.nextRefreshIn || "-",
       namespacesCell(row),
     ]),
   );
+}
+
+const indent = (text: string) =>
+  text
+    .split("\n")
+    .map((line) => `    ${line}`)
+    .join("\n");
+
+/**
+ * The wide view's details below the table: per credential with any, its Verified message, its
+ * status.verification entries and its status.pullFailures. Empty when no row has any.
+ */
+export function formatStatusDetails(rows: StatusRow[], now: Date): string {
+  const sections = rows.flatMap((row) => {
+    if (!row.verified && row.verification.length === 0 && row.pullFailures.length === 0) return [];
+    const lines = [`${row.kind} ${nameOf(row)}:`];
+    if (row.verified)
+      lines.push(
+        `  Verified: ${row.verified.status} (${row.verified.reason})${row.verified.message ? `: ${row.verified.message}` : ""}`,
+      );
+    if (row.verification.length > 0)
+      lines.push(
+        "  verification:",
+        indent(
+          formatTable(
+            ["source", "host", "image", "reason", "verified", "message"],
+            row.verification.map((v) => [
+              String(v.index),
+              v.host,
+              v.image ?? "-",
+              v.reason,
+              relativeTime(v.verifiedAt, now) || v.verifiedAt,
+              v.message.replace(/\s+/g, " "),
+            ]),
+          ),
+        ),
+      );
+    if (row.pullFailures.length > 0)
+      lines.push(
+        "  pull failures:",
+        indent(
+          formatTable(
+            ["pod", "image", "cause", "action", "last seen"],
+            row.pullFailures.map((f) => [
+              `${f.namespace}/${f.pod}`,
+              f.image,
+              f.cause,
+              f.action,
+              relativeTime(f.lastSeen, now) || f.lastSeen,
+            ]),
+          ),
+        ),
+      );
+    return [lines.join("\n")];
+  });
+  return sections.join("\n\n");
 }

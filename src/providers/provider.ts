@@ -102,6 +102,22 @@ export interface ProviderInfo<Spec> {
    * hosts are whatever the spec or its Secret names (static credentials), which plan them exactly.
    */
   readonly hostPatterns: readonly RegExp[];
+  /**
+   * How to fix a pod's failure to pull from one of hostPatterns' hosts, per cause, for `regcred
+   * audit`; absent for providers whose hosts are any registry (static credentials), which get the
+   * audit's generic advice.
+   */
+  readonly pullFailureAdvice?: PullFailureAdvice;
+}
+
+/** What to do about a pod failing to pull from a provider's host; plain text that may name the host. */
+export interface PullFailureAdvice {
+  /** The registry refused the login (401, 403, denied): the permissions and bindings the identity needs. */
+  credentialsRefused(host: string): string;
+  /** The repository, tag or digest is not there: how to check, and what else the registry answers so. */
+  notFound(host: string): string;
+  /** No answer from the registry (TLS, DNS, network): the paths nodes need. */
+  unreachable(host: string): string;
 }
 
 export interface Provider<Spec> extends ProviderInfo<Spec> {

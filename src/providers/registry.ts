@@ -11,7 +11,7 @@ import { ecrPublicInfo } from "./ecr-public/info.js";
 import { createEcrPublicProvider } from "./ecr-public/provider.js";
 import { garInfo } from "./gar/info.js";
 import { createGarProvider, type GoogleClientFactories } from "./gar/provider.js";
-import type { Provider, ProviderInfo, ResolvedSource, SourceAccess } from "./provider.js";
+import type { Provider, ProviderInfo, PullFailureAdvice, ResolvedSource, SourceAccess } from "./provider.js";
 
 // Adding a provider: its block in the API (src/api) and the CRDs, its folder, and one line in each
 // of the two maps below. The mapped types make the compiler reject a missing entry.
@@ -131,4 +131,11 @@ export function isProviderHost(host: string): boolean {
   return Object.values<ProviderInfo<never>>(providerInfo).some((info) =>
     info.hostPatterns.some((pattern) => pattern.test(host)),
   );
+}
+
+/** The pull-failure advice of the provider whose host patterns claim the host; undefined when none does. */
+export function pullFailureAdviceFor(host: string): PullFailureAdvice | undefined {
+  return Object.values<ProviderInfo<never>>(providerInfo).find(
+    (info) => info.pullFailureAdvice && info.hostPatterns.some((pattern) => pattern.test(host)),
+  )?.pullFailureAdvice;
 }

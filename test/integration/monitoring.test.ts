@@ -15,6 +15,7 @@ import { recordShown } from "../support/leaks/ledger.js";
 import {
   alertScenarios,
   type CredentialRole,
+  type PullFailureAction,
   promtoolTestFile,
   type ScrapedSeries,
 } from "../support/monitoring/alert-scenarios.js";
@@ -40,6 +41,9 @@ const keys: Record<CredentialRole, { accessKeyId: string; secretAccessKey: strin
   failing: { accessKeyId: "AKIAFAKEMONITOR00003", secretAccessKey: "fake-secret-monitoring-0003/abcdefghij" },
 };
 const roles = Object.keys(keys) as CredentialRole[];
+const pullFailureActions: PullFailureAction[] = ["PermissionDenied", "Reminted"];
+/** The labels of a credential whose Verified condition is False (see beforeAll). */
+const unverified = () => ({ kind: "RegistryCredential", namespace, name: "unverified" });
 
 let ecr: FakeEcrServer;
 let operator: TestOperator | undefined;
@@ -85,6 +89,13 @@ beforeAll(async () => {
     async () => (await operator?.metric("regcred_credential_expired", { namespace, name: "expired" })) === 1,
     { timeoutMs: 60_000 },
   );
+  // Nothing here can fail verification or fail to pull (the fake ECR's hosts are not registries, and
+  // there is no node), so the series those alerts read are set on the running operator's own
+  // metrics: their names, labels and exposition are the operator's; only the values are the test's.
+  // The credential "unverified" does not exist, so no sync ever touches its series.
+  operator.metrics.credentialVerified.set(unverified(), 0);
+  for (const action of pullFailureActions)
+    operator.metrics.pullFailures.inc({ cause: "CredentialsRefused", action });
 
   prometheus = await startPrometheus(
     [
@@ -97,6 +108,11 @@ beforeAll(async () => {
     ],
     [rulesFile],
   );
+  // increase() needs the counters to grow while Prometheus scrapes them.
+  const server = prometheus;
+  await untilData(server, "the pull-failure counters", "regcred_pull_failures_total");
+  for (const action of pullFailureActions)
+    operator.metrics.pullFailures.inc({ cause: "CredentialsRefused", action });
 }, timeout);
 
 afterAll(async () => {
@@ -136,6 +152,9 @@ function scrapedSeries(samples: Sample[]): ScrapedSeries {
     credential: (metric, role) => only(samples, metric, { namespace, name: role }),
     providerCalls: (outcome) => only(samples, "regcred_provider_calls_total", { provider: "ecr", outcome }),
     up: { ...chart.targetLabels, instance: metricsAddress() },
+    unverified: only(samples, "regcred_credential_verified", unverified()),
+    pullFailures: (action) =>
+      only(samples, "regcred_pull_failures_total", { cause: "CredentialsRefused", action }),
   };
 }
 

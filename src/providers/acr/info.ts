@@ -1,5 +1,6 @@
 import type { AcrSource } from "../../api/v1alpha1.js";
 import type { ProviderInfo } from "../provider.js";
+import { acrPullAdvice } from "./pull-advice.js";
 import { validateAcrSource } from "./validate.js";
 
 /** The docker login user name ACR expects with a refresh or access token as password. */
@@ -15,4 +16,5 @@ export const acrInfo: ProviderInfo<AcrSource> = {
   // Azure's login servers; hosts an administrator adds with --acr-allowed-hosts are not known here,
   // so `regcred audit` does not claim them for acr.
   hostPatterns: [/^[a-z0-9][a-z0-9-]*\.azurecr\.(io|cn|us)$/],
+  pullFailureAdvice: acrPullAdvice,
 };

@@ -1,6 +1,7 @@
 import type { EcrPublicSource } from "../../api/v1alpha1.js";
 import type { ProviderInfo } from "../provider.js";
 import { publicRegistryHost } from "./authorization-token.js";
+import { ecrPublicPullAdvice } from "./pull-advice.js";
 import { validateEcrPublicSource } from "./validate.js";
 
 /** What is known of an ecrPublic source without calling AWS. */
@@ -11,4 +12,5 @@ export const ecrPublicInfo: ProviderInfo<EcrPublicSource> = {
   referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins: () => ({ hosts: [publicRegistryHost], username: "AWS" }),
   hostPatterns: [/^public\.ecr\.aws$/],
+  pullFailureAdvice: ecrPublicPullAdvice,
 };

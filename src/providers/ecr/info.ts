@@ -1,6 +1,7 @@
 import type { EcrSource } from "../../api/v1alpha1.js";
 import type { ProviderInfo } from "../provider.js";
 import { registryHostPatterns, registryHosts } from "./host-forms.js";
+import { ecrPullAdvice } from "./pull-advice.js";
 import { validateEcrSource } from "./validate.js";
 
 /** Stands in for the ECR caller's account id until a mint reveals it. */
@@ -18,4 +19,5 @@ export const ecrInfo: ProviderInfo<EcrSource> = {
     return { hosts: registryHosts(accounts, spec.region, forms), username: "AWS" };
   },
   hostPatterns: registryHostPatterns,
+  pullFailureAdvice: ecrPullAdvice,
 };

@@ -1,5 +1,6 @@
 import type { GarSource } from "../../api/v1alpha1.js";
 import type { ProviderInfo } from "../provider.js";
+import { garPullAdvice } from "./pull-advice.js";
 import { validateGarSource } from "./validate.js";
 
 /** The docker login user name Google registries expect with an access token as password. */
@@ -13,4 +14,5 @@ export const garInfo: ProviderInfo<GarSource> = {
   referencedSecrets: (spec) => (spec.auth?.secretRef ? [spec.auth.secretRef.name] : []),
   plannedLogins: (spec) => ({ hosts: [...new Set(spec.registries)], username: googleRegistryUsername }),
   hostPatterns: [/^[a-z0-9-]+-docker\.pkg\.dev$/, /^([a-z0-9-]+\.)?gcr\.io$/],
+  pullFailureAdvice: garPullAdvice,
 };

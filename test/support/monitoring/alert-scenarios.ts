@@ -12,7 +12,20 @@ export interface ScrapedSeries {
   providerCalls(outcome: "success" | "error"): Labels;
   /** `up` of the operator's scrape target. */
   up: Labels;
+  /** regcred_credential_verified of a credential whose Verified condition is False. */
+  unverified: Labels;
+  /** regcred_pull_failures_total of cause CredentialsRefused and one action. */
+  pullFailures(action: PullFailureAction): Labels;
 }
+
+/** The pull-failure actions the scenarios use: one the operator cannot fix, and one it did. */
+export type PullFailureAction = "PermissionDenied" | "Reminted";
+
+/** Where the alerts' runbooks are: the chart's home (Chart.yaml) and troubleshooting.md's sections. */
+const runbooks = {
+  verification: "https://regcred.dev/docs/troubleshooting#verified-reasons",
+  pullFailures: "https://regcred.dev/docs/troubleshooting#pull-failure-causes-and-actions",
+};
 
 export type CredentialMetric =
   | "regcred_credential_expiry_timestamp_seconds"
@@ -80,6 +93,10 @@ export function alertScenarios(scraped: ScrapedSeries, settings: AlertSettings):
     seriesSelector("regcred_credential_expired", scraped.credential("regcred_credential_expired", role));
   const calls = (outcome: "success" | "error") =>
     seriesSelector("regcred_provider_calls_total", scraped.providerCalls(outcome));
+  const verified = seriesSelector("regcred_credential_verified", scraped.unverified);
+  const pulls = (action: PullFailureAction) =>
+    seriesSelector("regcred_pull_failures_total", scraped.pullFailures(action));
+  const deniedLabels = scraped.pullFailures("PermissionDenied");
   const up = seriesSelector("up", scraped.up);
   const otherReplica = seriesSelector("up", {
     ...scraped.up,
@@ -220,6 +237,66 @@ export function alertScenarios(scraped: ScrapedSeries, settings: AlertSettings):
         { series: calls("error"), values: "3x40" },
       ],
       evalTimes: ["20m"],
+      expected: [],
+    },
+    {
+      alert: "RegistryCredentialVerificationFailing",
+      name: "fires once a credential has failed verification for 15m",
+      input: [{ series: verified, values: "0x20" }],
+      evalTimes: ["16m"],
+      expected: [
+        {
+          labels: scraped.unverified,
+          annotations: {
+            summary: `${subject(scraped.unverified)} fails verification against its registry`,
+            description:
+              "For 15 minutes its registry has refused its login or could not be asked; the Verified condition's reason and status.verification say which host answered what.",
+            runbook_url: runbooks.verification,
+          },
+        },
+      ],
+    },
+    {
+      alert: "RegistryCredentialVerificationFailing",
+      name: "stays quiet when a fresh login verifies before 15m",
+      input: [{ series: verified, values: "0x10 1x10" }],
+      evalTimes: ["12m", "16m"],
+      expected: [],
+    },
+    {
+      alert: "RegistryCredentialPullFailures",
+      name: "fires while pulls keep being refused after a fresh login",
+      input: [
+        { series: pulls("PermissionDenied"), values: "0x2 1+1x20" },
+        { series: pulls("Reminted"), values: "0+1x20" },
+      ],
+      evalTimes: ["10m"],
+      expected: [
+        {
+          labels: pick(deniedLabels, ["job", "namespace", "cause", "action"]),
+          annotations: {
+            summary: "Pods fail to pull and the operator cannot fix it (PermissionDenied)",
+            description: `Pods failed to pull (${deniedLabels.cause}) in the last 15 minutes and the operator could not recover them (PermissionDenied); status.pullFailures of the credentials and "regcred audit" name the pods.`,
+            runbook_url: runbooks.pullFailures,
+          },
+        },
+      ],
+    },
+    {
+      alert: "RegistryCredentialPullFailures",
+      name: "stays quiet when every refused pull was healed by a re-mint",
+      input: [
+        { series: pulls("PermissionDenied"), values: "3x20" },
+        { series: pulls("Reminted"), values: "0+1x20" },
+      ],
+      evalTimes: ["10m"],
+      expected: [],
+    },
+    {
+      alert: "RegistryCredentialPullFailures",
+      name: "stays quiet 15m after the last refused pull",
+      input: [{ series: pulls("PermissionDenied"), values: "0+1x5 6x30" }],
+      evalTimes: ["25m"],
       expected: [],
     },
     ...(["its scrape fails", "it is not scraped at all"] as const).map((how) => ({

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
-import { authKeyCovers, registryHostOf } from "../../../src/cli/hosts.js";
+import { authKeyCovers } from "../../../src/cli/hosts.js";
 import { maskDockerConfig } from "../../../src/cli/mask.js";
 import { plannedSource, renderMaskedDockerConfig } from "../../../src/cli/render-plan.js";
 import { isProviderHost } from "../../../src/providers/registry.js";
+import { registryHostOf } from "../../../src/pulls/image-host.js";
 import { buildDockerConfig, parseDockerConfig } from "../../../src/secrets/dockerconfig.js";
 
 describe("registry hosts", () => {
