@@ -1,6 +1,9 @@
 import type { PullFailureStatus } from "../../api/v1alpha1.js";
 
-/** status.pullFailures holds at most this many entries, the latest first. */
+/**
+ * status.pullFailures holds at most this many entries, the latest first.
+ * @internal exported for its tests
+ */
 export const maxPullFailuresListed = 10;
 
 const samePull = (a: PullFailureStatus, b: PullFailureStatus) =>

@@ -4,7 +4,9 @@ import type {
   ClusterRegistryCredentialSpec,
   RegistryCredential,
   RegistryCredentialSpec,
+  VerificationReason,
 } from "../../../src/api/v1alpha1.js";
+import type { RegistryProbe } from "../../../src/verify/registry-probe.js";
 import { FakeClock } from "../../fakes/clock.js";
 import { awsError, FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
 import { recordIssued } from "../../support/leaks/ledger.js";
@@ -82,4 +84,22 @@ export function fakeEcr(options: { now?: () => Date; lifetimeMs?: number } = {})
 export function manualClock(start = new Date()) {
   const clock = new FakeClock(start.getTime());
   return { now: () => clock.date(), advance: (ms: number) => clock.skip(ms) };
+}
+
+/**
+ * A registry check for the process's LoginVerifier: every login is Authenticated unless `verdict`
+ * (replaceable) says otherwise. Records each host (and canary image) it is asked about, never a password.
+ */
+export function fakeRegistry() {
+  const registry = {
+    asked: [] as string[],
+    verdict: (_request: { host: string; password: string; image?: string }): VerificationReason =>
+      "Authenticated",
+    probe: async (request: Parameters<RegistryProbe>[0]) => {
+      registry.asked.push(request.image ? `${request.host} ${request.image}` : request.host);
+      const reason = registry.verdict(request);
+      return { reason, message: `GET https://${request.host}/v2/ answered ${reason}` };
+    },
+  };
+  return registry;
 }

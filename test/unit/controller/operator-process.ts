@@ -23,6 +23,8 @@ import { OperatorKey } from "../../../src/security/operator-key.js";
 import { PendingRemints } from "../../../src/tokens/pending-remints.js";
 import { TokenCache } from "../../../src/tokens/token-cache.js";
 import { type Clock, systemClock } from "../../../src/util/clock.js";
+import { LoginVerifier } from "../../../src/verify/login-verifier.js";
+import type { RegistryProbe } from "../../../src/verify/registry-probe.js";
 import { FakeAwsClients } from "../../fakes/ecr/fake-aws-clients.js";
 import type { FakeCluster } from "../../fakes/kube/fake-cluster.js";
 
@@ -82,6 +84,10 @@ export interface ProcessOptions {
   deadlineMs?: number;
   /** Whether the install may create ServiceAccounts (cluster mode); default true. */
   createsDefaultServiceAccounts?: boolean;
+  /** The registry check of the process's LoginVerifier; default none (the operator does not verify). */
+  probe?: RegistryProbe;
+  /** --verify-refused-remint-interval; default 5 min. */
+  refusedRemintMs?: number;
 }
 
 /** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
@@ -120,11 +126,14 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
       : { available: true, policies: cluster.policyInformer },
   );
   const stopping = new AbortController();
+  const verifier = options.probe ? new LoginVerifier(options.probe, clock, metrics) : undefined;
+  const remints = new PendingRemints();
   // Read at call time: the cluster's informers are new after a restart.
   const ctx = (): ControllerContext => ({
     kube: { core, objects },
-    refusedRemintMs: 5 * 60_000,
-    remints: new PendingRemints(),
+    refusedRemintMs: options.refusedRemintMs ?? 5 * 60_000,
+    remints,
+    ...(verifier ? { verifier } : {}),
     informers: {
       credentials: cluster.rcInformer,
       clusterCredentials: cluster.crcInformer,
@@ -187,6 +196,8 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
     metrics,
     targets,
     podAdmission,
+    /** The identities pods failing to pull asked to have minted afresh, for every sync of the process. */
+    remints,
     /** One sync of a RegistryCredential, as its controller runs it (`failures` counts this run). */
     syncRegistryCredentialOnce(namespace: string, name: string, failures = 1) {
       return syncCredential(
