@@ -8,6 +8,7 @@ import { cachedOrLiveNamespace, WebhookTargets } from "./admission/pod-admission
 import { ambientIdentityPolicy, credentialSecretPolicy, type OperatorConfig } from "./config.js";
 import { startControllers } from "./controller/controllers.js";
 import type { ControllerContext } from "./controller/credential/context.js";
+import { PullFailureLists } from "./controller/pull-failures/pull-failure-lists.js";
 import type { Controller } from "./controller/runtime/controller.js";
 import { EventRecorder } from "./controller/runtime/events.js";
 import {
@@ -128,6 +129,7 @@ function controllerContext(
       : {}),
     refusedRemintMs: verification?.refusedRemintMs ?? 5 * 60_000,
     remints: new PendingRemints(),
+    pullFailureLists: new PullFailureLists(),
     kube,
     webhook: {
       served: config.webhook !== undefined,

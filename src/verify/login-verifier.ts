@@ -79,7 +79,13 @@ export class LoginVerifier {
       password: login.password,
       ...(options.image ? { image: options.image } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-    });
+    }).catch(
+      // The probe promises never to reject; should it, the registry counts as not asked successfully.
+      (error: unknown) => ({
+        reason: "Unreachable" as const,
+        message: `the check failed: ${error instanceof Error ? error.name : "error"}`,
+      }),
+    );
     this.metrics.verifications.inc({ provider: options.provider, result: outcome.reason });
     const check: LoginCheck = {
       host: login.host,

@@ -221,7 +221,8 @@ describe("a pod whose pull the registry refuses with the operator's Secret", () 
       // A real failure afterwards: once it is handled, the event had its chance.
       await runningPod(namespace, "loud", "pull");
       await failPull(namespace, "loud", "ErrImagePull");
-      await waitFor("the real failure's re-mint", async () =>
+      await waitFor("the real failure's re-mint", async () => mintsWith(keys) === 2);
+      await waitFor("the real failure recorded", async () =>
         failuresOf(await credentials.get("pull"), "loud").some((f) => f.action === "Reminted"),
       );
       expect(mintsWith(keys)).toBe(2);

@@ -8,6 +8,7 @@ import type { PendingRemints } from "../../tokens/pending-remints.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { Clock } from "../../util/clock.js";
 import type { LoginVerifier } from "../../verify/login-verifier.js";
+import type { PullFailureLists } from "../pull-failures/pull-failure-lists.js";
 import type { EventRecorder } from "../runtime/events.js";
 import type { Informers } from "../runtime/informers.js";
 import type { SecretReferences } from "../runtime/secret-references.js";
@@ -62,4 +63,6 @@ export interface ControllerContext {
   refusedRemintMs: number;
   /** Identities pods failing to pull asked to have minted afresh. */
   remints: PendingRemints;
+  /** Each resource's status.pullFailures as last decided (both the pod and the credential syncs write it). */
+  pullFailureLists: PullFailureLists;
 }

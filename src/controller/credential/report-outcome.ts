@@ -119,13 +119,13 @@ export async function reportOutcome<T extends CredentialResource>(
     found.rotated !== undefined && logins
       ? { value: found.rotated, rotatedAt: logins.refreshedAt.toISOString() }
       : self.resource.status?.lastRotation;
-  const pullFailures = self.resource.status?.pullFailures;
+  const pullFailures = ctx.pullFailureLists.current(self.id, self.resource.status?.pullFailures);
   const extra = {
     ...described.status,
     ...(logins && heldNow ? { sources: logins.sources } : {}),
     ...(lastRotation ? { lastRotation } : {}),
     ...(await reportVerification(ctx, status, found)),
-    ...(pullFailures ? { pullFailures } : {}),
+    ...(pullFailures?.length ? { pullFailures } : {}),
   };
   const previousExpiry = self.resource.status?.expiresAt;
   const writtenExpiry = logins?.expiresAt ?? (previousExpiry ? new Date(previousExpiry) : undefined);

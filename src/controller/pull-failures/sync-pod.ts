@@ -6,7 +6,7 @@ import { type PodPullFailure, pullFailuresOf } from "../../pulls/pull-failure.js
 import { isOwnedBy } from "../../secrets/ownership.js";
 import { errorText } from "../../util/error-text.js";
 import type { ControllerContext } from "../credential/context.js";
-import type { CredentialKind, CredentialResource } from "../credential/credential-kind.js";
+import { type CredentialKind, type CredentialResource, credentialOf } from "../credential/credential-kind.js";
 import { mergePatchObject } from "../credential/custom-objects.js";
 import type { SyncResult } from "../runtime/work-queue.js";
 import { type Covering, coveringCredentials } from "./covering-credentials.js";
@@ -170,13 +170,13 @@ async function record(
     lastSeen: new Date(ctx.clock.now()).toISOString(),
   };
   const resource = c.credential.resource;
-  const list = resource.status?.pullFailures;
-  if (!worthRecording(list, entry)) return;
-  await mergePatchObject(
-    ctx.kube.objects,
-    c.credential.ref,
-    { status: { pullFailures: withPullFailure(list, entry) } },
-    "status",
+  const { id, ref } = c.credential;
+  if (!worthRecording(ctx.pullFailureLists.current(id, resource.status?.pullFailures), entry)) return;
+  await ctx.pullFailureLists.update(
+    id,
+    resource.status?.pullFailures,
+    (list) => withPullFailure(list, entry),
+    (pullFailures) => mergePatchObject(ctx.kube.objects, ref, { status: { pullFailures } }, "status"),
   );
   ctx.metrics.pullFailures.inc({ cause: failure.cause, action });
   await ctx.events.record(
@@ -189,26 +189,22 @@ async function record(
 
 /** Removes a pod that no longer fails from every resource's status.pullFailures. */
 async function forgetPod(deps: PullFailureDeps, pod: PodKey): Promise<void> {
+  const lists = deps.ctx.pullFailureLists;
   for (const { kind, list } of deps.kinds)
     for (const resource of list()) {
-      const listed = resource.status?.pullFailures;
+      const { id, ref } = credentialOf(kind, resource);
+      const listed = lists.current(id, resource.status?.pullFailures);
       if (!listed?.some((e) => e.namespace === pod.namespace && e.pod === pod.name)) continue;
-      const ref = {
-        plural: kind.plural,
-        name: resource.metadata.name as string,
-        ...(resource.metadata.namespace ? { namespace: resource.metadata.namespace } : {}),
-      };
       try {
-        await mergePatchObject(
-          deps.ctx.kube.objects,
-          ref,
-          { status: { pullFailures: nullWhenEmpty(withoutPod(listed, pod.namespace, pod.name)) } },
-          "status",
+        await lists.update(
+          id,
+          resource.status?.pullFailures,
+          (current) => withoutPod(current, pod.namespace, pod.name),
+          (pullFailures) =>
+            mergePatchObject(deps.ctx.kube.objects, ref, { status: { pullFailures } }, "status"),
         );
       } catch (error) {
         deps.ctx.logger.warn({ err: errorText(error), pod }, "removing a pull failure from status failed");
       }
     }
 }
-
-const nullWhenEmpty = <T>(list: T[]): T[] | null => (list.length > 0 ? list : null);

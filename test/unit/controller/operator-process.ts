@@ -9,6 +9,7 @@ import { clusterRegistryCredentialKind } from "../../../src/controller/cluster-r
 import type { ControllerContext } from "../../../src/controller/credential/context.js";
 import { syncCredential, syncTarget } from "../../../src/controller/credential/sync-credential.js";
 import { TargetState } from "../../../src/controller/credential/targets.js";
+import { PullFailureLists } from "../../../src/controller/pull-failures/pull-failure-lists.js";
 import { RegistryCredentialController } from "../../../src/controller/registry-credential/controller.js";
 import { registryCredentialKind } from "../../../src/controller/registry-credential/kind.js";
 import type { Controller } from "../../../src/controller/runtime/controller.js";
@@ -128,11 +129,13 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const stopping = new AbortController();
   const verifier = options.probe ? new LoginVerifier(options.probe, clock, metrics) : undefined;
   const remints = new PendingRemints();
+  const pullFailureLists = new PullFailureLists();
   // Read at call time: the cluster's informers are new after a restart.
   const ctx = (): ControllerContext => ({
     kube: { core, objects },
     refusedRemintMs: options.refusedRemintMs ?? 5 * 60_000,
     remints,
+    pullFailureLists,
     ...(verifier ? { verifier } : {}),
     informers: {
       credentials: cluster.rcInformer,
