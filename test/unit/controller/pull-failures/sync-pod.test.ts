@@ -140,7 +140,10 @@ async function world(
   cluster.events.length = 0;
   const remints = new PendingRemints();
   const request = jest.spyOn(remints, "request");
-  const ctx: ControllerContext = { ...process.ctx(), clock, remints };
+  const base = process.ctx();
+  // No PodDisruptionBudget in the namespace (evict-pod.test.ts covers the budgets).
+  const policy = { listNamespacedPodDisruptionBudget: async () => ({ items: [] }) } as never;
+  const ctx: ControllerContext = { ...base, kube: { ...base.kube, policy }, clock, remints };
   const pods = new FakePods();
   const evictions = fakeEvictions();
   const resync = jest.fn((_covering: Covering) => {});
