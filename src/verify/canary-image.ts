@@ -8,7 +8,10 @@ const tag = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
 /** The digest algorithms of the OCI image spec, each with its exact length of lower-case hex. */
 const digest = "(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})";
 
-/** `repository[:tag|@digest]`, anchored: the pattern the CRD's `verify.image` should carry too. */
+/**
+ * `repository[:tag|@digest]`, anchored: the pattern the CRD's `verify.image` carries too.
+ * @internal exported for its tests
+ */
 export const canaryImagePattern = `^${repository}(?::${tag}|@${digest})?$`;
 const canaryImage = new RegExp(canaryImagePattern);
 

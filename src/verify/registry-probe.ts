@@ -15,8 +15,7 @@ import {
 import { answered, requestLine } from "./answer-text.js";
 import { type CanaryImage, parseCanaryImage } from "./canary-image.js";
 
-export { canaryImagePattern } from "./canary-image.js";
-
+/** @internal exported for its tests */
 export interface ProbeRequest {
   /**
    * Registry host as written in the dockerconfigjson auths key, e.g.
@@ -31,6 +30,7 @@ export interface ProbeRequest {
   signal?: AbortSignal;
 }
 
+/** @internal exported for its tests */
 export interface ProbeOutcome {
   reason: VerificationReason;
   /**

@@ -102,6 +102,26 @@ describe("the RegistryCredential CRD rejects", () => {
       ],
     ],
     [
+      "a canary image with its registry host",
+      {
+        sources: [
+          { ...ecr(), verify: { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com:443/team/app" } },
+        ],
+      },
+      ["spec.sources[0].verify.image"],
+    ],
+    [
+      "a canary image digest of the wrong length",
+      { sources: [{ ...ecr(), verify: { image: "team/app@sha256:abc" } }] },
+      ["spec.sources[0].verify.image"],
+    ],
+    ["a verify mode it does not know", { sources: [ecr()], verify: { mode: "Block" } }, ["spec.verify.mode"]],
+    [
+      "a verify interval that is no duration",
+      { sources: [ecr()], verify: { interval: "hourly" } },
+      ["spec.verify.interval"],
+    ],
+    [
       "aliases without their acknowledgement",
       { sources: [{ ...ecr(), aliases: ["docker.io"] }] },
       ["spec.sources[0]", "set aliasesAcknowledgement: SendsTokenUpstreamWhenMirrorFails to accept that"],
@@ -440,6 +460,17 @@ describe("the RegistryCredential CRD rejects", () => {
 describe("the RegistryCredential CRD accepts", () => {
   it.each<[string, RegistryCredentialSpec]>([
     ["a minimal ecr source (ambient identity)", { sources: [{ ecr: { region: "eu-west-1" } }] }],
+    [
+      "verification under Enforce every 30 minutes, a canary by tag and one by digest, and eviction of stuck pods",
+      {
+        sources: [
+          { ...ecr(), verify: { image: "team/app:stable" } },
+          { ...gar(), verify: { image: `library/busybox@sha256:${"a".repeat(64)}` } },
+        ],
+        verify: { mode: "Enforce", interval: "30m" },
+        pullFailures: { evictPodsMissingSecret: true },
+      },
+    ],
     [
       "a static Docker Hub token beside an ECR source, and a Harbor robot with its name in the spec",
       {

@@ -1,7 +1,7 @@
 // The canary image grammar: distribution's repository, tag and digest rules, without the host.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
-import { parseCanaryImage } from "../../../src/verify/canary-image.js";
-import { canaryImagePattern } from "../../../src/verify/registry-probe.js";
+import { canaryImagePattern, parseCanaryImage } from "../../../src/verify/canary-image.js";
 
 const sha256 = `sha256:${"a".repeat(64)}`;
 const host = "registry.example.com:5000";
@@ -69,5 +69,16 @@ describe("the canary image pattern (for the CRD)", () => {
   ])("takes %s: %s, as the parser does", (image, valid) => {
     expect(new RegExp(canaryImagePattern).test(image)).toBe(valid);
     expect("problem" in parseCanaryImage(image, "registry.example.com")).toBe(!valid);
+  });
+});
+
+describe("the CRD's verify.image pattern", () => {
+  it("is the probe's own grammar, so admission refuses exactly what the probe would skip", () => {
+    const crd = readFileSync(
+      new URL("../../../deploy/crds/regcred.dev_registrycredentials.yaml", import.meta.url),
+      "utf8",
+    );
+    const patterns = [...crd.matchAll(/pattern: (\^\[a-z0-9\]\+\(\?:.*)$/gm)].map((m) => m[1]);
+    expect(patterns).toContain(canaryImagePattern);
   });
 });
