@@ -265,6 +265,15 @@ function problemsOf(operator: TestOperator | undefined): string {
   return `operator warnings and errors (last 20 of ${problems.length}):\n${problems.slice(-20).join("\n")}`;
 }
 
+/** The ECR host moto's tokens name (its default account, us-east-1). */
+const motoEcrHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+
+/** The live (not deleting) pod of the workload labelled app=`app`. */
+async function podOf(namespace: string, app: string): Promise<k8s.V1Pod | undefined> {
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+  return pods.items.find((p) => !p.metadata?.deletionTimestamp);
+}
+
 /** Stops a scenario early (a spot check has seen what it waits for). */
 class Enough extends Error {}
 
@@ -345,6 +354,25 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
     });
     const tenant = singleNamespace ?? (await createNamespace(core, "lp-tenant", { "lp-team": team }));
     const credentials = new RegistryCredentials(kc, tenant);
+    // A workload whose pod exists before any credential: it lacks the Secret, and is evicted below.
+    const stuck = uniqueName("lp-stuck");
+    await step(async () => {
+      await kc.makeApiClient(k8s.AppsV1Api).createNamespacedReplicaSet({
+        namespace: tenant,
+        body: {
+          metadata: { name: stuck },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: stuck } },
+            template: {
+              metadata: { labels: { app: stuck } },
+              spec: { containers: [{ name: "app", image: `${motoEcrHost}/lp/app:1` }] },
+            },
+          },
+        },
+      });
+      await wait("the workload's pod", async () => !!(await podOf(tenant, stuck)));
+    });
     await step(async () => {
       await ignoringConflict(
         core.createNamespacedSecret({ namespace: tenant, body: awsKeysSecret("aws-keys") }),
@@ -360,6 +388,7 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
           sources: [ecrWithStaticKeys("aws-keys", "us-east-1")],
           serviceAccounts: { names: ["default"] },
           podAdmission: singleNamespace ? { enabled: true, mechanism: "Webhook" } : { enabled: true },
+          pullFailures: { evictPodsMissingSecret: true },
         }),
       );
       await credentials.create(
@@ -371,6 +400,45 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
         await wait(`RegistryCredential ${name} Ready`, async () =>
           readyOrConditions(await credentials.get(name)),
         );
+    });
+    await step(async () => {
+      // The kubelet's view of the workload's pod: refused without the Secret. The operator reads
+      // the namespace's PodDisruptionBudgets and evicts it; its ReplicaSet recreates it with the Secret.
+      const pod = (await podOf(tenant, stuck)) as k8s.V1Pod;
+      await core.patchNamespacedPodStatus(
+        {
+          namespace: tenant,
+          name: pod.metadata?.name as string,
+          body: {
+            status: {
+              containerStatuses: [
+                {
+                  name: "app",
+                  image: `${motoEcrHost}/lp/app:1`,
+                  imageID: "",
+                  ready: false,
+                  restartCount: 0,
+                  state: {
+                    waiting: {
+                      reason: "ImagePullBackOff",
+                      message: `Back-off pulling image "${motoEcrHost}/lp/app:1": ErrImagePull: failed to pull and unpack image: 401 Unauthorized`,
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        },
+        mergePatch,
+      );
+      await wait("the stuck pod replaced by one with the Secret", async () => {
+        const now = await podOf(tenant, stuck);
+        return (
+          !!now &&
+          now.metadata?.uid !== pod.metadata?.uid &&
+          (now.spec?.imagePullSecrets ?? []).some((s) => s.name === staticName)
+        );
+      });
     });
 
     const clusterCredentials = new ClusterRegistryCredentials(kc);
@@ -704,6 +772,8 @@ const modes: [string, () => Record<string, unknown>, [string, Target][]][] = [
         anywhere("regcred.dev", "clusterregistrycredentials/status", "patch"),
       ],
       ["namespaces get", anywhere("", "namespaces", "get")],
+      ["pods/eviction create", anywhere("", "pods/eviction", "create")],
+      ["poddisruptionbudgets list", anywhere("policy", "poddisruptionbudgets", "list")],
       [
         "mutatingadmissionpolicies create",
         anywhere("admissionregistration.k8s.io", "mutatingadmissionpolicies", "create"),
@@ -730,6 +800,7 @@ const modes: [string, () => Record<string, unknown>, [string, Target][]][] = [
       ],
       ["serviceaccounts patch", inWatched("serviceaccounts", "patch")],
       ["serviceaccounts/token create", inWatched("serviceaccounts/token", "create")],
+      ["pods/eviction create", inWatched("pods/eviction", "create")],
       ["events create", inWatched("events", "create")],
       [
         "registrycredentials/status patch",
