@@ -3,8 +3,17 @@
 // Anything that cannot be prepared fails the run loudly, naming what to install and how.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cacheRoot } from "../tools.js";
 
@@ -30,32 +39,44 @@ function run(report: Report, command: string, args: string[], hint: string, env 
 const onPath = (command: string) => spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
 
 /**
- * moto (the AWS fake of the ECR and STS tests) in the project's virtualenv `.venv`, created from
- * test/requirements.txt. Reinstalled when the requirements change (their hash is kept in the venv).
+ * moto (the AWS fake of the ECR and STS tests) in a virtualenv created from test/requirements.txt
+ * under the user cache (keyed by the requirements and the Python version, so every clone on the
+ * machine shares one and a fresh clone spends no minute on pip), and `.venv` in the repository a
+ * symlink to it. A venv being created by another run is recognised by its missing stamp and made
+ * again.
  */
 export function ensureMotoVenv(report: Report): void {
   const requirements = join(repoRoot, "test", "requirements.txt");
-  const venv = join(repoRoot, ".venv");
-  const stamp = join(venv, ".requirements-sha256");
-  const wanted = createHash("sha256").update(readFileSync(requirements)).digest("hex");
-  if (
-    existsSync(join(venv, "bin", "moto_server")) &&
-    existsSync(stamp) &&
-    readFileSync(stamp, "utf8") === wanted
-  )
-    return;
   const hint =
     "install Python 3 with venv and pip (Debian: apt-get install python3-venv), then run npm test again";
   if (!onPath("python3")) throw new PrerequisiteError(`python3 is not on PATH; ${hint}`);
-  report("creating the moto virtualenv .venv from test/requirements.txt (first run: about a minute)");
-  run(report, "python3", ["-m", "venv", venv], hint);
-  run(
-    report,
-    join(venv, "bin", "pip"),
-    ["install", "--quiet", "--disable-pip-version-check", "-r", requirements],
-    `${hint}; pip needs the package index`,
-  );
-  writeFileSync(stamp, wanted);
+  const python = spawnSync("python3", ["--version"], { encoding: "utf8" }).stdout.trim();
+  const wanted = createHash("sha256").update(readFileSync(requirements)).update(python).digest("hex");
+  const venv = join(cacheRoot(), "venvs", `moto-${wanted.slice(0, 16)}`);
+  const stamp = join(venv, ".requirements-sha256");
+  const ready =
+    existsSync(join(venv, "bin", "moto_server")) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, "utf8") === wanted;
+  if (!ready) {
+    report(
+      `creating the moto virtualenv ${venv} from test/requirements.txt (first run on this machine: about a minute)`,
+    );
+    rmSync(venv, { recursive: true, force: true });
+    mkdirSync(dirname(venv), { recursive: true });
+    run(report, "python3", ["-m", "venv", venv], hint);
+    run(
+      report,
+      join(venv, "bin", "pip"),
+      ["install", "--quiet", "--disable-pip-version-check", "-r", requirements],
+      `${hint}; pip needs the package index`,
+    );
+    writeFileSync(stamp, wanted);
+  }
+  const link = join(repoRoot, ".venv");
+  if (existsSync(link) && lstatSync(link).isSymbolicLink() && readlinkSync(link) === venv) return;
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(venv, link);
 }
 
 /** Builds `tools` from the Go module proxy into the user cache (scripts/install-tools.sh). */

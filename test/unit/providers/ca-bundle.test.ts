@@ -120,6 +120,8 @@ const providers: [string, () => Promise<PrivateEndpoints>][] = [
   ],
 ];
 
+const childTimeoutMs = 60_000;
+
 describe("a private CA bundle", () => {
   it.each(providers)(
     "lets %s reach endpoints signed by that CA when NODE_EXTRA_CA_CERTS names it",
@@ -135,6 +137,8 @@ describe("a private CA bundle", () => {
         await endpoints.close();
       }
     },
+    // A child Node process loads the SDKs: seconds, more on a loaded machine.
+    childTimeoutMs,
   );
 
   it.each(providers)(
@@ -149,5 +153,7 @@ describe("a private CA bundle", () => {
         await endpoints.close();
       }
     },
+    // A child Node process loads the SDKs: seconds, more on a loaded machine.
+    childTimeoutMs,
   );
 });

@@ -1,8 +1,10 @@
-// `npm run test:integration-and-e2e`: the integration project and the e2e project at the same time,
-// each against its own control plane, so that the e2e project's waiting on pods overlaps the
-// integration project's one worker. What both need is prepared first, once, so the two runs never
-// build the same thing at once. Every output line is prefixed with its project; exits non-zero
-// when either run fails, after printing how long each took.
+// `npm run test:projects`: the test projects in two lanes side by side. One runs the unit project
+// and then the integration project (against its own control plane); the other the e2e project (its
+// own control plane and real nodes), the longest, from the start, so its waiting on pods overlaps
+// the unit and integration projects' one worker each. What they need is prepared first, once, so
+// no two runs build the same thing at once. Every output line is prefixed with its project; exits
+// non-zero when any run fails (the integration project does not start after a failed unit run),
+// after printing how long each took.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { ensureControlPlaneBinary } from "../test/support/controlplane/build.js";
@@ -34,7 +36,13 @@ function run(project: string, script: string): Promise<Outcome> {
   );
 }
 
-const outcomes = await Promise.all([run("integration", "test:integration"), run("e2e", "test:e2e")]);
+async function unitThenIntegration(): Promise<Outcome[]> {
+  const unit = await run("unit", "test:unit");
+  if (unit.code !== 0) return [unit];
+  return [unit, await run("integration", "test:integration")];
+}
+
+const outcomes = (await Promise.all([unitThenIntegration(), run("e2e", "test:e2e").then((o) => [o])])).flat();
 for (const { project, code, seconds } of outcomes)
   process.stderr.write(`${project}: ${code === 0 ? "passed" : `FAILED (exit ${code})`} in ${seconds} s\n`);
 process.exit(outcomes.some((o) => o.code !== 0) ? 1 : 0);
