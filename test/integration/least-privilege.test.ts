@@ -180,6 +180,8 @@ async function install(values: Record<string, unknown>): Promise<Release> {
       operatorKeySecret: argOf(objects, "operator-key-secret") as string,
       ...(watchNamespace ? { watchNamespace } : {}),
       ambientIdentityNamespaces: [releaseNamespace],
+      // As the chart runs it: watching pods for pull failures unless --disable-pull-failure-watch.
+      watchPullFailures: !objects.some((o) => JSON.stringify(o).includes("--disable-pull-failure-watch")),
       leaderElection: {
         namespace: releaseNamespace,
         name: argOf(objects, "leader-election-id") as string,

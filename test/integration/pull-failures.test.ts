@@ -110,7 +110,7 @@ beforeAll(async () => {
   operator = await startTestOperator({
     kc,
     aws: { ecrEndpoint: ecr.endpoint },
-    config: { pullFailureRemintMs: 60 * 60_000 },
+    config: { pullFailureRemintMs: 60 * 60_000, watchPullFailures: true },
   });
 }, timeout);
 

@@ -60,9 +60,10 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     google: {},
     azure: {},
     // No config.verification unless a test sets one: registry hosts such as ECR's would otherwise
-    // be looked up in DNS.
+    // be looked up in DNS. No pod watch unless a test asks: a test's own failing pods would
+    // otherwise cause fresh mints that its counts do not expect.
     pullFailureRemintMs: 5 * 60_000,
-    watchPullFailures: true,
+    watchPullFailures: false,
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.

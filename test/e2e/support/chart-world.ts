@@ -99,6 +99,10 @@ export async function startChartWorld(options: {
       imagePullSecrets: [{ name: "operator-pull" }],
       replicaCount: 2,
       webhook: { enabled: true },
+      // The operator's pod has no name for the ECR host (the node mirrors it to the gate), so its
+      // registry check would look the host up in DNS; test/e2e/verify-and-heal.test.ts checks
+      // logins against the gate from an in-process operator instead.
+      verification: { enabled: false },
       // The SDK's per-service endpoint variable: the fake ECR, as the pod network reaches it.
       extraEnv: [{ name: "AWS_ENDPOINT_URL_ECR", value: `http://${ecrFromPods}` }],
     });
