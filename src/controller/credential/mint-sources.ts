@@ -234,7 +234,7 @@ export async function mintSources(
             result.refused = true;
             throw new CredentialError(
               "RegistryRefused",
-              `the registry refused the login minted at ${minted.mintedAt.toISOString()} (${refused.map((c) => `${c.host}: ${c.reason}, ${c.message}`).join("; ")}), so spec.verify.mode Enforce did not write it`,
+              `the registry refused the login minted at ${minted.mintedAt.toISOString()} (${refused.map((c) => `${c.host}: ${c.reason}, ${c.message}`).join("; ")}); under spec.verify.mode Enforce a refused login never replaces the one written before`,
               false,
             );
           }

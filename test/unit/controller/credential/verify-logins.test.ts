@@ -179,7 +179,9 @@ describe("a login the registry refuses", () => {
     expect(passwordIn(cluster)).toBe(first);
     const ready = readyOf(stored(cluster));
     expect(ready).toMatchObject({ status: "False", reason: "RegistryRefused" });
-    expect(ready?.message).toContain("so spec.verify.mode Enforce did not write it");
+    expect(ready?.message).toContain(
+      "under spec.verify.mode Enforce a refused login never replaces the one written before",
+    );
     expect(ready?.message).toContain(
       "Secret team-a/pull keeps the last login of spec.sources[0] until it expires at",
     );
