@@ -1,6 +1,10 @@
 // The chart's alerts and Grafana dashboard against the operator's real metrics: promtool unit tests
 // on series labelled as a real scrape of the operator is, and a real Prometheus scraping the running
-// operator, in which every dashboard query and alert expression has data.
+// operator, in which every dashboard query and alert expression has data. Every series comes from
+// what the operator did: ECR credentials healthy, expired and failing against a fake ECR, one whose
+// login a real registry refuses (Verified=False), and pods the registry refuses with it, written
+// as the kubelet writes pod status (a fresh mint, then PermissionDenied).
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
@@ -11,7 +15,7 @@ import {
   registryCredential,
 } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace } from "../support/kube.js";
-import { recordShown } from "../support/leaks/ledger.js";
+import { recordIssued, recordShown } from "../support/leaks/ledger.js";
 import {
   alertScenarios,
   type CredentialRole,
@@ -29,6 +33,7 @@ import {
 import { type Labels, parseExposition, type Sample } from "../support/monitoring/exposition.js";
 import { type PrometheusServer, startPrometheus } from "../support/monitoring/prometheus-server.js";
 import { promtool, writeYaml } from "../support/monitoring/promtool.js";
+import { type Registry, startRegistry } from "../support/registry.js";
 import { startTestOperator, type TestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
 
@@ -46,6 +51,7 @@ const pullFailureActions: PullFailureAction[] = ["PermissionDenied", "Reminted"]
 const unverified = () => ({ kind: "RegistryCredential", namespace, name: "unverified" });
 
 let ecr: FakeEcrServer;
+let registry: Registry;
 let operator: TestOperator | undefined;
 let prometheus: PrometheusServer | undefined;
 let chart: ChartMonitoring;
@@ -60,17 +66,34 @@ beforeAll(async () => {
   ecr = await new FakeEcrServer("eu-west-1").start();
   for (const key of Object.values(keys)) ecr.registerCredentials(key);
   namespace = await createNamespace(core, "monitoring");
+  const login = { username: "puller", password: randomBytes(18).toString("base64url") };
+  recordIssued("the monitoring registry's password", login.password);
+  registry = await startRegistry(login);
   // Scoped to its namespace, so it neither mints for other test files' credentials nor they for its.
   operator = await startTestOperator({
     kc,
     aws: { ecrEndpoint: ecr.endpoint },
-    config: { watchNamespace: namespace },
+    config: {
+      watchNamespace: namespace,
+      watchPullFailures: true,
+      verification: {
+        allowedNetworks: ["127.0.0.0/8"],
+        insecureRegistries: [registry.host],
+        refusedRemintMs: 300_000,
+      },
+      pullFailureRemintMs: 60 * 60_000,
+    },
   });
   const credentials = new RegistryCredentials(kc, namespace);
+  // The fake ECR's hosts are no registries: its credentials are not checked.
   const create = async (role: CredentialRole, spec: object = {}) => {
     await core.createNamespacedSecret({ namespace, body: awsKeysSecret(`keys-${role}`, keys[role]) });
     await credentials.create(
-      registryCredential(role, { sources: [ecrWithStaticKeys(`keys-${role}`)], ...spec }),
+      registryCredential(role, {
+        sources: [ecrWithStaticKeys(`keys-${role}`)],
+        verify: { mode: "Disabled" },
+        ...spec,
+      }),
     );
   };
   // healthy: a 12-hour token, not renewed during the test.
@@ -89,13 +112,23 @@ beforeAll(async () => {
     async () => (await operator?.metric("regcred_credential_expired", { namespace, name: "expired" })) === 1,
     { timeoutMs: 60_000 },
   );
-  // Nothing here can fail verification or fail to pull (the fake ECR's hosts are not registries, and
-  // there is no node), so the series those alerts read are set on the running operator's own
-  // metrics: their names, labels and exposition are the operator's; only the values are the test's.
-  // The credential "unverified" does not exist, so no sync ever touches its series.
-  operator.metrics.credentialVerified.set(unverified(), 0);
-  for (const action of pullFailureActions)
-    operator.metrics.pullFailures.inc({ cause: "CredentialsRefused", action });
+  // unverified: a static login the registry refuses.
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: "wrong-login" }, stringData: { username: login.username, password: "not-it" } },
+  });
+  await credentials.create(
+    registryCredential("unverified", {
+      sources: [{ basic: { registries: [registry.host], secretRef: { name: "wrong-login" } } }],
+    }),
+  );
+  await waitFor(
+    "the unverified credential's gauge",
+    async () =>
+      (await operator?.metric("regcred_credential_verified", unverified())) === 0 &&
+      (await operator?.metric("regcred_verification_total", { result: "Unauthorized" })) === 1,
+    { timeoutMs: 60_000 },
+  );
 
   prometheus = await startPrometheus(
     [
@@ -108,17 +141,70 @@ beforeAll(async () => {
     ],
     [rulesFile],
   );
-  // increase() needs the counters to grow while Prometheus scrapes them.
+  // Pods refused with that login, as the kubelet reports them: the first asks for a fresh login
+  // (Reminted), the second waits for it; their next attempts, after it, are PermissionDenied.
+  // increase() needs the counter to grow while Prometheus scrapes it, so the second comes later.
   const server = prometheus;
-  await untilData(server, "the pull-failure counters", "regcred_pull_failures_total");
-  for (const action of pullFailureActions)
-    operator.metrics.pullFailures.inc({ cause: "CredentialsRefused", action });
+  const image = `${registry.host}/app:1`;
+  const refuse = async (pod: string, reason: "ErrImagePull" | "ImagePullBackOff") => {
+    await core.patchNamespacedPodStatus(
+      {
+        namespace,
+        name: pod,
+        body: {
+          status: {
+            containerStatuses: [
+              {
+                name: "app",
+                image,
+                imageID: "",
+                ready: false,
+                restartCount: 0,
+                state: {
+                  waiting: {
+                    reason,
+                    message: `failed to pull and unpack image "${image}": failed to resolve reference "${image}": unexpected status from HEAD request to http://${registry.host}/v2/app/manifests/1: 401 Unauthorized`,
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+  };
+  const pulls = async (action: PullFailureAction) =>
+    (await operator?.metric("regcred_pull_failures_total", { cause: "CredentialsRefused", action })) ?? 0;
+  for (const pod of ["refused-1", "refused-2"])
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: pod },
+        spec: { containers: [{ name: "app", image }], imagePullSecrets: [{ name: "unverified" }] },
+      },
+    });
+  await refuse("refused-1", "ErrImagePull");
+  await refuse("refused-2", "ImagePullBackOff");
+  await waitFor("both pods waiting for the fresh login", async () => (await pulls("Reminted")) === 2);
+  // Past the grace in which the kubelet may still have tried with the old login.
+  await new Promise((resolve) => setTimeout(resolve, 16_000));
+  await refuse("refused-1", "ErrImagePull");
+  await waitFor("the first permission problem", async () => (await pulls("PermissionDenied")) === 1);
+  await untilData(
+    server,
+    "the pull-failure counters",
+    'regcred_pull_failures_total{action="PermissionDenied"}',
+  );
+  await refuse("refused-2", "ErrImagePull");
+  await waitFor("the second permission problem", async () => (await pulls("PermissionDenied")) === 2);
 }, timeout);
 
 afterAll(async () => {
   await prometheus?.stop();
   await operator?.stop();
   await ecr?.close();
+  await registry?.stop();
 });
 
 function metricsAddress(): string {
