@@ -1,7 +1,9 @@
 // A front for a test registry that admits only the logins a check approves: for a registry "behind
 // the fake ECR", a password the fake issued whose token has not expired. Admitted requests go on
 // to the registry with its own login; anything else gets 401 and a Basic challenge, as a registry
-// that checks tokens answers. So an expired Secret really fails a pull.
+// that checks tokens answers. So an expired Secret really fails a pull. Optionally, an admitted
+// login is denied (403 DENIED, as ECR answers an identity without pull permission) the paths a
+// second check names, e.g. one repository.
 import { createHash } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -33,12 +35,15 @@ export const fingerprint = (password: string) =>
 
 /**
  * Starts a gate on a free loopback port in front of the registry at `upstream` (host:port, which
- * accepts `upstreamLogin`), admitting requests whose Basic login `accepts` approves at that moment.
+ * accepts `upstreamLogin`), admitting requests whose Basic login `accepts` approves at that moment,
+ * except that requests of an admitted login for a path `denies` approves (e.g.
+ * `/v2/team/private/manifests/1`) get 403 DENIED.
  */
 export async function startRegistryGate(
   upstream: string,
   upstreamLogin: { username: string; password: string },
   accepts: (username: string, password: string) => boolean,
+  denies: (path: string) => boolean = () => false,
 ): Promise<RegistryGate> {
   const admitted: string[] = [];
   let refused = 0;
@@ -54,6 +59,16 @@ export async function startRegistryGate(
       });
       response.end(
         JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }),
+      );
+      return;
+    }
+    if (denies(request.url ?? "/")) {
+      response.writeHead(403, {
+        "Docker-Distribution-API-Version": "registry/2.0",
+        "Content-Type": "application/json",
+      });
+      response.end(
+        JSON.stringify({ errors: [{ code: "DENIED", message: "not authorized to pull this repository" }] }),
       );
       return;
     }
