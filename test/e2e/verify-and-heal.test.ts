@@ -98,6 +98,7 @@ beforeAll(async () => {
         refusedRemintMs: 5 * 60_000,
       },
       pullFailureRemintMs: 60 * 60_000,
+      watchPullFailures: true,
     },
     // The gate (plain http) serves the ECR host to the probe, as the node's mirror does to containerd.
     registryProbe: { originOf: (host) => (host === ecrHost ? `http://${gate.host}` : `https://${host}`) },
