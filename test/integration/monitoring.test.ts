@@ -189,6 +189,8 @@ beforeAll(async () => {
   await waitFor("both pods waiting for the fresh login", async () => (await pulls("Reminted")) === 2);
   // Past the grace in which the kubelet may still have tried with the old login.
   await new Promise((resolve) => setTimeout(resolve, 16_000));
+  // The kubelet's next round: back-off, then a fresh attempt, refused again.
+  await refuse("refused-1", "ImagePullBackOff");
   await refuse("refused-1", "ErrImagePull");
   await waitFor("the first permission problem", async () => (await pulls("PermissionDenied")) === 1);
   await untilData(
