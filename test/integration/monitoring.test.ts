@@ -46,7 +46,6 @@ const keys: Record<CredentialRole, { accessKeyId: string; secretAccessKey: strin
   failing: { accessKeyId: "AKIAFAKEMONITOR00003", secretAccessKey: "fake-secret-monitoring-0003/abcdefghij" },
 };
 const roles = Object.keys(keys) as CredentialRole[];
-const pullFailureActions: PullFailureAction[] = ["PermissionDenied", "Reminted"];
 /** The labels of a credential whose Verified condition is False (see beforeAll). */
 const unverified = () => ({ kind: "RegistryCredential", namespace, name: "unverified" });
 
