@@ -302,9 +302,11 @@ describe("pods stuck without the Secret, with spec.pullFailures.evictPodsMissing
           (now.spec?.imagePullSecrets ?? []).some((s) => s.name === "pull")
         );
       });
-      expect(await operator.metric("regcred_pod_evictions_total", { result: "Evicted" })).toBe(
-        evictedBefore + 1,
-      );
+      // The replacement can be seen before the operator (in this process) has read the Eviction
+      // API's answer and counted it.
+      const evicted = () => operator.metric("regcred_pod_evictions_total", { result: "Evicted" });
+      await waitFor("the eviction counted", async () => (await evicted()) > evictedBefore);
+      expect(await evicted()).toBe(evictedBefore + 1);
       await waitFor("the bare and the guarded pod reported", async () => {
         const rc = await credentials.get("pull");
         return (
