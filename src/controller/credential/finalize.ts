@@ -32,5 +32,6 @@ export async function finalize<T extends CredentialResource>(
   );
   await setFinalizer(ctx.kube.objects, self.ref, self.resource.metadata, "remove");
   state.forget(self.id);
+  ctx.pullFailureLists.forget(self.id);
   ctx.metrics.forgetCredential(self.labels.kind, self.labels.namespace, self.labels.name);
 }

@@ -86,7 +86,19 @@ export interface MintContext {
   verify?: VerifyContext;
 }
 
-/** Whether a registry refused any of the entry's logins, long enough ago to mint again. */
+/** Whether a registry refused any of the entry's logins when last asked. */
+function refusedBy(entry: MintedTokens, source: CredentialSource, verify: VerifyContext): boolean {
+  return entry.tokens.some((login) => {
+    const check = verify.verifier.settled(login, source.verify?.image);
+    return check !== undefined && refusedReasons.has(check.reason);
+  });
+}
+
+/**
+ * Whether a registry refused any of the entry's logins long enough ago to mint again. A canary
+ * refused with Forbidden is not: the identity authenticates but may not pull that repository, which
+ * a fresh login of the same identity does not change.
+ */
 function refusedLongAgo(entry: MintedTokens, source: CredentialSource, ctx: MintContext): boolean {
   const verify = ctx.verify;
   if (!verify) return false;
@@ -95,6 +107,7 @@ function refusedLongAgo(entry: MintedTokens, source: CredentialSource, ctx: Mint
     return (
       check !== undefined &&
       refusedReasons.has(check.reason) &&
+      !(check.image !== undefined && check.reason === "Forbidden") &&
       ctx.now().getTime() - check.at.getTime() >= verify.refusedRemintMs
     );
   });
@@ -242,6 +255,12 @@ export async function mintSources(
         result.minted = { ...minted, tokens: withAliases(source, minted.tokens) };
       } catch (error) {
         if (error instanceof StoppedError) throw error;
+        // The cache may hold a login the registry refused and Enforce never wrote (a later mint
+        // failed): the source's last login is then the Secret's, never the cached one.
+        if (ctx.verify?.mode === "Enforce" && result.identity && !result.refused) {
+          const cached = ctx.cache.peek(result.identity);
+          if (cached && refusedBy(cached, source, ctx.verify)) result.refused = true;
+        }
         result.error = asCredentialError(error, `${result.label}`);
       }
       return result;

@@ -119,12 +119,14 @@ export async function reportOutcome<T extends CredentialResource>(
     found.rotated !== undefined && logins
       ? { value: found.rotated, rotatedAt: logins.refreshedAt.toISOString() }
       : self.resource.status?.lastRotation;
+  const verification = await reportVerification(ctx, status, found);
+  // Read after the last await before the write: the pod sync may have changed it meanwhile.
   const pullFailures = ctx.pullFailureLists.current(self.id, self.resource.status?.pullFailures);
   const extra = {
     ...described.status,
     ...(logins && heldNow ? { sources: logins.sources } : {}),
     ...(lastRotation ? { lastRotation } : {}),
-    ...(await reportVerification(ctx, status, found)),
+    ...verification,
     ...(pullFailures?.length ? { pullFailures } : {}),
   };
   const previousExpiry = self.resource.status?.expiresAt;

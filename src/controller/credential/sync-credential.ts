@@ -45,6 +45,7 @@ export async function syncCredential<T extends CredentialResource>(
     const id = ownerKey({ kind: kind.kind, ...key });
     await ctx.podAdmission.remove(id);
     state.forget(id);
+    ctx.pullFailureLists.forget(id);
     ctx.metrics.forgetCredential(kind.kind, key.namespace ?? "", key.name);
     return {};
   }

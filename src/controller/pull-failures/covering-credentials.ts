@@ -6,8 +6,8 @@ import { type Credential, credentialOf } from "../credential/credential-kind.js"
 export interface Covering {
   credential: Credential<CredentialResource>;
   kind: CredentialKind<CredentialResource>;
-  /** The identity that minted the host's login: its status fingerprint, else the resource's source. */
-  identity: string;
+  /** The fingerprint of the identity that minted the host's login (status.sources[].identity); undefined when status names none. */
+  identity?: string;
   /** Index into spec.sources of the source writing the host. */
   index: number;
 }
@@ -33,7 +33,7 @@ export function coveringCredentials(
           {
             credential,
             kind,
-            identity: source.identity ?? `${credential.id}#${source.index}`,
+            ...(source.identity ? { identity: source.identity } : {}),
             index: source.index,
           },
         ];

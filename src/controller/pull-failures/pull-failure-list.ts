@@ -30,8 +30,9 @@ export function withoutPod(
 
 /**
  * Whether writing `entry` would tell something new: no entry for its pod and image yet, another
- * cause, action or message, or the recorded one is older than `refreshMs` (status then says the pod
- * still fails without a write per kubelet retry).
+ * cause or action, or the recorded one is older than `refreshMs` (status then says the pod still
+ * fails, with the kubelet's latest message, without a write per kubelet retry: its message
+ * alternates between the attempt's and the back-off's).
  */
 export function worthRecording(
   list: readonly PullFailureStatus[] | undefined,
@@ -40,7 +41,6 @@ export function worthRecording(
 ): boolean {
   const current = list?.find((e) => samePull(e, entry));
   if (!current) return true;
-  if (current.cause !== entry.cause || current.action !== entry.action || current.message !== entry.message)
-    return true;
+  if (current.cause !== entry.cause || current.action !== entry.action) return true;
   return Date.parse(entry.lastSeen) - Date.parse(current.lastSeen) >= refreshMs;
 }

@@ -44,6 +44,11 @@ export class RemintLedger {
     return "Remint";
   }
 
+  /** When the fresh mint pod `podUid` waits for was asked for; undefined when it waits for none. */
+  seenAt(podUid: string): number | undefined {
+    return this.podSawRemint.get(podUid);
+  }
+
   /** Forgets a pod that no longer fails (or is gone). */
   forget(podUid: string): void {
     this.podSawRemint.delete(podUid);

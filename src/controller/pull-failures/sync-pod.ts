@@ -68,7 +68,7 @@ export async function syncPodPullFailures(deps: PullFailureDeps, key: PodKey): P
       }
       continue;
     }
-    const recovered = await recoverPod(deps, pod, covering, podId);
+    const recovered = await recoverPod(deps, pod, covering, podId, failure);
     if (!recovered) continue;
     for (const c of covering) await record(deps, c, key, failure, recovered.action, recovered.message);
   }
@@ -84,7 +84,20 @@ function refusedCredential(
 ): { action: Action; message: string } {
   if (failure.cause !== "CredentialsRefused")
     return { action: "Reported", message: `${failure.cause}: ${failure.message}` };
-  const decision = deps.ledger.decide(c.identity, podId, failure.state === "ErrImagePull");
+  if (!c.identity)
+    return {
+      action: "Reported",
+      message: `the registry refused the login, and status names no identity of spec.sources[${c.index}] to mint afresh yet: ${failure.message}`,
+    };
+  const decided = deps.ledger.decide(c.identity, podId, failure.state === "ErrImagePull");
+  // A refusal counts against the fresh login only once that login is written (status says when
+  // the source last minted); until then the pod is still waiting for it.
+  const refreshedAt = Date.parse(
+    c.credential.resource.status?.sources?.find((s) => s.index === c.index)?.refreshedAt ?? "",
+  );
+  const seen = deps.ledger.seenAt(podId);
+  const decision =
+    decided === "PermissionDenied" && !(seen !== undefined && refreshedAt >= seen) ? "Reminted" : decided;
   if (decision === "PermissionDenied")
     return {
       action: "PermissionDenied",
@@ -96,7 +109,7 @@ function refusedCredential(
   }
   return {
     action: "Reminted",
-    message: `the registry refused the login; a fresh one was minted and written for the kubelet's next retry: ${failure.message}`,
+    message: `the registry refused the login; a fresh one is minted and written for the kubelet's next retry: ${failure.message}`,
   };
 }
 
@@ -110,9 +123,14 @@ async function recoverPod(
   pod: V1Pod,
   covering: readonly Covering[],
   podId: string,
+  failure: PodPullFailure,
 ): Promise<{ action: Action; message: string } | undefined> {
   const names = covering.map((c) => c.credential.secretName).join(", ");
   const lacking = `the pod lacks Secret ${names} in imagePullSecrets (it was created before the Secret or the ServiceAccount patch existed)`;
+  // Only a refused credential is what the Secret fixes: a missing image or an unreachable
+  // registry would fail the recreated pod the same way.
+  if (failure.cause !== "CredentialsRefused")
+    return { action: "Reported", message: `${lacking}; ${failure.cause}: ${failure.message}` };
   const opted = covering.find((c) => c.credential.resource.spec.pullFailures?.evictPodsMissingSecret);
   if (!opted)
     return {
@@ -124,12 +142,21 @@ async function recoverPod(
   const secret = informers.secrets.get(opted.credential.secretName, namespace);
   const accountName = pod.spec?.serviceAccountName || "default";
   const account = informers.serviceAccounts.get(accountName, namespace);
-  const accountHolds = account?.imagePullSecrets?.some((s) => s.name === opted.credential.secretName);
+  // ServiceAccount admission gives a pod the account's pull Secrets only when it lists none itself.
+  const listsOwn = (pod.spec?.imagePullSecrets?.length ?? 0) > 0;
+  const accountHolds =
+    !listsOwn && account?.imagePullSecrets?.some((s) => s.name === opted.credential.secretName);
   const admitted = opted.credential.resource.spec.podAdmission?.enabled === true;
   if (!secret || !isOwnedBy(secret, opted.credential.owner) || (!accountHolds && !admitted))
     return {
       action: "Reported",
-      message: `${lacking}; not evicted, since a recreated pod would lack it too (${!secret ? "the Secret is not there yet" : `ServiceAccount ${accountName} does not list it and spec.podAdmission is off`})`,
+      message: `${lacking}; not evicted, since a recreated pod would lack it too (${
+        !secret
+          ? "the Secret is not there yet"
+          : listsOwn
+            ? "the pod lists imagePullSecrets of its own, so it gets none of its ServiceAccount's, and spec.podAdmission is off"
+            : `ServiceAccount ${accountName} does not list it and spec.podAdmission is off`
+      })`,
     };
   const lastTry = deps.evictionTries.get(podId);
   const now = deps.ctx.clock.now();

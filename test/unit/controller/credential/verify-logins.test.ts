@@ -188,6 +188,25 @@ describe("a login the registry refuses", () => {
     expect(result.failed).toBe(true);
   });
 
+  it("is not written under Enforce either when the next mint fails: the failed source keeps the Secret's login, not the refused one the cache still holds", async () => {
+    const { cluster, clock, ecr, start } = world();
+    apply(cluster, verify({ mode: "Enforce" }));
+    const process = start();
+    await process.syncRegistryCredential(namespace, "pull");
+    const first = ecr.issued[0];
+    process.registry.verdict = ({ password }) => (password === first ? "Authenticated" : "Unauthorized");
+    clock.advance(pastRenewal);
+    await process.syncRegistryCredentialOnce(namespace, "pull");
+    expect(passwordIn(cluster)).toBe(first);
+    // The refused login is old enough to mint again, and that mint fails.
+    clock.advance(refusedRemintMs);
+    ecr.fail("eu-west-1");
+    await process.syncRegistryCredentialOnce(namespace, "pull");
+    expect(ecr.mints).toBe(3); // the third, failed
+    expect(passwordIn(cluster)).toBe(first);
+    expect(readyOf(stored(cluster))).toMatchObject({ status: "False" });
+  });
+
   it("is not written under Enforce when there is no Secret yet", async () => {
     const { cluster, start } = world();
     apply(cluster, verify({ mode: "Enforce" }));
@@ -234,6 +253,22 @@ describe("a login the registry refuses", () => {
       expect(stored(cluster)?.status?.verification?.[0]?.reason).toBe("Authenticated");
     },
   );
+});
+
+describe("a canary image the registry refuses to a login it accepts", () => {
+  it("is not minted again after the interval: a fresh login of the same identity may pull no more", async () => {
+    const { cluster, clock, ecr, start } = world();
+    apply(cluster, {
+      sources: [{ ecr: { region: "eu-west-1" }, verify: { image: "team/private:1" } }],
+    });
+    const process = start();
+    process.registry.verdict = ({ image }) => (image ? "Forbidden" : "Authenticated");
+    await process.syncRegistryCredential(namespace, "pull");
+    expect(stored(cluster)?.status?.verification?.[0]?.reason).toBe("Forbidden");
+    clock.advance(refusedRemintMs);
+    await process.syncRegistryCredentialOnce(namespace, "pull");
+    expect(ecr.mints).toBe(1);
+  });
 });
 
 describe("a fresh mint asked for by a pod failing to pull", () => {

@@ -137,12 +137,12 @@ describe("coveringCredentials", () => {
       ["RegistryCredential/team-a/hub fp #0"],
     ],
     [
-      "without an identity in status the resource and source stand for it",
+      "without an identity in status it names none (nothing to mint afresh by)",
       [withStatus(registryCredential("team-a", "pull"), [wrote(2, [host])], "u1")],
       [],
       "team-a",
       host,
-      ["RegistryCredential/team-a/pull RegistryCredential/team-a/pull#2 #2"],
+      ["RegistryCredential/team-a/pull undefined #2"],
     ],
   ])("%s", (_name, rcs, crcs, namespace, at, expected) => {
     expect(covering(kindsListing(rcs, crcs), namespace, at)).toEqual(expected);

@@ -97,7 +97,12 @@ describe("worthRecording", () => {
     ["anything, when there is no list", undefined, failure("p1", 1), true],
     ["another cause", [failure("p1", 0)], failure("p1", 1, { cause: "NotFound" }), true],
     ["another action", [failure("p1", 0)], failure("p1", 1, { action: "PermissionDenied" }), true],
-    ["another message", [failure("p1", 0)], failure("p1", 1, { message: "403 Forbidden" }), true],
+    [
+      "another message alone within the minute (the kubelet's alternates between attempt and back-off)",
+      [failure("p1", 0)],
+      failure("p1", 1, { message: "403 Forbidden" }),
+      false,
+    ],
     ["the same news within the minute", [failure("p1", 0)], failure("p1", 59), false],
     ["the same news a minute later", [failure("p1", 0)], failure("p1", 60), true],
   ])("says %s is %p", (_name, list, entry, expected) => {

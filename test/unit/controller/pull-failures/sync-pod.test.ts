@@ -18,7 +18,6 @@ import type { Informer } from "../../../../src/kube/informer.js";
 import type { EvictionApi } from "../../../../src/kube/ports.js";
 import type { OperatorMetrics } from "../../../../src/metrics/metrics.js";
 import { pullFailuresOf } from "../../../../src/pulls/pull-failure.js";
-import { PendingRemints } from "../../../../src/tokens/pending-remints.js";
 import { FakeClock } from "../../../fakes/clock.js";
 import { FakeCluster } from "../../../fakes/kube/fake-cluster.js";
 import { clusterCredential, ecrHost, fakeEcr, registryCredential } from "../fixtures.js";
@@ -138,9 +137,10 @@ async function world(
   await setUp(cluster, process);
   cluster.writes.length = 0;
   cluster.events.length = 0;
-  const remints = new PendingRemints();
-  const request = jest.spyOn(remints, "request");
   const base = process.ctx();
+  // The process's own: a credential sync there takes what the pod sync asks for.
+  const remints = base.remints;
+  const request = jest.spyOn(remints, "request");
   // No PodDisruptionBudget in the namespace (evict-pod.test.ts covers the budgets).
   const policy = { listNamespacedPodDisruptionBudget: async () => ({ items: [] }) } as never;
   const ctx: ControllerContext = { ...base, kube: { ...base.kube, policy }, clock, remints };
@@ -173,6 +173,8 @@ async function world(
       if (pod) pods.put(pod);
       return syncPodPullFailures(deps, { namespace, name });
     },
+    /** Runs the credential's sync, as the resync the pod sync asks for would. */
+    syncCredential: (name = "pull") => process.syncRegistryCredential(namespace, name),
     rc: (name = "pull") => cluster.registryCredentials.get(namespace, name),
     crc: (name: string) => cluster.clusterCredentials.get(undefined, name),
   };
@@ -223,7 +225,7 @@ describe("a pod holding the resource's Secret whose pull the registry refuses", 
       image,
       cause: "CredentialsRefused",
       action: "Reminted",
-      message: expect.stringContaining("a fresh one was minted and written for the kubelet's next retry"),
+      message: expect.stringContaining("a fresh one is minted and written for the kubelet's next retry"),
       lastSeen: w.clock.date().toISOString(),
     });
     expect(w.cluster.events.map((e) => `${e.type} ${e.reason} ${e.involved}`)).toEqual([
@@ -246,7 +248,9 @@ describe("a pod holding the resource's Secret whose pull the registry refuses", 
 
   it("reports a fresh attempt refused again after the grace as PermissionDenied, with no second mint", async () => {
     const w = await world(withRc());
+    w.clock.skip(1_000);
     await w.sync("app-1", failingPod("app-1", { pullSecrets: ["pull"] }));
+    await w.syncCredential();
     w.clock.skip(20_000);
     await w.sync("app-1", failingPod("app-1", { pullSecrets: ["pull"], reason: "ErrImagePull" }));
     expect(w.request).toHaveBeenCalledTimes(1);
@@ -257,7 +261,24 @@ describe("a pod holding the resource's Secret whose pull the registry refuses", 
     expect(w.rc()?.status?.pullFailures?.[0]?.message).toContain(
       "refused again after a fresh login was written, so the identity of spec.sources[0] may not pull this image",
     );
-    expect(w.cluster.events.map((e) => e.reason)).toEqual(["PullFailureReminted", "PullFailure"]);
+    // The fresh mint's own event sits between the two.
+    expect(w.cluster.events.map((e) => e.reason)).toEqual([
+      "PullFailureReminted",
+      "TokenRefreshed",
+      "PullFailure",
+    ]);
+  });
+
+  it("keeps a pod waiting (Reminted), not PermissionDenied, until the fresh login is written", async () => {
+    const w = await world(withRc());
+    w.clock.skip(1_000);
+    await w.sync("app-1", failingPod("app-1", { pullSecrets: ["pull"] }));
+    // No credential sync: the fresh mint has not happened.
+    w.clock.skip(20_000);
+    await w.sync("app-1", failingPod("app-1", { pullSecrets: ["pull"], reason: "ErrImagePull" }));
+    expect(entries(w.rc()?.status?.pullFailures)).toEqual([
+      `${namespace}/app-1 ${image} CredentialsRefused Reminted`,
+    ]);
   });
 
   it("writes nothing new for the kubelet's back-off within the minute, and asks for no mint", async () => {
@@ -370,8 +391,27 @@ describe("a pod lacking the resource's Secret in imagePullSecrets", () => {
   });
 
   it.each<
-    [string, { owned?: boolean; serviceAccountName?: string }, Partial<RegistryCredentialSpec>, string]
+    [
+      string,
+      { owned?: boolean; serviceAccountName?: string; pullSecrets?: string[]; message?: string },
+      Partial<RegistryCredentialSpec>,
+      string,
+    ]
   >([
+    [
+      "is reported, not evicted, when it lists pull Secrets of its own (so it gets none of its ServiceAccount's) and pod admission is off",
+      { pullSecrets: ["own-registry"] },
+      { serviceAccounts: { names: ["default"] }, pullFailures: { evictPodsMissingSecret: true } },
+      "the pod lists imagePullSecrets of its own",
+    ],
+    [
+      "is reported, not evicted, when its image is missing rather than its credential refused",
+      {
+        message: `failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`,
+      },
+      { serviceAccounts: { names: ["default"] }, pullFailures: { evictPodsMissingSecret: true } },
+      "NotFound",
+    ],
     [
       "is reported, not evicted, when its ServiceAccount does not list the Secret and pod admission is off",
       { serviceAccountName: "builder" },
