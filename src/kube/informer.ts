@@ -52,7 +52,8 @@ function filteringWatch<T extends KubernetesObject>(kc: KubeConfig, keep: (objec
  * error other than 410 Gone (for example when the apiserver restarts), so this one restarts it
  * with exponential backoff until stop() is called. A 410 is handled by ListWatch with a relist.
  * With `keep`, the cache holds (and events report) only objects it accepts, whatever the server
- * sends: how the operator bounds what tenants can make it hold in memory.
+ * sends: how the operator bounds what tenants can make it hold in memory. `labelSelector` and
+ * `fieldSelector` go to the watch (and must be applied by `list` too).
  */
 export function startableInformer<T extends KubernetesObject>(
   kc: KubeConfig,
@@ -61,6 +62,7 @@ export function startableInformer<T extends KubernetesObject>(
   logger: Logger,
   labelSelector?: string,
   keep?: (object: T) => boolean,
+  fieldSelector?: string,
 ): Informer<T> {
   const listKept = keep
     ? async () => {
@@ -74,6 +76,7 @@ export function startableInformer<T extends KubernetesObject>(
     listKept as ListPromise<T>,
     false,
     labelSelector,
+    fieldSelector,
   );
   let stopped = false;
   let delay = minRestartDelayMs;

@@ -150,14 +150,20 @@ export function createInformers(
   }
   keepSecret = worthCaching(informers);
   if (pods) {
-    // Every pod update arrives, but only pods failing to pull stay in memory.
+    // Only Pending pods are sent (a pod waiting on a pull is Pending; one that starts leaves the
+    // watch as a deletion), and only those failing to pull stay in memory.
+    const fieldSelector = pendingPods;
     informers.pods = startableInformer<V1Pod>(
       kc,
       scoped("pods"),
-      () => (namespace ? core.listNamespacedPod({ namespace }) : core.listPodForAllNamespaces()),
+      () =>
+        namespace
+          ? core.listNamespacedPod({ namespace, fieldSelector })
+          : core.listPodForAllNamespaces({ fieldSelector }),
       logger,
       undefined,
       (pod) => pullFailuresOf(pod).length > 0,
+      fieldSelector,
     );
   }
   if (admissionPolicies) {
@@ -171,6 +177,9 @@ export function createInformers(
   }
   return informers;
 }
+
+/** The pods the pull-failure watch is sent. */
+const pendingPods = "status.phase=Pending";
 
 /** Keeps metrics.cachedObjects current for every informer, counting adds and deletes. */
 export function countCachedObjects(informers: Informers, metrics: OperatorMetrics): void {
