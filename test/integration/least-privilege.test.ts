@@ -22,6 +22,7 @@ import {
 import { argOf, ofKind, render } from "../support/helm.js";
 import { testEnvironmentKeys } from "../support/jest/environment.js";
 import { adminKubeConfig, createNamespace, tokenKubeConfig, uniqueName } from "../support/kube.js";
+import { reportPull } from "../support/kubelet-status.js";
 import { type Moto, startMoto } from "../support/moto.js";
 import { startTestOperator, type TestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
@@ -407,32 +408,10 @@ async function scenario(release: Release, options: ScenarioOptions = {}): Promis
       // The kubelet's view of the workload's pod: refused without the Secret. The operator reads
       // the namespace's PodDisruptionBudgets and evicts it; its ReplicaSet recreates it with the Secret.
       const pod = (await podOf(tenant, stuck)) as k8s.V1Pod;
-      await core.patchNamespacedPodStatus(
-        {
-          namespace: tenant,
-          name: pod.metadata?.name as string,
-          body: {
-            status: {
-              containerStatuses: [
-                {
-                  name: "app",
-                  image: `${motoEcrHost}/lp/app:1`,
-                  imageID: "",
-                  ready: false,
-                  restartCount: 0,
-                  state: {
-                    waiting: {
-                      reason: "ImagePullBackOff",
-                      message: `Back-off pulling image "${motoEcrHost}/lp/app:1": ErrImagePull: failed to pull and unpack image: 401 Unauthorized`,
-                    },
-                  },
-                },
-              ],
-            },
-          },
-        },
-        mergePatch,
-      );
+      await reportPull(core, tenant, pod.metadata?.name as string, `${motoEcrHost}/lp/app:1`, {
+        waiting: "ImagePullBackOff",
+        message: "failed to pull and unpack image: 401 Unauthorized",
+      });
       await wait("the stuck pod replaced by one with the Secret", async () => {
         const now = await podOf(tenant, stuck);
         return (

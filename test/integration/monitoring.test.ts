@@ -15,6 +15,7 @@ import {
   registryCredential,
 } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace } from "../support/kube.js";
+import { reportPull } from "../support/kubelet-status.js";
 import { recordIssued, recordShown } from "../support/leaks/ledger.js";
 import {
   alertScenarios,
@@ -145,34 +146,11 @@ beforeAll(async () => {
   // increase() needs the counter to grow while Prometheus scrapes it, so the second comes later.
   const server = prometheus;
   const image = `${registry.host}/app:1`;
-  const refuse = async (pod: string, reason: "ErrImagePull" | "ImagePullBackOff") => {
-    await core.patchNamespacedPodStatus(
-      {
-        namespace,
-        name: pod,
-        body: {
-          status: {
-            containerStatuses: [
-              {
-                name: "app",
-                image,
-                imageID: "",
-                ready: false,
-                restartCount: 0,
-                state: {
-                  waiting: {
-                    reason,
-                    message: `failed to pull and unpack image "${image}": failed to resolve reference "${image}": unexpected status from HEAD request to http://${registry.host}/v2/app/manifests/1: 401 Unauthorized`,
-                  },
-                },
-              },
-            ],
-          },
-        },
-      },
-      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-    );
-  };
+  const refuse = (pod: string, reason: "ErrImagePull" | "ImagePullBackOff") =>
+    reportPull(core, namespace, pod, image, {
+      waiting: reason,
+      message: `failed to pull and unpack image "${image}": failed to resolve reference "${image}": unexpected status from HEAD request to http://${registry.host}/v2/app/manifests/1: 401 Unauthorized`,
+    });
   const pulls = async (action: PullFailureAction) =>
     (await operator?.metric("regcred_pull_failures_total", { cause: "CredentialsRefused", action })) ?? 0;
   for (const pod of ["refused-1", "refused-2"])

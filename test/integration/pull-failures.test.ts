@@ -18,6 +18,7 @@ import {
   registryCredential,
 } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace, uniqueName } from "../support/kube.js";
+import { reportPull } from "../support/kubelet-status.js";
 import { startTestOperator, type TestOperator } from "../support/test-operator.js";
 import { waitFor } from "../support/wait.js";
 
@@ -25,7 +26,6 @@ const timeout = 180_000;
 const ecrHost = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
 const image = `${ecrHost}/team/app:1`;
 const refused = `failed to pull and unpack image "${image}": failed to resolve reference "${image}": unexpected status from HEAD request to https://${ecrHost}/v2/team/app/manifests/1: 401 Unauthorized`;
-const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
@@ -47,37 +47,12 @@ const mintsWith = (keys: { accessKeyId: string }) =>
   ecr.accessKeyIds.filter((id) => id === keys.accessKeyId).length;
 
 /** Writes the pod's status as the kubelet does after a pull attempt (ErrImagePull) or while backing off. */
-async function failPull(
+const failPull = (
   namespace: string,
   name: string,
   state: "ErrImagePull" | "ImagePullBackOff",
   message = refused,
-): Promise<void> {
-  const shown =
-    state === "ImagePullBackOff" ? `Back-off pulling image "${image}": ErrImagePull: ${message}` : message;
-  await core.patchNamespacedPodStatus(
-    {
-      namespace,
-      name,
-      body: {
-        status: {
-          phase: "Pending",
-          containerStatuses: [
-            {
-              name: "app",
-              image,
-              imageID: "",
-              ready: false,
-              restartCount: 0,
-              state: { waiting: { reason: state, message: shown } },
-            },
-          ],
-        },
-      },
-    },
-    mergePatch,
-  );
-}
+) => reportPull(core, namespace, name, image, { waiting: state, message });
 
 async function runningPod(namespace: string, name: string, pullSecret?: string): Promise<void> {
   await core.createNamespacedPod({
@@ -167,28 +142,7 @@ describe("a pod whose pull the registry refuses with the operator's Secret", () 
       expect(mintsWith(keys)).toBe(2);
 
       // Pulling at last: the pod leaves status.pullFailures.
-      await core.patchNamespacedPodStatus(
-        {
-          namespace,
-          name: "first",
-          body: {
-            status: {
-              phase: "Running",
-              containerStatuses: [
-                {
-                  name: "app",
-                  image,
-                  imageID: "sha256:0",
-                  ready: true,
-                  restartCount: 0,
-                  state: { running: {} },
-                },
-              ],
-            },
-          },
-        },
-        mergePatch,
-      );
+      await reportPull(core, namespace, "first", image, "Running");
       await waitFor("the recovered pod to leave status", async () => {
         const rc = await credentials.get("pull");
         return failuresOf(rc, "first").length === 0 && failuresOf(rc, "second").length === 1;
