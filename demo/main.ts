@@ -12,6 +12,7 @@ import { startOperator } from "../src/operator.js";
 import { defaultAzureClientFactories } from "../src/providers/acr/provider.js";
 import { defaultAwsClientFactories } from "../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories } from "../src/providers/gar/provider.js";
+import { parseMintRates } from "../src/tokens/mint-rates.js";
 import { startFakeAzureCloud } from "../test/fakes/azure/azure-cloud.js";
 import { FakeEcrServer } from "../test/fakes/ecr/fake-ecr-server.js";
 import { startFakeGoogleCloud } from "../test/fakes/google/google-cloud.js";
@@ -100,6 +101,7 @@ const operator = await startOperator(
     operatorNamespace: "regcred-system",
     pullFailureRemintMs: 5 * 60_000,
     watchPullFailures: true,
+    mintRates: parseMintRates(undefined),
     operatorKeySecret: "registry-credential-operator-key",
     allowAmbientGoogleAccessTokens: false,
     ambientIdentityNamespaces: ["regcred-system"],

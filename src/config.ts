@@ -6,6 +6,9 @@ export { ConfigError, usage } from "./flags.js";
 import { validateTimings } from "./leader/lease-elector.js";
 import type { LogLevel } from "./logging/logger.js";
 import { allowListEntryProblem } from "./providers/acr/host-allow-list.js";
+import type { ProviderName } from "./providers/registry.js";
+import type { MintRate } from "./tokens/mint-rate-limiter.js";
+import { parseMintRates } from "./tokens/mint-rates.js";
 import { parseDuration } from "./util/duration.js";
 import type { WebhookServing } from "./webhook/start-webhook.js";
 
@@ -56,6 +59,8 @@ export interface OperatorConfig {
   pullFailureRemintMs: number;
   /** Watch pods for image-pull failures (false with --disable-pull-failure-watch). */
   watchPullFailures: boolean;
+  /** --provider-rate-limits: mints per second and burst per cloud quota, by provider (none: unlimited). */
+  mintRates: Partial<Record<ProviderName, MintRate>>;
   /**
    * Leader election on a Lease, when set (--leader-elect): only the replica holding the Lease
    * reconciles. Unset: this process reconciles unconditionally (a single replica).
@@ -202,6 +207,14 @@ function verificationConfig(disabled: boolean, pick: Flags["value"]): Pick<Opera
   };
 }
 
+function mintRates(text: string | undefined): OperatorConfig["mintRates"] {
+  try {
+    return parseMintRates(text);
+  } catch (error) {
+    throw new ConfigError(`--provider-rate-limits: ${(error as Error).message}`);
+  }
+}
+
 function duration(name: string, text: string): number {
   try {
     return parseDuration(text);
@@ -285,6 +298,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     azure: azureConfig(pick("acr-allowed-hosts"), pick("azure-authority-host") || undefined),
     ...verificationConfig(flags.enabled("disable-registry-verification"), pick),
     watchPullFailures: !flags.enabled("disable-pull-failure-watch"),
+    mintRates: mintRates(pick("provider-rate-limits")),
     pullFailureRemintMs: duration(
       "--pull-failure-remint-interval",
       pick("pull-failure-remint-interval") ?? "5m",

@@ -110,6 +110,11 @@ const flags = {
     value: "DURATION",
     help: "how old a login a registry refused may get before its source is minted again; default 5m",
   },
+  "provider-rate-limits": {
+    env: "PROVIDER_RATE_LIMITS",
+    value: "LIST",
+    help: 'mints per second and burst per cloud account and region, by provider: comma-separated "<provider>=<rate>/<burst>" or "<provider>=off"; default ecr=20/200,ecrPublic=20/200 (ECR\'s documented GetAuthorizationToken limit)',
+  },
   "disable-pull-failure-watch": {
     env: "DISABLE_PULL_FAILURE_WATCH",
     help: "do not watch pods for image-pull failures (no re-mint on a refused pull, no eviction, no status.pullFailures)",

@@ -30,6 +30,7 @@ import { defaultGoogleClientFactories } from "./providers/gar/provider.js";
 import { createProviders, type ProviderDependencies } from "./providers/registry.js";
 import { loadOperatorKey, type OperatorKey } from "./security/operator-key.js";
 import { startHealthServer } from "./server/http-server.js";
+import { MintRateLimiter } from "./tokens/mint-rate-limiter.js";
 import { PendingRemints } from "./tokens/pending-remints.js";
 import { TokenCache } from "./tokens/token-cache.js";
 import { systemClock } from "./util/clock.js";
@@ -129,6 +130,7 @@ function controllerContext(
       : {}),
     refusedRemintMs: verification?.refusedRemintMs ?? 5 * 60_000,
     remints: new PendingRemints(),
+    mintLimiter: new MintRateLimiter(systemClock, config.mintRates),
     pullFailureLists: new PullFailureLists(),
     kube,
     webhook: {

@@ -47,6 +47,14 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  readonly mintRateLimitWait = new Histogram({
+    name: "regcred_mint_rate_limit_wait_seconds",
+    help: "Time a mint waited for the cloud's rate limit (--provider-rate-limits) before calling it, by provider; 0 when it did not wait.",
+    labelNames: ["provider"],
+    buckets: [0, 0.05, 0.25, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   readonly reconcileDuration = new Histogram({
     name: "regcred_reconcile_duration_seconds",
     help: "Duration of one reconcile, by kind and result.",

@@ -66,6 +66,26 @@ export interface ResolvedSource {
    * values in error messages.
    */
   mint(signal?: AbortSignal): Promise<RegistryToken[]>;
+  /**
+   * The cloud's rate limit this source's mints count against (ECR's GetAuthorizationToken quota
+   * is per account and region); absent when the provider's cloud has none the operator keeps to.
+   */
+  readonly quota?: MintQuota;
+}
+
+/** Which of a cloud's rate limits a mint counts against. Holds no key material; safe to log. */
+export interface MintQuota {
+  /**
+   * Equal for mints that count against the same limit, e.g. "aws|123456789012|eu-west-1". What is
+   * not known before a mint is left out, e.g. "aws|?|eu-west-1" for static keys of an account
+   * no spec names: such sources share one limit, which can only make them slower, never throttled.
+   */
+  readonly key: string;
+  /**
+   * The key once a mint's logins have shown what was unknown (the caller's account, from a
+   * registry host); undefined when they show nothing more.
+   */
+  learnedKey?(tokens: readonly RegistryToken[]): string | undefined;
 }
 
 /** The logins a source would write, as `regcred render` shows them before any mint. */
@@ -108,6 +128,11 @@ export interface ProviderInfo<Spec> {
    * audit's generic advice.
    */
   readonly pullFailureAdvice?: PullFailureAdvice;
+  /**
+   * The cloud's documented rate limit on mints per quota (ResolvedSource.quota), the operator's
+   * default for --provider-rate-limits; absent for providers that set no quota.
+   */
+  readonly mintRate?: { readonly perSecond: number; readonly burst: number };
 }
 
 /** What to do about a pod failing to pull from a provider's host; plain text that may name the host. */

@@ -33,7 +33,6 @@ type SpecOf<Name extends ProviderName> = NonNullable<CredentialSource[Name]>;
 
 /**
  * What each provider is without calling a cloud: validation, messages, CLI plans, audit patterns.
- * @internal exported for its tests
  */
 export const providerInfo: { [Name in ProviderName]-?: ProviderInfo<SpecOf<Name>> } = {
   ecr: ecrInfo,
@@ -66,7 +65,6 @@ export function createProviders(dependencies: ProviderDependencies): Providers {
 
 /**
  * Every provider name, for messages ("ecr, ecrPublic, gar, acr, basic or dockerConfig").
- * @internal exported for its tests
  */
 export const providerNames = Object.keys(providerInfo) as ProviderName[];
 

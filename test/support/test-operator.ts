@@ -7,6 +7,7 @@ import { type AzureOptions, defaultAzureClientFactories } from "../../src/provid
 import type { DefaultAwsClientOptions } from "../../src/providers/ecr/clients.js";
 import { defaultAwsClientFactories } from "../../src/providers/ecr/provider.js";
 import { defaultGoogleClientFactories, type GoogleEndpoints } from "../../src/providers/gar/provider.js";
+import { parseMintRates } from "../../src/tokens/mint-rates.js";
 import { recordShown } from "./leaks/ledger.js";
 
 export interface TestOperatorOptions {
@@ -64,6 +65,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     // otherwise cause fresh mints that its counts do not expect.
     pullFailureRemintMs: 5 * 60_000,
     watchPullFailures: false,
+    mintRates: parseMintRates(undefined),
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.

@@ -42,6 +42,7 @@ describe("parseConfig", () => {
       verification: { allowedNetworks: [], insecureRegistries: [], refusedRemintMs: 300_000 },
       pullFailureRemintMs: 300_000,
       watchPullFailures: true,
+      mintRates: { ecr: { perSecond: 20, burst: 200 }, ecrPublic: { perSecond: 20, burst: 200 } },
     });
   });
 
@@ -89,6 +90,13 @@ describe("parseConfig", () => {
     ["--concurrency", "3", "CONCURRENCY", "5", { concurrency: 3 }],
     ["--kube-api-qps", "20", "KUBE_API_QPS", "30", { kubeApiQps: 20 }],
     ["--kube-api-burst", "40", "KUBE_API_BURST", "60", { kubeApiBurst: 40 }],
+    [
+      "--provider-rate-limits",
+      "ecr=5/50,ecrPublic=off",
+      "PROVIDER_RATE_LIMITS",
+      "ecr=1/1",
+      { mintRates: { ecr: { perSecond: 5, burst: 50 } } },
+    ],
     [
       "--gcp-sts-url",
       "https://sts.flag.test/v1/token",
@@ -215,6 +223,12 @@ describe("parseConfig", () => {
       ["--pull-failure-remint-interval", "soon"],
       {},
       "--pull-failure-remint-interval",
+    ],
+    [
+      "a rate limit for a provider without a cloud limit",
+      ["--provider-rate-limits", "gar=10/10"],
+      {},
+      "--provider-rate-limits",
     ],
     [
       "an Entra endpoint over http",

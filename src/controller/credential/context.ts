@@ -4,6 +4,7 @@ import type { KubePort } from "../../kube/ports.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
 import type { Providers } from "../../providers/registry.js";
 import type { OperatorKey } from "../../security/operator-key.js";
+import type { MintRateLimiter } from "../../tokens/mint-rate-limiter.js";
 import type { PendingRemints } from "../../tokens/pending-remints.js";
 import type { TokenCache } from "../../tokens/token-cache.js";
 import type { Clock } from "../../util/clock.js";
@@ -61,6 +62,8 @@ export interface ControllerContext {
   verifier?: LoginVerifier;
   /** A login a registry refused is minted again once it is this old (--verify-refused-remint-interval). */
   refusedRemintMs: number;
+  /** Keeps mints under each cloud's rate limit per account and region (--provider-rate-limits). */
+  mintLimiter: MintRateLimiter;
   /** Identities pods failing to pull asked to have minted afresh. */
   remints: PendingRemints;
   /** Each resource's status.pullFailures as last decided (both the pod and the credential syncs write it). */

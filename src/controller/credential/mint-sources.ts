@@ -4,6 +4,7 @@ import { asCredentialError, CredentialError } from "../../providers/errors.js";
 import type { RegistryToken, SourceAccess } from "../../providers/provider.js";
 import { bindSource, type ProviderName, type Providers } from "../../providers/registry.js";
 import { withAliases, withoutAliases } from "../../providers/source-aliases.js";
+import type { MintRateLimiter } from "../../tokens/mint-rate-limiter.js";
 import { type ResolvedRefreshPolicy, refreshTime } from "../../tokens/refresh-schedule.js";
 import type { MintedTokens, TokenCache } from "../../tokens/token-cache.js";
 import { abortable, StoppedError } from "../../util/abortable.js";
@@ -84,6 +85,8 @@ export interface MintContext {
   remintRequested?: (identity: string) => boolean;
   /** Check each new login against its registry; absent when verification is off. */
   verify?: VerifyContext;
+  /** Keeps mints under each cloud's rate limit (ResolvedSource.quota); absent: mints never wait. */
+  limiter?: MintRateLimiter;
 }
 
 /** Whether a registry refused any of the entry's logins when last asked. */
@@ -224,12 +227,24 @@ export async function mintSources(
             ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter) &&
             !refusedLongAgo(entry, source, ctx),
           async () => {
+            // The wait for the cloud's rate limit is not the provider's time: it is outside the deadline.
+            const waitedMs = await ctx.limiter?.acquire(
+              provider,
+              resolved.quota,
+              resolved.identity,
+              ctx.stopping,
+            );
+            if (ctx.stopping?.aborted)
+              throw new StoppedError(`the operator stopped before the mint of ${result.label}`);
+            if (waitedMs !== undefined && resolved.quota)
+              ctx.metrics.mintRateLimitWait.observe({ provider }, waitedMs / 1000);
             const timer = ctx.metrics.providerCallDuration.startTimer({ provider });
             try {
               const tokens = await bounded(ctx, result.label, "the mint", (signal) => resolved.mint(signal));
               if (tokens.length === 0)
                 throw new CredentialError("ProviderError", `${provider} returned no registry logins`);
               ctx.metrics.providerCalls.inc({ provider, outcome: "success" });
+              ctx.limiter?.learn(resolved.identity, resolved.quota?.learnedKey?.(tokens));
               return tokens;
             } catch (error) {
               ctx.metrics.providerCalls.inc({ provider, outcome: "error" });

@@ -143,6 +143,7 @@ async function loginsOf<T extends CredentialResource>(
       stopping: ctx.stopping,
       forceMint: found.forceMint,
       remintRequested: (identity) => ctx.remints.take(identity),
+      limiter: ctx.mintLimiter,
       ...(ctx.deadlineMs ? { deadlineMs: ctx.deadlineMs } : {}),
       ...(ctx.verifier && found.verify.mode !== "Disabled"
         ? {

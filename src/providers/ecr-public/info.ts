@@ -1,4 +1,5 @@
 import type { EcrPublicSource } from "../../api/v1alpha1.js";
+import { ecrMintRate } from "../ecr/quota.js";
 import type { ProviderInfo } from "../provider.js";
 import { publicRegistryHost } from "./authorization-token.js";
 import { ecrPublicPullAdvice } from "./pull-advice.js";
@@ -13,4 +14,6 @@ export const ecrPublicInfo: ProviderInfo<EcrPublicSource> = {
   plannedLogins: () => ({ hosts: [publicRegistryHost], username: "AWS" }),
   hostPatterns: [/^public\.ecr\.aws$/],
   pullFailureAdvice: ecrPublicPullAdvice,
+  // ECR Public documents no GetAuthorizationToken rate: the private registry's lower figure.
+  mintRate: ecrMintRate,
 };

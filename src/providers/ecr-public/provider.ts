@@ -4,6 +4,7 @@
 import type { EcrPublicSource } from "../../api/v1alpha1.js";
 import type { AwsClientFactories } from "../ecr/clients.js";
 import { resolveBaseIdentity, withSourceCredentials } from "../ecr/credentials.js";
+import { awsQuota } from "../ecr/quota.js";
 import type { Provider, ResolvedSource } from "../provider.js";
 import { getPublicAuthorizationToken } from "./authorization-token.js";
 import { identityOf, identitySpecOf } from "./identity.js";
@@ -18,6 +19,7 @@ export function createEcrPublicProvider(factories: AwsClientFactories): Provider
       const base = await resolveBaseIdentity(identitySpec, access);
       return {
         identity: identityOf(spec, base),
+        quota: awsQuota(identitySpecOf(spec), base, false),
         mint: (signal) =>
           withSourceCredentials(
             base,

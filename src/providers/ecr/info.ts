@@ -2,6 +2,7 @@ import type { EcrSource } from "../../api/v1alpha1.js";
 import type { ProviderInfo } from "../provider.js";
 import { registryHostPatterns, registryHosts } from "./host-forms.js";
 import { ecrPullAdvice } from "./pull-advice.js";
+import { ecrMintRate } from "./quota.js";
 import { validateEcrSource } from "./validate.js";
 
 /** Stands in for the ECR caller's account id until a mint reveals it. */
@@ -20,4 +21,5 @@ export const ecrInfo: ProviderInfo<EcrSource> = {
   },
   hostPatterns: registryHostPatterns,
   pullFailureAdvice: ecrPullAdvice,
+  mintRate: ecrMintRate,
 };

@@ -6,6 +6,7 @@ import type { AwsClientFactories } from "./clients.js";
 import { resolveBaseIdentity, withSourceCredentials } from "./credentials.js";
 import { identityOf } from "./identity.js";
 import { ecrInfo } from "./info.js";
+import { awsQuota } from "./quota.js";
 
 export type { AwsClientFactories } from "./clients.js";
 export { defaultAwsClientFactories } from "./clients.js";
@@ -18,6 +19,7 @@ export function createEcrProvider(factories: AwsClientFactories): Provider<EcrSo
       const base = await resolveBaseIdentity(spec, access);
       return {
         identity: identityOf(spec, base),
+        quota: awsQuota(spec, base, !spec.registryIds?.length),
         mint: (signal) =>
           withSourceCredentials(
             base,

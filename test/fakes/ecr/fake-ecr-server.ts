@@ -51,6 +51,12 @@ export class FakeEcrServer {
   readonly issuedPasswords: string[] = [];
   /** When each issued password expires. */
   private readonly expiries = new Map<string, Date>();
+  /** ECR's rate limit, when throttling is on: one token bucket per caller account (the region is the server's). */
+  private limit: { perSecond: number; burst: number } | undefined;
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private throttledCount = 0;
+  /** When each authenticated call arrived (ms since the epoch), throttled ones included. */
+  readonly callTimes: number[] = [];
 
   constructor(
     readonly region = "eu-west-1",
@@ -93,6 +99,21 @@ export class FakeEcrServer {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Throttles as ECR does: each caller account may make `perSecond` authenticated calls per second
+   * with a burst of `burst`; calls beyond answer 400 ThrottlingException and are counted in
+   * `throttled`. Off by default.
+   */
+  throttleAbove(perSecond: number, burst: number): this {
+    this.limit = { perSecond, burst };
+    return this;
+  }
+
+  /** Authenticated calls answered with ThrottlingException by throttleAbove's limit. */
+  get throttled(): number {
+    return this.throttledCount;
   }
 
   /** Accepts requests signed with this credential (and its session token, when it has one). */
@@ -151,6 +172,12 @@ export class FakeEcrServer {
     }
     const registryIds = Array.isArray(input.registryIds) ? input.registryIds.map(String) : undefined;
     this.registryIdRequests.push(registryIds);
+    const caller = this.credentials.get(verified.credential.accessKeyId)?.accountId ?? this.accountId;
+    this.callTimes.push(Date.now());
+    if (!this.withinLimit(caller)) {
+      this.throttledCount++;
+      return sendError(response, 400, "ThrottlingException", "Rate exceeded");
+    }
 
     switch (this.behaviour) {
       case "echo-credentials": {
@@ -172,11 +199,26 @@ export class FakeEcrServer {
       case "empty":
         return sendJson(response, 200, { authorizationData: [] });
       default: {
-        const caller = this.credentials.get(verified.credential.accessKeyId)?.accountId ?? this.accountId;
         const accounts = registryIds?.length ? registryIds : [caller];
         return sendJson(response, 200, { authorizationData: accounts.map((account) => this.issue(account)) });
       }
     }
+  }
+
+  /** Takes a token from the caller account's bucket; false when it is empty (the call is throttled). */
+  private withinLimit(account: string): boolean {
+    if (!this.limit) return true;
+    const now = Date.now();
+    const bucket = this.buckets.get(account) ?? { tokens: this.limit.burst, at: now };
+    bucket.tokens = Math.min(
+      this.limit.burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond,
+    );
+    bucket.at = now;
+    this.buckets.set(account, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   private issue(account: string): Record<string, unknown> {

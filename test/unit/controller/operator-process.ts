@@ -21,6 +21,7 @@ import type { AzureClientFactories } from "../../../src/providers/acr/provider.j
 import type { GoogleClientFactories } from "../../../src/providers/gar/provider.js";
 import { createProviders, type Providers } from "../../../src/providers/registry.js";
 import { OperatorKey } from "../../../src/security/operator-key.js";
+import { MintRateLimiter } from "../../../src/tokens/mint-rate-limiter.js";
 import { PendingRemints } from "../../../src/tokens/pending-remints.js";
 import { TokenCache } from "../../../src/tokens/token-cache.js";
 import { type Clock, systemClock } from "../../../src/util/clock.js";
@@ -89,6 +90,8 @@ export interface ProcessOptions {
   probe?: RegistryProbe;
   /** --verify-refused-remint-interval; default 5 min. */
   refusedRemintMs?: number;
+  /** Keeps the syncs' mints under cloud rate limits; default one with no rates (mints never wait). */
+  mintLimiter?: MintRateLimiter;
 }
 
 /** A fresh operator process (empty cache, as after a restart) against the cluster's current informers. */
@@ -129,11 +132,13 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const stopping = new AbortController();
   const verifier = options.probe ? new LoginVerifier(options.probe, clock, metrics) : undefined;
   const remints = new PendingRemints();
+  const mintLimiter = options.mintLimiter ?? new MintRateLimiter(clock, {});
   const pullFailureLists = new PullFailureLists();
   // Read at call time: the cluster's informers are new after a restart.
   const ctx = (): ControllerContext => ({
     kube: { core, objects },
     refusedRemintMs: options.refusedRemintMs ?? 5 * 60_000,
+    mintLimiter,
     remints,
     pullFailureLists,
     ...(verifier ? { verifier } : {}),

@@ -1,0 +1,169 @@
+// A fleet of tenants, each with its own AWS identity in one account, rotates at once against an ECR
+// that throttles per account and region, without one throttled call: the operator's mints keep to
+// the limit --provider-rate-limits gives (ECR's documented 20/s, burst 200, by default; here a
+// smaller limit on both sides, so that 40 tenants exceed it on a machine of any speed). With the
+// limit lifted, the same rotation is throttled: the fake can fail this test.
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import type { RegistryCredential } from "../../src/api/v1alpha1.js";
+import { group, registryCredentialNames, rotateAnnotation, version } from "../../src/api/v1alpha1.js";
+import { runPool } from "../../src/controller/credential/targets.js";
+import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
+import { awsKeysSecret, ecrWithStaticKeys, registryCredential } from "../support/fixtures.js";
+import { adminKubeConfig, createNamespace } from "../support/kube.js";
+import { startTestOperator, type TestOperator } from "../support/test-operator.js";
+import { waitFor } from "../support/wait.js";
+
+const timeout = 240_000;
+/** Five times the burst: their first mints, or a rotation of all, cannot fit in the burst and a second's refill. */
+const tenants = 40;
+const ecrRate = { perSecond: 8, burst: 8 };
+
+let kc: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let objects: k8s.CustomObjectsApi;
+let ecr: FakeEcrServer;
+let operator: TestOperator | undefined;
+
+/** AWS keys of one tenant, registered with `server`. */
+function tenantKeys(server: FakeEcrServer) {
+  const keys = {
+    accessKeyId: `AKIARATE${randomBytes(6).toString("hex").toUpperCase()}`,
+    secretAccessKey: `rate-limit/${randomBytes(12).toString("hex")}`,
+  };
+  server.registerCredentials(keys);
+  return keys;
+}
+
+beforeAll(async () => {
+  kc = adminKubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  objects = kc.makeApiClient(k8s.CustomObjectsApi);
+  ecr = await new FakeEcrServer("eu-west-1").throttleAbove(ecrRate.perSecond, ecrRate.burst).start();
+}, timeout);
+
+afterAll(async () => {
+  await operator?.stop();
+  await ecr?.close();
+});
+
+describe("mints of many identities in one AWS account", () => {
+  it(
+    `keep to ECR's limit in a fleet-wide rotation of ${tenants} RegistryCredentials: one call per identity, none throttled`,
+    async () => {
+      const namespace = await createNamespace(core, "rate-limit");
+      await createTenants(namespace);
+      operator = await startTestOperator({
+        kc,
+        aws: { ecrEndpoint: ecr.endpoint },
+        config: { concurrency: 16, mintRates: { ecr: ecrRate } },
+      });
+      await waitForReady(namespace, (rc) =>
+        rc.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+      );
+      expect(ecr.calls).toBe(tenants);
+      // Every tenant asks for a rotation at once: forced mints, as fast as the workers go.
+      await rotateAll(namespace, "fleet-1");
+      await waitForReady(namespace, (rc) => rc.status?.lastRotation?.value === "fleet-1");
+      expect(ecr.throttled).toBe(0);
+      expect(ecr.calls).toBe(2 * tenants);
+      // Mints beyond the burst waited for the rate.
+      expect(await waitedSeconds(operator)).toBeGreaterThan(0);
+    },
+    timeout,
+  );
+
+  it(
+    "are throttled with the limit lifted (--provider-rate-limits ecr=off)",
+    async () => {
+      await operator?.stop();
+      const fresh = await new FakeEcrServer("eu-west-1")
+        .throttleAbove(ecrRate.perSecond, ecrRate.burst)
+        .start();
+      try {
+        const namespace = await createNamespace(core, "rate-unlimited");
+        await createTenants(namespace, fresh);
+        operator = await startTestOperator({
+          kc,
+          aws: { ecrEndpoint: fresh.endpoint },
+          config: { concurrency: 16, mintRates: {} },
+        });
+        // The first mints of the new tenants alone exceed the limit.
+        await waitFor("a throttled call", async () => fresh.throttled > 0, { timeoutMs: 60_000 });
+        await operator.stop();
+        operator = undefined;
+      } finally {
+        await fresh.close();
+      }
+    },
+    timeout,
+  );
+});
+
+/** Seconds the operator's ECR mints waited for the rate limit, in all (regcred_mint_rate_limit_wait_seconds). */
+async function waitedSeconds(running: TestOperator): Promise<number> {
+  const histogram = running.metrics.registry.getSingleMetric("regcred_mint_rate_limit_wait_seconds");
+  const values = (await histogram?.get())?.values ?? [];
+  return values
+    .filter((v) => (v as { metricName?: string }).metricName?.endsWith("_sum") && v.labels.provider === "ecr")
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** One keys Secret and one RegistryCredential per tenant, each tenant its own AWS identity. */
+async function createTenants(namespace: string, server = ecr): Promise<void> {
+  await runPool(
+    Array.from({ length: tenants }, (_, i) => i),
+    16,
+    async (i) => {
+      const keysName = `keys-${i}`;
+      const keys = tenantKeys(server);
+      await core.createNamespacedSecret({ namespace, body: awsKeysSecret(keysName, keys) });
+      await objects.createNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: registryCredentialNames.plural,
+        body: registryCredential(`tenant-${i}`, { sources: [ecrWithStaticKeys(keysName)] }),
+      });
+    },
+  );
+}
+
+async function rotateAll(namespace: string, value: string): Promise<void> {
+  await runPool(
+    Array.from({ length: tenants }, (_, i) => `tenant-${i}`),
+    32,
+    (name) =>
+      objects.patchNamespacedCustomObject(
+        {
+          group,
+          version,
+          plural: registryCredentialNames.plural,
+          namespace,
+          name,
+          body: { metadata: { annotations: { [rotateAnnotation]: value } } },
+        },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      ),
+  );
+}
+
+async function waitForReady(
+  namespace: string,
+  done: (rc: RegistryCredential) => boolean | undefined,
+): Promise<void> {
+  await waitFor(
+    `all ${tenants} RegistryCredentials in ${namespace} done`,
+    async () => {
+      const list = (await objects.listNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural: registryCredentialNames.plural,
+      })) as { items: RegistryCredential[] };
+      return list.items.filter((rc) => done(rc)).length === tenants;
+    },
+    { timeoutMs: 180_000, intervalMs: 500 },
+  );
+}
