@@ -23,7 +23,7 @@ import type { SizeRun } from "../support/size-run.js";
 export async function baseline(world: SizeRun, label: string, profile: ClientProfile): Promise<BaselineRun> {
   const { n } = world;
   const tracker = await world.prepareBaseline();
-  await world.operator?.quiesce(3000, 300_000);
+  if (world.operator && !world.operator.hasExited()) await world.operator.quiesce(3000, 300_000);
   const listed = await world.core.listSecretForAllNamespaces({
     labelSelector: `app.kubernetes.io/managed-by=${baselineManagedBy}`,
   });

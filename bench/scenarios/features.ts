@@ -54,7 +54,7 @@ export async function features(world: SizeRun): Promise<FeaturesResult> {
       variant.args,
     );
     await operator.quiesce(3000, 300_000);
-    const rotation = await rotate(world, runs.length + 1, `features: ${variant.name}`);
+    const rotation = await rotate(world, 1, `features: ${variant.name}`);
     await operator.quiesce(3000, 300_000);
     await sleep(idleSettleMs);
     const memory = world.memoryOf(operator, operator.memory());

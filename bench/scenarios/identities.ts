@@ -108,10 +108,12 @@ export async function identities(world: SizeRun): Promise<IdentitiesResult> {
       `identities: all ${expected.length} Secrets after ${initialSeconds} s, ${initialCalls.length} provider calls`,
     );
 
-    // Scheduled refreshes: watch one lifetime after the last initial mint.
+    // Scheduled refreshes: one round, until the latest time the default policy (0.5 ± 0.1 of the
+    // lifetime, at least refresh.minInterval 1m) renews the last initial mint; the next round starts
+    // 0.4 of a lifetime after the first refresh at the earliest, so no identity is counted twice.
     const windowStart = performance.now();
     const lastInitial = Math.max(...initialCalls.map((c) => c.at));
-    const windowEnd = lastInitial + 0.9 * lifetimeMs + 5000;
+    const windowEnd = lastInitial + Math.max(0.6 * lifetimeMs, 60_000) + 5000;
     log(`identities: watching scheduled refreshes for ${((windowEnd - windowStart) / 1000).toFixed(0)} s`);
     while (performance.now() < windowEnd) {
       if (world.operatorDied()) throw new Error(world.operatorDied());

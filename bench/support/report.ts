@@ -445,7 +445,7 @@ function identitiesSection(x: IdentitiesResult): string[] {
         ["all Secrets present after creating the resources", secs(x.initialSeconds)],
         ["provider calls for the first mints", String(x.initialProviderCalls)],
         [
-          `scheduled refreshes within ${fmt(r.windowSeconds, 0)} s (one lifetime)`,
+          `scheduled refreshes within ${fmt(r.windowSeconds, 0)} s (one refresh round)`,
           `${r.calls} (${r.distinctIdentities} identities)`,
         ],
         [
