@@ -1,10 +1,10 @@
 import { contention, log, maxContention, pad, percentile, targetLabel, waitUntil } from "../support/kit.js";
 import { sleep } from "../support/operator-process.js";
-import type { SizeResult } from "../support/report.js";
+import type { NewNamespacesResult } from "../support/results.js";
 import type { SizeRun } from "../support/size-run.js";
 
 /** Namespaces created one after another at a fixed pace; latency until Secret + patched `default`. */
-export async function newNamespaceLatency(world: SizeRun): Promise<SizeResult["newNamespaces"]> {
+export async function newNamespaceLatency(world: SizeRun): Promise<NewNamespacesResult> {
   const { n, options } = world;
   const count = options.newNamespaces;
   await world.operator.quiesce(3000, 300_000);
@@ -44,6 +44,7 @@ export async function newNamespaceLatency(world: SizeRun): Promise<SizeResult["n
     )
     .sort((a, b) => a - b);
   const result = {
+    n,
     count,
     paceMs: options.paceMs,
     p50Ms: Math.round(percentile(latencies, 50)),

@@ -1,11 +1,11 @@
-import { apiserverWriteSummary, live, log, seconds } from "../support/kit.js";
-import { OperatorProcess, sleep } from "../support/operator-process.js";
+import { apiserverWriteSummary, log, seconds } from "../support/kit.js";
+import { sleep } from "../support/operator-process.js";
 import { writesDelta } from "../support/prometheus.js";
-import type { SizeResult } from "../support/report.js";
+import type { RestartRun } from "../support/results.js";
 import type { SizeRun } from "../support/size-run.js";
 
-/** Stops the operator and starts a fresh process; nothing changed, so it must write nothing. */
-export async function restartResync(world: SizeRun): Promise<SizeResult["resync"]> {
+/** Stops the operator and starts a fresh process (same profile); nothing changed, so it must write nothing. */
+export async function restartResync(world: SizeRun): Promise<RestartRun> {
   const { n } = world;
   await world.operator.quiesce(3000, 300_000);
   const old = new Map(world.secrets.entries);
@@ -13,18 +13,17 @@ export async function restartResync(world: SizeRun): Promise<SizeResult["resync"
   await world.operator.stop();
   const ecrBefore = world.ecr.calls;
   const apiBefore = await world.apiserverWrites();
-  const t0 = performance.now();
-  world.operator = await OperatorProcess.start(world.settings, `operator-${n}-restarted`);
-  live.operator = world.operator;
-  const readySeconds = seconds(performance.now() - t0);
+  const operator = await world.startOperator(world.profile, "restarted");
+  const readySeconds = seconds(operator.readyAt - operator.startedAt);
   const quietMs = 5000;
-  let counters = await world.operator.quiesce(quietMs, 600_000);
+  let counters = await operator.quiesce(quietMs, 600_000);
   while (counters.reconciles === 0) {
-    if (performance.now() - t0 > 120_000) throw new Error("the restarted operator reconciled nothing");
+    if (performance.now() - operator.startedAt > 120_000)
+      throw new Error("the restarted operator reconciled nothing");
     await sleep(250);
-    counters = await world.operator.quiesce(quietMs, 600_000);
+    counters = await operator.quiesce(quietMs, 600_000);
   }
-  const settledSeconds = seconds(performance.now() - t0 - quietMs);
+  const settledSeconds = seconds(performance.now() - operator.startedAt - quietMs);
   const api = writesDelta(await world.apiserverWrites(), apiBefore);
   const changedSecrets = [...world.secrets.entries].filter(
     ([ns, entry]) => JSON.stringify(old.get(ns)?.value) !== JSON.stringify(entry.value),
@@ -40,6 +39,7 @@ export async function restartResync(world: SizeRun): Promise<SizeResult["resync"
     fakeEcrCalls: world.ecr.calls - ecrBefore,
     changedSecrets,
     apiserver: apiserverWriteSummary(api),
+    memory: world.memoryOf(operator, operator.memory()),
   };
   log(
     `N=${n}: restart: ready after ${readySeconds} s, settled after ${settledSeconds} s (${result.reconciles} reconciles); ` +

@@ -12,10 +12,10 @@ import { onTerminationSignal } from "../../test/support/controlplane/processes.j
 import { type OperatorProcess, sleep } from "./operator-process.js";
 import type { ApiserverWrites } from "./prometheus.js";
 import { describeWrites, writesOn } from "./prometheus.js";
-import type { Contention } from "./report.js";
+import type { Contention } from "./results.js";
 import type { WatchTracker } from "./watch-tracker.js";
 
-export const started = performance.now();
+const started = performance.now();
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export function log(line: string): void {
   const elapsed = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
@@ -182,15 +182,35 @@ export function changedSecrets(
   return { count, lastAt, values };
 }
 
-/** The benchmark's command-line options. */
-export interface Options {
-  sizes: number[];
+/** The client limits the operator (and the bare client beside it) runs with. */
+export interface ClientProfile {
   qps: number;
   burst: number;
   concurrency: number;
+}
+
+/** The benchmark's command-line options. */
+export interface Options {
+  scenarios: string[];
+  resume: boolean;
+  sizes: number[];
+  /** The headline: limiter lifted (qps and burst so high a request never waits). */
+  lifted: ClientProfile;
+  /** The second row: the client limiter of earlier runs. */
+  limited: ClientProfile;
+  /** Concurrencies of the bare client's sweep for the apiserver's ceiling. */
+  ceilingConcurrencies: number[];
   repeats: number;
   newNamespaces: number;
   paceMs: number;
+  identities: {
+    namespaces: number;
+    identities: number;
+    credentials: number;
+    accounts: number;
+    lifetimeSeconds: number;
+  };
+  featuresN: number;
   output: string;
   logLevel: string;
   keepLogs: boolean;

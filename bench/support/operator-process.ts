@@ -19,6 +19,8 @@ export interface OperatorSettings {
   ecrEndpoint: string;
   logDir: string;
   logLevel: string;
+  /** More operator flags (a feature switched on or off). */
+  extraArgs?: readonly string[];
 }
 
 /** Memory of the operator process, in bytes, from /proc/PID/status. */
@@ -53,12 +55,17 @@ export class OperatorProcess {
     this.sampler.unref();
   }
 
+  /** performance.now() when the process was spawned, and when /readyz first answered 200. */
+  startedAt = 0;
+  readyAt = 0;
+
   /** Starts `node dist/main.js` and resolves once /readyz answers 200 (caches synced). */
   static async start(settings: OperatorSettings, name: string): Promise<OperatorProcess> {
     const port = await freePort();
     // startProcess passes this process's environment on; the operator reads the ECR endpoint from it.
     process.env.AWS_ENDPOINT_URL_ECR = settings.ecrEndpoint;
     process.env.AWS_EC2_METADATA_DISABLED = "true";
+    const startedAt = performance.now();
     const proc = startProcess(
       name,
       process.execPath,
@@ -78,6 +85,7 @@ export class OperatorProcess {
         String(settings.burst),
         "--log-level",
         settings.logLevel,
+        ...(settings.extraArgs ?? []),
       ],
       join(settings.logDir, `${name}.log`),
     );
@@ -86,12 +94,14 @@ export class OperatorProcess {
       `http://127.0.0.1:${port}/metrics`,
       `http://127.0.0.1:${port}/readyz`,
     );
+    operator.startedAt = startedAt;
     const deadline = Date.now() + 120_000;
     for (;;) {
       if (proc.hasExited()) throw new Error(`${name} exited early:\n${proc.logTail()}`);
       try {
         const response = await fetch(operator.readyUrl, { signal: AbortSignal.timeout(2000) });
         if (response.status === 200) {
+          operator.readyAt = performance.now();
           operator.readyMemory = operator.memory();
           return operator;
         }
@@ -130,6 +140,11 @@ export class OperatorProcess {
       }
     }
     return sockets;
+  }
+
+  /** CPU time the process has used so far (utime + stime from /proc/PID/stat), in seconds. */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.pid);
   }
 
   memory(): MemorySample {
@@ -177,6 +192,17 @@ export class OperatorProcess {
         throw new Error(`the operator did not go quiet within ${timeoutMs / 1000} s`);
     }
   }
+}
+
+/** Clock ticks per second of /proc/PID/stat (USER_HZ), 100 on every Linux the bench runs on. */
+const clockTicks = 100;
+
+/** utime + stime of a process from /proc/PID/stat, in seconds; throws when the process is gone. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis start at 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 function procStatusKb(pid: number, field: string): number {

@@ -39,6 +39,8 @@ export interface OperatorCounters {
   secretDeletes: number;
   serviceAccountPatches: number;
   providerCalls: number;
+  /** Provider calls that failed (throttling among them). */
+  providerFailures: number;
   reconciles: number;
   queueDepth: number;
 }
@@ -55,6 +57,7 @@ export async function scrapeOperator(metricsUrl: string): Promise<OperatorCounte
       sum(samples, "regcred_secret_writes_total", { operation: "release" }),
     serviceAccountPatches: sum(samples, "regcred_serviceaccount_patches_total"),
     providerCalls: sum(samples, "regcred_provider_calls_total"),
+    providerFailures: sum(samples, "regcred_provider_calls_total", { outcome: "error" }),
     reconciles: sum(samples, "regcred_reconcile_duration_seconds_count"),
     queueDepth: sum(samples, "regcred_workqueue_depth"),
   };
@@ -67,6 +70,7 @@ export function counterDelta(after: OperatorCounters, before: OperatorCounters):
     secretDeletes: after.secretDeletes - before.secretDeletes,
     serviceAccountPatches: after.serviceAccountPatches - before.serviceAccountPatches,
     providerCalls: after.providerCalls - before.providerCalls,
+    providerFailures: after.providerFailures - before.providerFailures,
     reconciles: after.reconciles - before.reconciles,
     queueDepth: after.queueDepth,
   };

@@ -1,128 +1,35 @@
-// Turns the fan-out results into the Markdown section of docs/benchmarks.md and an SVG plot.
+// Turns every result stored for one commit into the generated section of docs/benchmarks.md and
+// an SVG plot (convergence after a rotation and RSS against N, for the operator and ESO).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-
-export interface Machine {
-  nproc: number;
-  cpu: string;
-  memoryGiB: number;
-  node: string;
-  kernel: string;
-  kubernetes: string;
-  date: string;
-  /** The commit dist/ was built from (and whether src/ had uncommitted changes). */
-  operatorSource: string;
-}
-
-/** Writes seen by the apiserver (apiserver_request_total), the bench's own writes subtracted. */
-interface ApiserverWriteCounts {
-  secretWrites: number;
-  serviceAccountWrites: number;
-  credentialWrites: number;
-  eventWrites: number;
-  /** Every mutating request on those resources, as "VERB resource code: count". */
-  detail: string;
-}
-
-/** What else ran on the machine during a measurement (the worse of its start and end). */
-export interface Contention {
-  /** 1-minute load average. */
-  load1: number;
-  /** kube-apiservers on the machine other than the benchmark's own (other test runs). */
-  foreignApiservers: number;
-}
-
-export interface RotationRun {
-  trigger: string;
-  contention: Contention;
-  convergenceSeconds: number;
-  /** Distinct .dockerconfigjson contents among the rewritten Secrets (1 = one mint everywhere). */
-  distinctTokens: number;
-  providerCalls: number;
-  fakeEcrCalls: number;
-  secretUpdates: number;
-  secretCreates: number;
-  serviceAccountPatches: number;
-  apiserver: ApiserverWriteCounts;
-}
-
-export interface BaselineRun {
-  /** Until the bench's watch saw all N Secrets updated (as for the operator). */
-  convergenceSeconds: number;
-  /** Until the last PUT returned. */
-  putsSeconds: number;
-  contention: Contention;
-}
-
-export interface SizeResult {
-  n: number;
-  kubernetesVersion: string;
-  namespacesSeconds: number;
-  initialFanOutSeconds: number;
-  initialWrites: { secretCreates: number; serviceAccountPatches: number; providerCalls: number };
-  keysSecretAloneRotates: boolean;
-  rotations: RotationRun[];
-  baselines: BaselineRun[];
-  newNamespaces: {
-    count: number;
-    paceMs: number;
-    p50Ms: number;
-    p99Ms: number;
-    maxMs: number;
-    contention: Contention;
-  };
-  resync: {
-    readySeconds: number;
-    settledSeconds: number;
-    reconciles: number;
-    /** Creates, updates and deletes. */
-    secretWrites: number;
-    secretDeletes: number;
-    serviceAccountPatches: number;
-    providerCalls: number;
-    fakeEcrCalls: number;
-    changedSecrets: number;
-    apiserver: ApiserverWriteCounts;
-  };
-  memory: { first: ProcessMemory; restarted: ProcessMemory };
-}
-
-/** Bytes. */
-export interface ProcessMemory {
-  /** VmHWM: the peak resident set size of the process. */
-  peakRss: number;
-  /** Largest anonymous RSS seen by a 200 ms sampler (heap and other non-file memory). */
-  peakAnon: number;
-  /** Right after /readyz first answered 200: caches synced, nothing reconciled yet. */
-  ready: { rss: number; anon: number; file: number };
-  /** Most sockets open at once (a 200 ms sampler over /proc/PID/fd). */
-  peakSockets: number;
-}
-
-export interface BenchResults {
-  machine: Machine;
-  settings: {
-    qps: number;
-    burst: number;
-    concurrency: number;
-    repeats: number;
-    newNamespaces: number;
-    paceMs: number;
-  };
-  sizes: SizeResult[];
-  durationSeconds: number;
-}
+import type { EsoSizeResult } from "./eso-result.js";
+import type { ClientProfile } from "./kit.js";
+import type {
+  BaselineRun,
+  Contention,
+  FeaturesResult,
+  IdentitiesResult,
+  NewNamespacesResult,
+  ProcessMemory,
+  ProfileRuns,
+  ScenarioName,
+  ScenarioResults,
+  StartupResult,
+  ThroughputResult,
+} from "./results.js";
+import type { StoredResult } from "./results-store.js";
 
 const targets = {
-  ratio: 1.3,
-  rssMB: 150,
+  ratio: 1.05,
+  ratioAtN: 5000,
+  peakRssMB: 150,
+  idleRssMB: 100,
   rssAtN: 5000,
   p99Ms: 1000,
-  providerCalls: 1,
-  resyncWrites: 0,
 };
 
 function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1
@@ -130,197 +37,587 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The figures the table and the targets use, for one size. */
-function summarize(size: SizeResult) {
-  const operator = median(size.rotations.map((r) => r.convergenceSeconds));
-  const baseline = median(size.baselines.map((b) => b.convergenceSeconds));
-  const peakRssMB = Math.max(size.memory.first.peakRss, size.memory.restarted.peakRss) / 1e6;
-  const r = size.resync;
-  // As the apiserver saw them (every mutating request, failed ones included); the operator's own
-  // counters are in the details.
-  const resyncWrites =
-    r.apiserver.secretWrites +
-    r.apiserver.serviceAccountWrites +
-    r.apiserver.credentialWrites +
-    r.apiserver.eventWrites;
-  return {
-    operator,
-    baseline,
-    ratio: operator / baseline,
-    providerCalls: size.rotations.map((x) => Math.max(x.providerCalls, x.fakeEcrCalls)),
-    secretWrites: size.rotations.map((x) => x.apiserver.secretWrites),
-    serviceAccountPatches: size.rotations.map(
-      (x) => x.serviceAccountPatches + x.apiserver.serviceAccountWrites,
-    ),
-    peakRssMB,
-    resyncWrites,
-    resyncProviderCalls: Math.max(r.providerCalls, r.fakeEcrCalls),
-  };
-}
-
 const verdict = (pass: boolean) => (pass ? "✅ pass" : "❌ **miss**");
-const fmt = (value: number, digits = 1) => value.toFixed(digits);
+const fmt = (value: number | undefined, digits = 1) =>
+  value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits);
+const mb = (bytes: number | undefined) => (bytes === undefined ? "–" : `${fmt(bytes / 1e6)} MB`);
+const secs = (value: number | undefined, digits = 2) =>
+  value === undefined ? "–" : `${fmt(value, digits)} s`;
+const num = (n: number) => n.toLocaleString("en");
 const list = (values: readonly number[]) => [...new Set(values)].join(" / ");
 const load = (c: Contention) =>
   `load ${c.load1}${c.foreignApiservers > 0 ? `, **${c.foreignApiservers} other kube-apiserver(s) running**` : ""}`;
+const profileText = (p: ClientProfile) => `qps ${p.qps}, burst ${p.burst}, concurrency ${p.concurrency}`;
+
+/** The stored results, by scenario and N. */
+class Results {
+  private readonly byScenario = new Map<string, Map<number, StoredResult>>();
+
+  constructor(readonly stored: readonly StoredResult[]) {
+    for (const s of stored) {
+      const sizes = this.byScenario.get(s.scenario) ?? new Map<number, StoredResult>();
+      sizes.set(s.n, s);
+      this.byScenario.set(s.scenario, sizes);
+    }
+  }
+
+  of<S extends ScenarioName>(scenario: S): ScenarioResults[S][] {
+    return [...(this.byScenario.get(scenario)?.values() ?? [])]
+      .sort((a, b) => a.n - b.n)
+      .map((s) => s.result as ScenarioResults[S]);
+  }
+
+  at<S extends ScenarioName>(scenario: S, n: number): ScenarioResults[S] | undefined {
+    return this.byScenario.get(scenario)?.get(n)?.result as ScenarioResults[S] | undefined;
+  }
+
+  /** Every N any per-size scenario has a result for. */
+  sizes(): number[] {
+    const ns = new Set<number>();
+    for (const scenario of ["throughput", "new-namespaces", "startup", "eso"] as const)
+      for (const r of this.of(scenario)) ns.add(r.n);
+    return [...ns].sort((a, b) => a - b);
+  }
+}
+
+/** The figures of one profile's runs. */
+function profileFigures(runs: ProfileRuns) {
+  const operator = median(runs.rotations.map((r) => r.convergenceSeconds));
+  const bare = median(runs.baselines.map((b) => b.convergenceSeconds));
+  const writes = runs.rotations.reduce((t, r) => t + r.apiserver.secretWrites, 0);
+  const cpu = runs.rotations.reduce((t, r) => t + r.cpuSeconds, 0);
+  return {
+    operator,
+    bare,
+    ratio: operator / bare,
+    providerCalls: runs.rotations.map((x) => Math.max(x.providerCalls, x.fakeEcrCalls)),
+    secretWrites: runs.rotations.map((x) => x.apiserver.secretWrites),
+    serviceAccountPatches: runs.rotations.map(
+      (x) => x.serviceAccountPatches + x.apiserver.serviceAccountWrites,
+    ),
+    cpuPerWrite: writes > 0 ? cpu / writes : Number.NaN,
+    peakRss: runs.memory.peakRss,
+    idleRss: runs.memory.idle?.rss,
+  };
+}
+
+/** The best bare-client concurrency of the ceiling sweep (median over its runs). */
+function ceilingOf(result: ThroughputResult): {
+  concurrency: number;
+  seconds: number;
+  byConcurrency: Map<number, number>;
+} {
+  const byConcurrency = new Map<number, number>();
+  for (const c of new Set(result.ceiling.map((r) => r.concurrency)))
+    byConcurrency.set(
+      c,
+      median(result.ceiling.filter((r) => r.concurrency === c).map((r) => r.convergenceSeconds)),
+    );
+  let best = { concurrency: 0, seconds: Number.POSITIVE_INFINITY };
+  for (const [concurrency, seconds] of byConcurrency)
+    if (seconds < best.seconds) best = { concurrency, seconds };
+  return { ...best, byConcurrency };
+}
 
 const beginMarker = "<!-- bench:fan-out:begin -->";
 const endMarker = "<!-- bench:fan-out:end -->";
 
-function section(results: BenchResults, svgName: string): string {
-  const { machine: m, settings: s } = results;
-  const rows = results.sizes.map((size) => ({ size, x: summarize(size) }));
+function table(
+  header: readonly string[],
+  align: readonly ("l" | "r")[],
+  rows: readonly string[][],
+): string[] {
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${align.map((a) => (a === "r" ? "---:" : "---")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ];
+}
+
+function section(results: Results, svgName: string): string {
   const lines: string[] = [];
-  lines.push(beginMarker);
-  lines.push(
-    "<!-- Generated by `npm run bench` (bench/fan-out.ts). Everything between these markers is overwritten on the next run; notes belong outside. -->",
+  const push = (...more: string[]) => lines.push(...more);
+  const stored = results.stored;
+  const first = stored[0];
+  push(beginMarker);
+  push(
+    "<!-- Generated by `npm run bench` (bench/fan-out.ts) from bench/results/<commit>/. Everything between these markers is overwritten on the next run; notes belong outside. -->",
   );
-  lines.push("");
-  lines.push("## Fan-out: one ClusterRegistryCredential, one identity, N namespaces");
-  lines.push("");
-  lines.push(
-    `Measured ${m.date.slice(0, 10)} (${m.date}) on ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, ` +
-      `Node ${m.node}, Kubernetes ${m.kubernetes} (etcd, kube-apiserver and kube-controller-manager of the test control plane, ` +
-      `on the same machine as the operator and the bench); operator built from ${m.operatorSource}. Operator and baseline both ran with client qps ${s.qps}, ` +
-      `burst ${s.burst}, concurrency ${s.concurrency}. ${s.repeats} forced rotation(s) and ${s.repeats} baseline run(s) per N ` +
-      `(medians shown); whole run ${fmt(results.durationSeconds / 60)} min.`,
+  push("");
+  if (!first) {
+    push("No results are stored for this commit yet: run `npm run bench`.", endMarker);
+    return lines.join("\n");
+  }
+  const m = first.machine;
+  const dates = stored.map((s) => s.date).sort();
+  const sources = [...new Set(stored.map((s) => s.machine.operatorSource))].join(", ");
+  const esoVersions = [...new Set(results.of("eso").map((e) => e.version))];
+  const totalMinutes = stored.reduce((t, s) => t + s.durationSeconds, 0) / 60;
+  push("## Machine and versions");
+  push("");
+  push(
+    `Measured ${dates[0]?.slice(0, 16)}Z to ${dates.at(-1)?.slice(0, 16)}Z on ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, ` +
+      `Linux ${m.kernel}; Node ${m.node}; Kubernetes ${m.kubernetes} (etcd, kube-apiserver and kube-controller-manager of the ` +
+      `test control plane, on the same machine as the operator and the bench); External Secrets Operator ` +
+      `${esoVersions.length > 0 ? esoVersions.join(", ") : "not measured in these results"}; operator built from ${sources} ` +
+      `(results key \`${first.source}\`, ${stored.length} stored result(s), ${fmt(totalMinutes)} min of measurement).`,
   );
-  lines.push("");
-  lines.push(
-    "| N | rotation → all N Secrets updated (operator) | bare-client baseline | ratio | provider calls / rotation | Secret writes / rotation | SA patches / rotation | operator peak RSS | new namespace → usable, p50 | p99 | writes on no-change restart |",
-  );
-  lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const { size, x } of rows) {
-    lines.push(
-      `| ${size.n.toLocaleString("en")} | ${fmt(x.operator, 2)} s | ${fmt(x.baseline, 2)} s | ${fmt(x.ratio, 2)} | ` +
-        `${list(x.providerCalls)} | ${list(x.secretWrites)} | ${list(x.serviceAccountPatches)} | ${fmt(x.peakRssMB)} MB | ` +
-        `${size.newNamespaces.p50Ms} ms | ${size.newNamespaces.p99Ms} ms | ${x.resyncWrites} |`,
+  const sizes = results.sizes();
+  const throughputs = results.of("throughput");
+
+  push("", "## Throughput at the limit");
+  if (throughputs.length === 0) push("", "_Not measured (scenario `throughput`)._");
+  else {
+    const lifted = throughputs[0]?.lifted.profile as ClientProfile;
+    push(
+      "",
+      `Rotation → all N Secrets rewritten, the client limiter lifted (${profileText(lifted)}): the operator against the bare client at ` +
+        "the same concurrency, and the apiserver's ceiling, the bare client at its best concurrency (operator stopped). Medians.",
+      "",
+    );
+    push(
+      ...table(
+        [
+          "N",
+          "operator",
+          `bare client (c=${lifted.concurrency})`,
+          "ratio",
+          "ceiling (best bare client)",
+          "operator / ceiling",
+          "CPU-s per Secret write",
+          "provider calls / rotation",
+          "Secret writes / rotation",
+          "SA patches / rotation",
+          "peak RSS",
+          "idle RSS",
+        ],
+        ["r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        throughputs.map((t) => {
+          const x = profileFigures(t.lifted);
+          const c = ceilingOf(t);
+          return [
+            num(t.n),
+            secs(x.operator),
+            secs(x.bare),
+            fmt(x.ratio, 2),
+            `${secs(c.seconds)} (c=${c.concurrency})`,
+            fmt(x.operator / c.seconds, 2),
+            fmt(x.cpuPerWrite * 1000, 2).concat(" ms"),
+            list(x.providerCalls),
+            list(x.secretWrites),
+            list(x.serviceAccountPatches),
+            mb(x.peakRss),
+            mb(x.idleRss),
+          ];
+        }),
+      ),
+    );
+    const concurrencies = [...new Set(throughputs.flatMap((t) => t.ceiling.map((c) => c.concurrency)))].sort(
+      (a, b) => a - b,
+    );
+    push(
+      "",
+      "The apiserver's ceiling: the bare client, limiter lifted, at each concurrency (seconds for N Secret PUTs to be seen, and Secrets per second).",
+      "",
+    );
+    push(
+      ...table(
+        ["N", ...concurrencies.map((c) => `c=${c}`), "best"],
+        ["r", ...concurrencies.map(() => "r" as const), "r"],
+        throughputs.map((t) => {
+          const c = ceilingOf(t);
+          return [
+            num(t.n),
+            ...concurrencies.map((k) => {
+              const v = c.byConcurrency.get(k);
+              return v === undefined ? "–" : `${fmt(v, 2)} s (${fmt(t.n / v, 0)}/s)`;
+            }),
+            `c=${c.concurrency}`,
+          ];
+        }),
+      ),
+    );
+    const limited = throughputs[0]?.limited.profile as ClientProfile;
+    push(
+      "",
+      `Second row: the client limiter of earlier runs (${profileText(limited)}); both sides are bound by it.`,
+      "",
+    );
+    push(
+      ...table(
+        ["N", "operator", "bare client", "ratio", "CPU-s per Secret write", "peak RSS", "idle RSS"],
+        ["r", "r", "r", "r", "r", "r", "r"],
+        throughputs.map((t) => {
+          const x = profileFigures(t.limited);
+          return [
+            num(t.n),
+            secs(x.operator),
+            secs(x.bare),
+            fmt(x.ratio, 2),
+            `${fmt(x.cpuPerWrite * 1000, 2)} ms`,
+            mb(x.peakRss),
+            mb(x.idleRss),
+          ];
+        }),
+      ),
     );
   }
-  lines.push("");
-  lines.push(`![Convergence time and operator peak RSS against N](${svgName})`);
-  lines.push("");
-  lines.push("### Targets");
-  lines.push("");
-  lines.push(`| target | ${rows.map(({ size }) => `N = ${size.n.toLocaleString("en")}`).join(" | ")} |`);
-  lines.push(`|---|${rows.map(() => "---").join("|")}|`);
-  const targetRow = (label: string, cell: (size: SizeResult, x: ReturnType<typeof summarize>) => string) =>
-    lines.push(`| ${label} | ${rows.map(({ size, x }) => cell(size, x)).join(" | ")} |`);
-  targetRow(
-    `convergence ≤ ${targets.ratio} × baseline`,
-    (_, x) => `${fmt(x.ratio, 2)} ${verdict(x.ratio <= targets.ratio)}`,
+  push(
+    "",
+    `![Convergence after a rotation and RSS against N, the operator and External Secrets Operator](${svgName})`,
   );
-  targetRow(`peak RSS ≤ ${targets.rssMB} MB at N = ${targets.rssAtN.toLocaleString("en")}`, (size, x) =>
-    size.n === targets.rssAtN
-      ? `${fmt(x.peakRssMB)} MB ${verdict(x.peakRssMB <= targets.rssMB)}`
-      : `${fmt(x.peakRssMB)} MB (${x.peakRssMB <= targets.rssMB ? "within" : "over"} the budget; the target is set for ${targets.rssAtN.toLocaleString("en")})`,
-  );
-  targetRow(
-    `new-namespace p99 ≤ ${targets.p99Ms / 1000} s`,
-    (size) => `${size.newNamespaces.p99Ms} ms ${verdict(size.newNamespaces.p99Ms <= targets.p99Ms)}`,
-  );
-  targetRow(
-    `${targets.providerCalls} provider call per rotation`,
-    (_, x) =>
-      `${list(x.providerCalls)} ${verdict(x.providerCalls.every((c) => c === targets.providerCalls))}`,
-  );
-  targetRow(
-    "N Secret writes and 0 ServiceAccount patches per rotation",
-    (size, x) =>
-      `${list(x.secretWrites)} / ${list(x.serviceAccountPatches)} ${verdict(
-        x.secretWrites.every((w) => w === size.n) && x.serviceAccountPatches.every((p) => p === 0),
-      )}`,
-  );
-  targetRow(
-    `${targets.resyncWrites} writes on a no-change resync (restart)`,
-    (_, x) => `${x.resyncWrites} ${verdict(x.resyncWrites === targets.resyncWrites)}`,
-  );
-  lines.push("");
-  lines.push("### Details");
-  for (const { size } of rows) {
-    const r = size.resync;
-    lines.push("");
-    lines.push(`**N = ${size.n.toLocaleString("en")}**`);
-    lines.push("");
-    lines.push(
-      `- Setup: ${size.n} namespaces created in ${size.namespacesSeconds} s (32 in flight, unthrottled client); initial fan-out ` +
-        `(all Secrets present and every \`default\` ServiceAccount listing the Secret) in ${size.initialFanOutSeconds} s with ` +
-        `${size.initialWrites.secretCreates} Secret creates, ${size.initialWrites.serviceAccountPatches} ServiceAccount patches, ` +
-        `${size.initialWrites.providerCalls} provider call(s).`,
+
+  push("", "## Start-up and restart at scale");
+  const startups = results.of("startup");
+  if (startups.length === 0) push("", "_Not measured (scenario `startup`)._");
+  else {
+    push(
+      "",
+      "First start: the ClusterRegistryCredential and N namespaces exist, no Secret yet. Restart: a new process over the unchanged state. " +
+        "Ready is `/readyz` answering 200 (informer caches and the referenced-Secret watch synced); settled is the last Secret or " +
+        "ServiceAccount change the bench's watch saw (first start), or the operator's last reconcile before 5 s of quiet (restart).",
+      "",
     );
-    lines.push(
-      `- Rotation trigger: ${
-        size.keysSecretAloneRotates
-          ? "updating the referenced keys Secret alone."
-          : "updating the referenced keys Secret did **not** start a rotation within 5 s (no mint, no write), so each rotation also bumped the resource's generation with a spec change that alters no output (`refresh.minInterval` 1m ↔ 60s); times are measured from that change."
-      }`,
-    );
-    for (const [i, run] of size.rotations.entries()) {
-      lines.push(
-        `- Rotation ${i + 1}: ${run.convergenceSeconds} s until the bench's watch saw all ${size.n} Secrets with the new token ` +
-          `(${run.distinctTokens} distinct content); operator metrics: ${run.providerCalls} provider call(s) (fake ECR: ` +
-          `${run.fakeEcrCalls}), ${run.secretUpdates} Secret updates, ${run.secretCreates} creates, ${run.serviceAccountPatches} ` +
-          `ServiceAccount patches; apiserver, the bench's own writes subtracted: ${run.apiserver.detail} (${load(run.contention)}).`,
-      );
-    }
-    for (const [i, run] of size.baselines.entries()) {
-      lines.push(
-        `- Baseline ${i + 1}: ${run.convergenceSeconds} s until the watch saw all ${size.n} Secrets updated ` +
-          `(last PUT returned after ${run.putsSeconds} s; ${load(run.contention)}).`,
-      );
-    }
-    const nn = size.newNamespaces;
-    lines.push(
-      `- New namespaces: ${nn.count}, one every ${nn.paceMs} ms, after the N-namespace setup; creation → Secret present and ` +
-        `\`default\` lists it: p50 ${nn.p50Ms} ms, p99 ${nn.p99Ms} ms, max ${nn.maxMs} ms (${load(nn.contention)}).`,
-    );
-    lines.push(
-      `- Restart with nothing changed: ready (caches synced) after ${r.readySeconds} s, settled after ${r.settledSeconds} s ` +
-        `(${r.reconciles} reconciles); ${r.secretWrites} Secret writes (${r.secretDeletes} of them deletes), ${r.serviceAccountPatches} ServiceAccount patches, ` +
-        `${r.providerCalls} provider calls (fake ECR: ${r.fakeEcrCalls}), ${r.changedSecrets} Secrets changed; ` +
-        `apiserver writes on Secrets, ServiceAccounts, ClusterRegistryCredentials and Events: ${r.apiserver.detail}.`,
-    );
-    const mem = (label: string, p: ProcessMemory) =>
-      `${label}: peak RSS (VmHWM) ${fmt(p.peakRss / 1e6)} MB, peak anonymous RSS ${fmt(p.peakAnon / 1e6)} MB; ` +
-      `right after start (caches synced, nothing reconciled) ${fmt(p.ready.rss / 1e6)} MB ` +
-      `(${fmt(p.ready.anon / 1e6)} MB anonymous, ${fmt(p.ready.file / 1e6)} MB file-backed); at most ${p.peakSockets} sockets open at once`;
-    lines.push(
-      `- Operator memory. ${mem("First process (setup, rotations, new namespaces)", size.memory.first)}. ` +
-        `${mem("Restarted process", size.memory.restarted)}.`,
+    push(
+      ...table(
+        [
+          "N",
+          "first start: ready",
+          "settled",
+          "Secret creates",
+          "SA patches",
+          "provider calls",
+          "restart: ready",
+          "settled",
+          "writes (apiserver)",
+          "provider calls",
+          "restart RSS peak / after",
+        ],
+        ["r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        startups.map((s: StartupResult) => {
+          const r = s.restart;
+          const apiWrites =
+            r.apiserver.secretWrites +
+            r.apiserver.serviceAccountWrites +
+            r.apiserver.credentialWrites +
+            r.apiserver.eventWrites;
+          return [
+            num(s.n),
+            secs(s.cold.readySeconds),
+            secs(s.cold.settledSeconds),
+            String(s.cold.secretCreates),
+            String(s.cold.serviceAccountPatches),
+            String(s.cold.providerCalls),
+            secs(r.readySeconds),
+            secs(r.settledSeconds),
+            String(apiWrites),
+            String(Math.max(r.providerCalls, r.fakeEcrCalls)),
+            `${mb(r.memory.peakRss)} / ${mb(r.memory.idle?.rss)}`,
+          ];
+        }),
+      ),
     );
   }
-  lines.push("");
-  lines.push("### How it is measured");
-  lines.push("");
-  lines.push(
+
+  push("", "## New namespaces");
+  const news = results.of("new-namespaces");
+  if (news.length === 0) push("", "_Not measured (scenario `new-namespaces`)._");
+  else {
+    push(
+      "",
+      "Namespaces created one at a time after the N-namespace setup; creation → Secret present and `default` lists it.",
+      "",
+    );
+    push(
+      ...table(
+        ["N", "new namespaces", "pace", "p50", "p99", "max", "load"],
+        ["r", "r", "r", "r", "r", "r", "l"],
+        news.map((x: NewNamespacesResult) => [
+          num(x.n),
+          String(x.count),
+          `${x.paceMs} ms`,
+          `${x.p50Ms} ms`,
+          `${x.p99Ms} ms`,
+          `${x.maxMs} ms`,
+          load(x.contention),
+        ]),
+      ),
+    );
+  }
+
+  push("", "## Many identities");
+  const ids = results.of("identities");
+  if (ids.length === 0) push("", "_Not measured (scenario `identities`)._");
+  for (const x of ids) push("", ...identitiesSection(x));
+
+  push("", "## RSS effect of features");
+  const feats = results.of("features");
+  if (feats.length === 0) push("", "_Not measured (scenario `features`)._");
+  for (const x of feats) push("", ...featuresSection(x));
+
+  push("", "## External Secrets Operator beside the operator");
+  push("", ...esoSection(results, sizes));
+
+  push("", "## Targets");
+  push("", ...targetsSection(results));
+
+  push("", "## Details");
+  for (const t of throughputs) {
+    push("", `**N = ${num(t.n)}**`, "");
+    for (const [label, runs] of [
+      ["limiter lifted", t.lifted],
+      ["limited", t.limited],
+    ] as const) {
+      for (const [i, run] of runs.rotations.entries())
+        push(
+          `- Rotation ${i + 1} (${label}, ${run.trigger}): ${run.convergenceSeconds} s; ${run.distinctTokens} distinct content; ` +
+            `operator metrics: ${run.providerCalls} provider call(s) (fake ECR: ${run.fakeEcrCalls}), ${run.secretUpdates} Secret updates, ` +
+            `${run.secretCreates} creates, ${run.serviceAccountPatches} ServiceAccount patches, ${run.cpuSeconds} CPU-s; apiserver, the ` +
+            `bench's own write subtracted: ${run.apiserver.detail} (${load(run.contention)}).`,
+        );
+      for (const [i, run] of runs.baselines.entries())
+        push(`- Bare client ${i + 1} (${label}): ${baselineText(run)}.`);
+      push(`- Operator memory (${label}): ${memoryText(runs.memory)}.`);
+    }
+    for (const run of t.ceiling) push(`- Ceiling, c=${run.concurrency}: ${baselineText(run)}.`);
+  }
+  for (const s of startups)
+    push(
+      "",
+      `**Start-up, N = ${num(s.n)}**: first process ${memoryText(s.cold.memory)}; restart: ${s.restart.reconciles} reconciles, ` +
+        `${s.restart.secretWrites} Secret writes (${s.restart.secretDeletes} deletes), ${s.restart.serviceAccountPatches} ServiceAccount patches, ` +
+        `${s.restart.changedSecrets} Secrets changed; apiserver: ${s.restart.apiserver.detail}; ${memoryText(s.restart.memory)}.`,
+    );
+
+  push("", "## How it is measured", "");
+  push(
     [
-      "- Every N gets a fresh control plane (`startControlPlane`; kube-controller-manager at --kube-api-qps=200), the CRDs, a fake ECR (SigV4-verified `GetAuthorizationToken`) and N namespaces labelled `bench.regcred.dev/fanout=true`. The ClusterRegistryCredential selects them by that label, patches `default`, and reads static keys from a Secret in `regcred-system`.",
-      "- The operator runs as its own process, `node dist/main.js --concurrency C --kube-api-qps Q --kube-api-burst B --log-level warn`, with `AWS_ENDPOINT_URL_ECR` pointing at the fake; its counters come from its `/metrics`, its memory from `/proc/PID/status` (VmHWM).",
-      "- Convergence is observed by the bench through a watch on the managed Secrets: the time from the trigger to the watch event of the last of the N Secrets carrying new content and a new `regcred.dev/refreshed-at`.",
-      "- The baseline is a bare client: client-node's `CoreV1Api` behind the operator's own `TokenBucket` (via `createKubeClients`, same qps/burst) replacing N Secrets of the same shape (copied labels, annotations, ownerReference and a same-length docker config; a different managed-by label so the operator ignores them) with `runPool` at the same concurrency. The resourceVersions are listed first, untimed, as the operator has them cached; the time is measured the same way, to the last watch event.",
-      "- Writes are counted twice: by the operator's own counters and by the apiserver's `apiserver_request_total` (mutating verbs on Secrets, ServiceAccounts, ClusterRegistryCredentials and Events), from which the bench's own writes (the keys Secret and the spec change) are subtracted.",
-      "- New-namespace latency: from just before the namespace POST to the later of two watch events: the Secret's creation, and `default` listing it (whoever created `default`).",
-      "- No-change resync: the operator is stopped (SIGTERM) and a new process started; once it has been idle for 5 s, its counters, the fake ECR's calls and the apiserver's write counters since the restart must all be 0.",
+      "- Every N gets a fresh control plane (`startControlPlane`; kube-controller-manager at --kube-api-qps=200), the CRDs, a fake ECR (SigV4-verified `GetAuthorizationToken`) and N namespaces labelled `bench.regcred.dev/fanout=true`; the ClusterRegistryCredential selects them, patches `default` and reads static keys from a Secret in `regcred-system`. Throughput, new namespaces, start-up and ESO run in that order on it; many identities and features get control planes of their own.",
+      "- The operator runs as its own process (`node dist/main.js`, or `BENCH_OPERATOR_MAIN`) with `--concurrency`, `--kube-api-qps` and `--kube-api-burst` of the profile, `AWS_ENDPOINT_URL_ECR` pointing at the fake; counters from its `/metrics`, memory from `/proc/PID/status` (VmHWM for the peak, VmRSS 5 s after it went quiet for idle), CPU from `/proc/PID/stat` (utime + stime from the trigger until quiet, divided by the apiserver's Secret writes).",
+      "- A rotation is a new `regcred.dev/rotate` value on the resource (every source minted afresh); convergence is the time from that patch to the bench's watch event of the last Secret with new content and a new `regcred.dev/refreshed-at`.",
+      "- The bare client is client-node's `CoreV1Api` behind the operator's own `TokenBucket` (`createKubeClients`, the profile's qps and burst) replacing N Secrets of the same shape with `runPool` at the profile's concurrency, resourceVersions listed first (untimed), timed the same way to the last watch event. The ceiling sweep runs it with the operator stopped.",
+      "- Writes are counted by the operator's own counters and by the apiserver's `apiserver_request_total`, the bench's own writes subtracted.",
+      "- Many identities: RegistryCredentials over namespaces, each namespace its own keys Secret (an identity registered on the fake ECR under one of several accounts); the fake's tokens live a few minutes so scheduled refreshes fall into the run; the fake's calls are stamped by a 50 ms poller; the fleet-wide rotation annotates every RegistryCredential.",
+      "- Features: the operator is restarted once per combination over the same namespaces (each with one Pending pod), resyncs, carries out one rotation and idles 5 s.",
     ].join("\n"),
   );
-  lines.push("");
-  lines.push("Reproduce (takes several minutes; needs Go for the control plane's first build):");
-  lines.push("");
-  lines.push("```sh");
-  lines.push(
-    `npm run bench -- --sizes ${results.sizes.map((x) => x.n).join(",")} --qps ${s.qps} --burst ${s.burst} --concurrency ${s.concurrency}`,
+  push(
+    "",
+    "Reproduce (several minutes per scenario and size; needs Go for the control plane's first build; results are stored per scenario and N under `bench/results/<commit>/`, and `--resume` skips what is stored):",
+    "",
   );
-  lines.push("```");
-  lines.push("");
-  lines.push(
-    "Raw results: `bench/results/fan-out.json`. Options: `npm run bench -- --help` (`--repeats`, `--new-namespaces`, `--pace-ms`, `--output`).",
+  const t0 = throughputs[0];
+  push("```sh");
+  push(
+    `npm run bench -- --sizes ${sizes.join(",") || "1000,5000"}${t0 ? ` --qps ${t0.lifted.profile.qps} --burst ${t0.lifted.profile.burst} --concurrency ${t0.lifted.profile.concurrency} --limited-qps ${t0.limited.profile.qps} --limited-burst ${t0.limited.profile.burst}` : ""}`,
   );
-  lines.push(endMarker);
+  push(
+    "npm run bench -- --scenarios identities,features --resume   # one scenario at a time, on the same commit",
+  );
+  push("```");
+  push("", "Options: `npm run bench -- --help`.");
+  push(endMarker);
   return lines.join("\n");
 }
 
+function baselineText(run: BaselineRun): string {
+  return `${run.convergenceSeconds} s until the watch saw all Secrets updated at concurrency ${run.concurrency} (last PUT returned after ${run.putsSeconds} s; ${load(run.contention)})`;
+}
+
+function memoryText(p: ProcessMemory): string {
+  return (
+    `peak RSS (VmHWM) ${mb(p.peakRss)}, peak anonymous ${mb(p.peakAnon)}; right after start ${mb(p.ready.rss)} ` +
+    `(${mb(p.ready.anon)} anonymous, ${mb(p.ready.file)} file-backed)${p.idle ? `; idle ${mb(p.idle.rss)} (${mb(p.idle.anon)} anonymous)` : ""}; at most ${p.peakSockets} sockets`
+  );
+}
+
+function identitiesSection(x: IdentitiesResult): string[] {
+  const r = x.refresh;
+  const lifetime = x.tokenLifetimeSeconds;
+  return [
+    `${num(x.credentials)} RegistryCredentials in ${num(x.namespaces)} namespaces, ${num(x.identities)} identities (a keys Secret per namespace) ` +
+      `in ${x.accounts} accounts; tokens live ${lifetime} s; operator at ${profileText(x.profile)}.`,
+    "",
+    ...table(
+      ["measure", "value"],
+      ["l", "r"],
+      [
+        ["all Secrets present after creating the resources", secs(x.initialSeconds)],
+        ["provider calls for the first mints", String(x.initialProviderCalls)],
+        [
+          `scheduled refreshes within ${fmt(r.windowSeconds, 0)} s (one refresh round)`,
+          `${r.calls} (${r.distinctIdentities} identities)`,
+        ],
+        [
+          "refresh after the previous mint, min / median / max (fraction of the lifetime)",
+          `${fmt(r.sinceMintFraction.min, 3)} / ${fmt(r.sinceMintFraction.p50, 3)} / ${fmt(r.sinceMintFraction.max, 3)} (${fmt(r.sinceMintFraction.min * lifetime, 0)}–${fmt(r.sinceMintFraction.max * lifetime, 0)} s)`,
+        ],
+        ["refreshes at most in one second / in ten seconds", `${r.peakPerSecond} / ${r.peakPerTenSeconds}`],
+        [
+          `fleet-wide rotation (${x.rotation.trigger}) → all Secrets rotated`,
+          secs(x.rotation.convergenceSeconds),
+        ],
+        [
+          "provider calls per fleet-wide rotation (fake ECR; distinct identities)",
+          `${x.rotation.fakeEcrCalls} (${x.rotation.distinctIdentities}; operator counted ${x.rotation.providerCalls})`,
+        ],
+        ["provider calls at most in one second of the rotation", String(x.rotation.peakPerSecond)],
+        ["Secret writes per fleet-wide rotation", String(x.rotation.secretWrites)],
+        [
+          "CPU-s per Secret write (rotation)",
+          x.rotation.secretWrites > 0
+            ? `${fmt((x.rotation.cpuSeconds / x.rotation.secretWrites) * 1000, 2)} ms`
+            : "–",
+        ],
+        [
+          "failed provider calls (operator's count, whole run; throttling among them)",
+          String(x.failedProviderCalls),
+        ],
+        [
+          "throttled by the fake ECR",
+          x.throttledByFake === undefined ? "– (the fake exposes no count)" : String(x.throttledByFake),
+        ],
+        ["peak RSS / idle RSS", `${mb(x.memory.peakRss)} / ${mb(x.memory.idle?.rss)}`],
+      ],
+    ),
+    "",
+    `Refreshes per 5 s from the first one: ${r.histogram.join(" ")}.`,
+  ];
+}
+
+function featuresSection(x: FeaturesResult): string[] {
+  const all = x.runs.find((r) => r.name === "all");
+  const delta = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? "–" : `${a - b >= 0 ? "+" : ""}${fmt((a - b) / 1e6)} MB`;
+  return [
+    `N = ${num(x.n)} namespaces, each with one Pending pod; one operator process per row (resync, one rotation, 5 s idle).`,
+    "",
+    ...table(
+      ["features", "peak RSS", "idle RSS", "peak vs all on", "idle vs all on", "rotation"],
+      ["l", "r", "r", "r", "r", "r"],
+      x.runs.map((r) => [
+        r.description,
+        mb(r.memory.peakRss),
+        mb(r.memory.idle?.rss),
+        r === all ? "–" : delta(r.memory.peakRss, all?.memory.peakRss),
+        r === all ? "–" : delta(r.memory.idle?.rss, all?.memory.idle?.rss),
+        secs(r.rotationSeconds),
+      ]),
+    ),
+    "",
+    ...x.notMeasured.map((note) => `Not in the table: ${note}.`),
+  ];
+}
+
+function esoSection(results: Results, sizes: readonly number[]): string[] {
+  const esos = results.of("eso");
+  if (esos.length === 0)
+    return [
+      "_Not measured: no `eso` result is stored for this commit (the ESO scenario was not run or not available)._",
+    ];
+  const out: string[] = [];
+  for (const n of sizes) {
+    const e = results.at("eso", n) as EsoSizeResult | undefined;
+    if (!e) continue;
+    const t = results.at("throughput", n);
+    const nn = results.at("new-namespaces", n);
+    const ours = t ? profileFigures(t.lifted) : undefined;
+    out.push(
+      `**N = ${num(n)}** (ESO ${e.version}${e.rotationTrigger ? `; ESO rotation: ${e.rotationTrigger}` : ""})`,
+      "",
+    );
+    out.push(
+      ...table(
+        ["measure", "operator", "External Secrets Operator"],
+        ["l", "r", "r"],
+        [
+          [
+            "provider calls per rotation",
+            ours ? list(ours.providerCalls) : "–",
+            fmt(e.providerCallsPerRotation, 0),
+          ],
+          ["rotation → all N Secrets", secs(ours?.operator), secs(median(e.rotationSeconds))],
+          [
+            "Secret writes per rotation",
+            ours ? list(ours.secretWrites) : "–",
+            fmt(e.secretWritesPerRotation, 0),
+          ],
+          [
+            "new namespace → Secret, p50 / p99",
+            nn ? `${nn.p50Ms} / ${nn.p99Ms} ms` : "–",
+            `${fmt(e.newNamespaceP50Ms, 0)} / ${fmt(e.newNamespaceP99Ms, 0)} ms`,
+          ],
+          ["peak RSS", mb(ours?.peakRss), e.peakRssMB === undefined ? "–" : `${fmt(e.peakRssMB)} MB`],
+          ["idle RSS", mb(ours?.idleRss), e.idleRssMB === undefined ? "–" : `${fmt(e.idleRssMB)} MB`],
+          [
+            "CPU-s per Secret write",
+            ours ? `${fmt(ours.cpuPerWrite * 1000, 2)} ms` : "–",
+            e.cpuSecondsPerWrite === undefined ? "–" : `${fmt(e.cpuSecondsPerWrite * 1000, 2)} ms`,
+          ],
+        ],
+      ),
+      "",
+    );
+    for (const note of e.notes) out.push(`- ${note}`);
+    if (e.notes.length > 0) out.push("");
+  }
+  return out;
+}
+
+function targetsSection(results: Results): string[] {
+  const rows: string[][] = [];
+  const t = results.at("throughput", targets.ratioAtN);
+  if (t) {
+    const x = profileFigures(t.lifted);
+    rows.push([
+      `convergence ≤ ${targets.ratio} × bare client, limiter lifted, N = ${num(targets.ratioAtN)}`,
+      `${fmt(x.ratio, 2)} ${verdict(x.ratio <= targets.ratio)}`,
+    ]);
+    rows.push([
+      `peak RSS ≤ ${targets.peakRssMB} MB at N = ${num(targets.rssAtN)}`,
+      `${mb(x.peakRss)} ${verdict(x.peakRss / 1e6 <= targets.peakRssMB)}`,
+    ]);
+    rows.push([
+      `idle RSS ≤ ${targets.idleRssMB} MB at N = ${num(targets.rssAtN)}`,
+      `${mb(x.idleRss)} ${verdict((x.idleRss ?? Number.POSITIVE_INFINITY) / 1e6 <= targets.idleRssMB)}`,
+    ]);
+  } else rows.push([`throughput and memory targets at N = ${num(targets.ratioAtN)}`, "not measured"]);
+  for (const r of results.of("throughput")) {
+    const x = profileFigures(r.lifted);
+    rows.push([
+      `1 provider call and N Secret writes per rotation, N = ${num(r.n)}`,
+      `${list(x.providerCalls)} / ${list(x.secretWrites)} ${verdict(x.providerCalls.every((c) => c === 1) && x.secretWrites.every((w) => w === r.n))}`,
+    ]);
+  }
+  for (const nn of results.of("new-namespaces"))
+    rows.push([
+      `new-namespace p99 ≤ ${targets.p99Ms / 1000} s, N = ${num(nn.n)}`,
+      `${nn.p99Ms} ms ${verdict(nn.p99Ms <= targets.p99Ms)}`,
+    ]);
+  for (const s of results.of("startup")) {
+    const r = s.restart;
+    const writes =
+      r.apiserver.secretWrites +
+      r.apiserver.serviceAccountWrites +
+      r.apiserver.credentialWrites +
+      r.apiserver.eventWrites;
+    const calls = Math.max(r.providerCalls, r.fakeEcrCalls);
+    rows.push([
+      `0 writes and 0 provider calls on restart, N = ${num(s.n)}`,
+      `${writes} / ${calls} ${verdict(writes === 0 && calls === 0)}`,
+    ]);
+  }
+  for (const x of results.of("identities"))
+    rows.push([
+      `provider calls per fleet-wide rotation = identities (${x.identities})`,
+      `${x.rotation.fakeEcrCalls} ${verdict(x.rotation.fakeEcrCalls === x.identities)}`,
+    ]);
+  return table(["target", "measured"], ["l", "l"], rows);
+}
+
 /** Writes the Markdown (replacing only the generated section when the file exists) and the SVG. */
-export function writeReport(results: BenchResults, markdownPath: string): string[] {
+export function writeReport(stored: readonly StoredResult[], markdownPath: string): string[] {
+  const results = new Results(stored);
   mkdirSync(dirname(markdownPath), { recursive: true });
   const svgPath = join(dirname(markdownPath), `${basename(markdownPath, ".md")}-fanout.svg`);
   writeFileSync(svgPath, svg(results));
@@ -442,41 +739,76 @@ function panel(
   return out.join("\n");
 }
 
-function svg(results: BenchResults): string {
-  const rows = results.sizes.map((size) => ({ n: size.n, x: summarize(size) }));
-  const xs = rows.map((r) => r.n);
-  const s = results.settings;
-  const left = panel({ x: 10, y: 10 }, "Rotation: all N Secrets updated", "seconds", xs, [
-    {
-      name: "operator",
-      color: "#1f77b4",
-      points: rows.map((r) => ({ x: r.n, y: r.x.operator, label: `${r.x.operator.toFixed(1)} s` })),
-    },
-    {
-      name: "bare-client baseline",
-      color: "#7f7f7f",
-      dash: "5 3",
-      points: rows.map((r) => ({ x: r.n, y: r.x.baseline, label: `${r.x.baseline.toFixed(1)} s` })),
-    },
-  ]);
+function svg(results: Results): string {
+  const throughputs = results.of("throughput");
+  const esos = results.of("eso");
+  const xs = results.sizes();
+  const point = (n: number, y: number | undefined, unit: string, digits = 1) =>
+    y === undefined || Number.isNaN(y) ? [] : [{ x: n, y, label: `${y.toFixed(digits)}${unit}` }];
+  const lifted = throughputs.map((t) => ({ n: t.n, x: profileFigures(t.lifted), c: ceilingOf(t) }));
+  const nonEmpty = (series: Series[]) => series.filter((s) => s.points.length > 0);
+  const left = panel(
+    { x: 10, y: 10 },
+    "Rotation: all N Secrets rewritten",
+    "seconds",
+    xs.length > 0 ? xs : [1],
+    nonEmpty([
+      { name: "operator", color: "#1f77b4", points: lifted.flatMap((r) => point(r.n, r.x.operator, " s")) },
+      {
+        name: "bare client",
+        color: "#7f7f7f",
+        dash: "5 3",
+        points: lifted.flatMap((r) => point(r.n, r.x.bare, " s")),
+      },
+      {
+        name: "apiserver ceiling",
+        color: "#bcbd22",
+        dash: "2 3",
+        points: lifted.flatMap((r) => point(r.n, r.c.seconds, " s")),
+      },
+      {
+        name: "ESO",
+        color: "#d62728",
+        points: esos.flatMap((e) => point(e.n, median(e.rotationSeconds), " s")),
+      },
+    ]),
+  );
   const right = panel(
     { x: 410, y: 10 },
-    "Operator peak RSS (VmHWM)",
+    "RSS",
     "MB",
-    xs,
-    [
+    xs.length > 0 ? xs : [1],
+    nonEmpty([
       {
-        name: "operator",
+        name: "operator peak",
         color: "#2ca02c",
-        points: rows.map((r) => ({ x: r.n, y: r.x.peakRssMB, label: `${r.x.peakRssMB.toFixed(0)} MB` })),
+        points: lifted.flatMap((r) => point(r.n, r.x.peakRss / 1e6, " MB", 0)),
       },
-    ],
-    { y: targets.rssMB, label: `target ${targets.rssMB} MB at ${targets.rssAtN.toLocaleString("en")}` },
+      {
+        name: "operator idle",
+        color: "#98df8a",
+        dash: "5 3",
+        points: lifted.flatMap((r) =>
+          point(r.n, r.x.idleRss === undefined ? undefined : r.x.idleRss / 1e6, " MB", 0),
+        ),
+      },
+      { name: "ESO peak", color: "#d62728", points: esos.flatMap((e) => point(e.n, e.peakRssMB, " MB", 0)) },
+      {
+        name: "ESO idle",
+        color: "#ff9896",
+        dash: "5 3",
+        points: esos.flatMap((e) => point(e.n, e.idleRssMB, " MB", 0)),
+      },
+    ]),
+    { y: targets.peakRssMB, label: `peak target ${targets.peakRssMB} MB at ${num(targets.rssAtN)}` },
   );
-  const m = results.machine;
-  const caption = `qps ${s.qps}, burst ${s.burst}, concurrency ${s.concurrency} · ${m.nproc} CPUs, ${m.memoryGiB} GiB · Node ${m.node} · Kubernetes ${m.kubernetes} · ${m.date.slice(0, 10)}`;
+  const first = results.stored[0];
+  const profile = throughputs[0]?.lifted.profile;
+  const caption = first
+    ? `${profile ? `${profileText(profile)} · ` : ""}${first.machine.nproc} CPUs, ${first.machine.memoryGiB} GiB · Node ${first.machine.node} · Kubernetes ${first.machine.kubernetes} · ${first.date.slice(0, 10)}`
+    : "no results";
   return `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="290" viewBox="0 0 800 290" font-family="sans-serif" font-size="12">
-<title>Fan-out benchmark: rotation time (operator and baseline) and operator peak RSS against N</title>
+<title>Benchmark: rotation time (operator, bare client, apiserver ceiling, ESO) and RSS (operator, ESO) against N</title>
 <rect width="800" height="290" fill="#fff"/>
 ${left}
 ${right}

@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CoreV1Api, KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Secret,
+} from "@kubernetes/client-node";
+import { clusterRegistryCredentialNames, group, rotateAnnotation, version } from "../../src/api/v1alpha1.js";
 import { runPool } from "../../src/controller/credential/targets.js";
 import { FakeEcrServer } from "../../test/fakes/ecr/fake-ecr-server.js";
 import { type ControlPlane, startControlPlane } from "../../test/support/controlplane/controlplane.js";
@@ -11,13 +19,10 @@ import {
   ClusterRegistryCredentials,
   clusterRegistryCredential,
 } from "../../test/support/fixtures.js";
-import { baseline } from "../scenarios/baseline.js";
-import { newNamespaceLatency } from "../scenarios/new-namespace-latency.js";
-import { restartResync } from "../scenarios/restart-resync.js";
-import { rotate } from "../scenarios/rotate.js";
 import {
   baselineManagedBy,
   baselineSecretName,
+  type ClientProfile,
   crcName,
   freshDockerConfig,
   keys,
@@ -32,67 +37,88 @@ import {
   pullSecretName,
   refreshedAtKey,
   type SecretSummary,
-  seconds,
   summarizeSecret,
   targetLabel,
-  waitUntil,
 } from "./kit.js";
 import { OperatorProcess } from "./operator-process.js";
-import { type ApiserverWrites, counterDelta, scrapeApiserverWrites } from "./prometheus.js";
-import type { BaselineRun, ProcessMemory, RotationRun, SizeResult } from "./report.js";
+import { type ApiserverWrites, scrapeApiserverWrites } from "./prometheus.js";
+import type { ProcessMemory } from "./results.js";
 import { WatchTracker } from "./watch-tracker.js";
 
-/** One benchmark size: a fresh control plane, the operator, the fixtures, and every measurement of that size. */
+/**
+ * A fresh control plane with the CRDs, a fake ECR, N labelled namespaces, one ClusterRegistryCredential
+ * selecting them, the bench's watches on its Secrets and ServiceAccounts, and the operator: what
+ * every scenario at one N runs in. `open` creates it, `close` tears it all down.
+ */
 export class SizeRun {
   cp!: ControlPlane;
   kc!: KubeConfig;
   core!: CoreV1Api;
+  custom!: CustomObjectsApi;
   tls!: { ca: string; cert: string; key: string };
   ecr!: FakeEcrServer;
   operator!: OperatorProcess;
+  /** The client profile the running operator process was started with. */
+  profile!: ClientProfile;
   credentials!: ClusterRegistryCredentials;
   secrets!: WatchTracker<SecretSummary>;
-  baselineSecrets!: WatchTracker<SecretSummary>;
+  baselineSecrets: WatchTracker<SecretSummary> | undefined;
   accounts!: WatchTracker<{ lists: boolean }>;
   readonly names: string[];
   readonly logDir: string;
-  keysAloneRotates: boolean | undefined;
   rotations = 0;
+  private processes = 0;
 
   constructor(
     readonly n: number,
     readonly options: Options,
+    readonly prefix = "bench",
   ) {
-    this.names = Array.from({ length: n }, (_, i) => `bench-${pad(i, 5)}`);
+    this.names = Array.from({ length: n }, (_, i) => `${prefix}-${pad(i, 5)}`);
     this.logDir = mkdtempSync(join(tmpdir(), `regcred-bench-${n}-`));
   }
 
-  get settings() {
+  settings(profile: ClientProfile, extraArgs: readonly string[] = []) {
     return {
       kubeconfigPath: this.cp.kubeconfigPath,
       operatorNamespace,
-      concurrency: this.options.concurrency,
-      qps: this.options.qps,
-      burst: this.options.burst,
+      concurrency: profile.concurrency,
+      qps: profile.qps,
+      burst: profile.burst,
       ecrEndpoint: this.ecr.endpoint,
       logDir: this.logDir,
       logLevel: this.options.logLevel,
+      extraArgs,
     };
   }
 
   operatorDied = () =>
-    this.operator.hasExited() ? `the operator exited:\n${this.operator.logTail()}` : undefined;
+    this.operator?.hasExited() ? `the operator exited:\n${this.operator.logTail()}` : undefined;
 
-  async run(): Promise<SizeResult> {
-    const n = this.n;
-    log(`N=${n}: starting a fresh control plane`);
+  /** Control plane, CRDs, keys Secret, fake ECR and the N namespaces; no operator yet. */
+  async open(): Promise<void> {
+    log(`N=${this.n}: starting a fresh control plane`);
     this.cp = await startControlPlane({ report: (line) => log(`  control plane: ${line}`) });
+    this.kc = new KubeConfig();
+    this.kc.loadFromFile(this.cp.kubeconfigPath);
+    this.core = this.kc.makeApiClient(CoreV1Api);
+    this.custom = this.kc.makeApiClient(CustomObjectsApi);
+    this.tls = { ca: this.cp.caPem, cert: this.cp.admin.certPem, key: this.cp.admin.keyPem };
+    this.credentials = new ClusterRegistryCredentials(this.kc);
+    await installCrds(this.kc);
+    await this.core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
+    this.ecr = await new FakeEcrServer("eu-west-1").start();
+    live.ecr = this.ecr;
+    const nsStart = performance.now();
+    await this.createNamespaces(this.names, 32);
+    log(
+      `N=${this.n}: ${this.n} namespaces created in ${((performance.now() - nsStart) / 1000).toFixed(1)} s`,
+    );
+  }
+
+  /** Stops the operator, the fake ECR, the watches and the control plane. Never throws. */
+  async close(): Promise<void> {
     try {
-      return await this.measure();
-    } catch (error) {
-      if (live.operator) log(`operator log tail:\n${live.operator.logTail(40)}`);
-      throw error;
-    } finally {
       await live.operator?.stop();
       live.operator = undefined;
       await live.ecr?.close();
@@ -100,35 +126,41 @@ export class SizeRun {
       this.secrets?.stop();
       this.baselineSecrets?.stop();
       this.accounts?.stop();
-      await this.cp.stop();
-      if (this.options.keepLogs) log(`N=${this.n}: operator logs kept in ${this.logDir}`);
-      else rmSync(this.logDir, { recursive: true, force: true });
+      await this.cp?.stop();
+    } catch (error) {
+      log(`N=${this.n}: cleanup failed: ${(error as Error).message}`);
     }
+    if (this.options.keepLogs) log(`N=${this.n}: operator logs kept in ${this.logDir}`);
+    else rmSync(this.logDir, { recursive: true, force: true });
   }
 
-  async measure(): Promise<SizeResult> {
-    const { n, options } = this;
-    this.kc = new KubeConfig();
-    this.kc.loadFromFile(this.cp.kubeconfigPath);
-    this.core = this.kc.makeApiClient(CoreV1Api);
-    this.tls = { ca: this.cp.caPem, cert: this.cp.admin.certPem, key: this.cp.admin.keyPem };
-    this.credentials = new ClusterRegistryCredentials(this.kc);
-    await installCrds(this.kc);
-    await this.core.createNamespace({ body: { metadata: { name: operatorNamespace } } });
+  /** The keys Secret and the ClusterRegistryCredential over every bench namespace (patching `default`). */
+  async createFanOutCredential(extraSpec: Record<string, unknown> = {}): Promise<void> {
     await this.core.createNamespacedSecret({
       namespace: operatorNamespace,
       body: awsKeysSecret(keysSecretName, keys),
     });
-    this.ecr = await new FakeEcrServer("eu-west-1").start();
-    live.ecr = this.ecr;
     this.ecr.registerCredentials(keys);
+    await this.credentials.create(
+      clusterRegistryCredential(crcName, {
+        sources: [
+          {
+            ecr: {
+              region: "eu-west-1",
+              auth: { secretRef: { name: keysSecretName, namespace: operatorNamespace } },
+            },
+          },
+        ],
+        namespaces: { selector: { matchLabels: { [targetLabel]: "true" } } },
+        serviceAccounts: { names: ["default"] },
+        secret: { name: pullSecretName },
+        ...extraSpec,
+      }),
+    );
+  }
 
-    // N target namespaces, created with bounded concurrency by an unthrottled client.
-    const nsStart = performance.now();
-    await this.createNamespaces(this.names, 32);
-    const namespacesSeconds = seconds(performance.now() - nsStart);
-    log(`N=${n}: ${n} namespaces created in ${namespacesSeconds} s`);
-
+  /** The bench's watches on the managed Secrets and the `default` ServiceAccounts. */
+  async startTrackers(): Promise<void> {
     this.secrets = new WatchTracker<SecretSummary>({
       kc: this.kc,
       tls: this.tls,
@@ -147,92 +179,52 @@ export class SizeRun {
       }),
     });
     await Promise.all([this.secrets.start(), this.accounts.start()]);
+  }
 
-    // The operator, then the ClusterRegistryCredential; wait for the initial fan-out.
-    this.operator = await OperatorProcess.start(this.settings, `operator-${n}-first`);
-    live.operator = this.operator;
-    const initialBefore = await this.operator.counters();
-    const fanOutStart = performance.now();
-    await this.credentials.create(
-      clusterRegistryCredential(crcName, {
-        sources: [
-          {
-            ecr: {
-              region: "eu-west-1",
-              auth: { secretRef: { name: keysSecretName, namespace: operatorNamespace } },
-            },
-          },
-        ],
-        namespaces: { selector: { matchLabels: { [targetLabel]: "true" } } },
-        serviceAccounts: { names: ["default"] },
-        secret: { name: pullSecretName },
-        refresh: { minInterval: "1m" },
-      }),
-    );
-    await waitUntil(
-      "initial fan-out",
-      () => {
-        const secrets = this.names.filter((ns) => this.secrets.entries.has(ns)).length;
-        const accounts = this.names.filter((ns) => this.accounts.entries.get(ns)?.value.lists).length;
-        return {
-          done: secrets === n && accounts === n,
-          progress: `${secrets}/${n} Secrets, ${accounts}/${n} default ServiceAccounts list it`,
-        };
-      },
-      120_000 + ((2 * n) / options.qps) * 4000,
-      this.operatorDied,
-    );
-    const initialFanOutSeconds = seconds(performance.now() - fanOutStart);
-    const initial = counterDelta(await this.operator.quiesce(3000, 300_000), initialBefore);
-    await this.credentials.waitFor(crcName, (crc) => crc.status?.namespaces?.inSync === n, 60_000);
-    log(
-      `N=${n}: initial fan-out in ${initialFanOutSeconds} s (${initial.secretCreates} Secret creates, ` +
-        `${initial.serviceAccountPatches} ServiceAccount patches, ${initial.providerCalls} provider calls)`,
-    );
-
-    // Forced rotations and bare-client baselines, interleaved.
-    await this.prepareBaseline();
-    const rotations: RotationRun[] = [];
-    const baselines: BaselineRun[] = [];
-    for (let i = 1; i <= options.repeats; i++) {
-      baselines.push(await baseline(this, i));
-      rotations.push(await rotate(this, i));
-    }
-
-    const newNamespaces = await newNamespaceLatency(this);
-    const first = this.memoryOf(this.operator);
-    const resync = await restartResync(this);
-    const restarted = this.memoryOf(this.operator);
-    log(
-      `N=${n}: operator peak RSS (VmHWM) ${(first.peakRss / 1e6).toFixed(1)} MB for the first process, ` +
-        `${(restarted.peakRss / 1e6).toFixed(1)} MB for the restarted one (${(first.ready.rss / 1e6).toFixed(1)} MB right after start)`,
-    );
+  /** Namespaces among `names` whose Secret is present and whose `default` lists it. */
+  covered(names: readonly string[] = this.names): { secrets: number; accounts: number } {
     return {
-      n,
-      kubernetesVersion: this.cp.version,
-      namespacesSeconds,
-      initialFanOutSeconds,
-      initialWrites: {
-        secretCreates: initial.secretCreates,
-        serviceAccountPatches: initial.serviceAccountPatches,
-        providerCalls: initial.providerCalls,
-      },
-      keysSecretAloneRotates: this.keysAloneRotates ?? false,
-      rotations,
-      baselines,
-      newNamespaces,
-      resync,
-      memory: { first, restarted },
+      secrets: names.filter((ns) => this.secrets.entries.has(ns)).length,
+      accounts: names.filter((ns) => this.accounts.entries.get(ns)?.value.lists).length,
     };
   }
 
-  memoryOf(operator: OperatorProcess): ProcessMemory {
+  /** Starts an operator process with `profile` (replacing the running one, if any). */
+  async startOperator(profile: ClientProfile, label: string, extraArgs: readonly string[] = []) {
+    if (live.operator) await live.operator.stop();
+    this.processes++;
+    this.operator = await OperatorProcess.start(
+      this.settings(profile, extraArgs),
+      `operator-${this.n}-${this.processes}-${label}`,
+    );
+    this.profile = profile;
+    live.operator = this.operator;
+    return this.operator;
+  }
+
+  /** Asks for a rotation of the ClusterRegistryCredential with the regcred.dev/rotate annotation. */
+  async requestRotation(): Promise<void> {
+    this.rotations++;
+    await this.custom.patchClusterCustomObject(
+      {
+        group,
+        version,
+        plural: clusterRegistryCredentialNames.plural,
+        name: crcName,
+        body: { metadata: { annotations: { [rotateAnnotation]: `bench-${Date.now()}-${this.rotations}` } } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+
+  memoryOf(operator: OperatorProcess, idle?: ProcessMemory["idle"]): ProcessMemory {
     const ready = operator.readyMemory ?? { rss: 0, anon: 0, file: 0 };
     return {
       peakRss: operator.peakRssBytes(),
       peakAnon: Math.max(operator.peakAnonBytes, operator.memory().anon),
       peakSockets: operator.peakSockets,
       ready,
+      ...(idle ? { idle } : {}),
     };
   }
 
@@ -276,7 +268,9 @@ export class SizeRun {
     };
   }
 
-  async prepareBaseline(): Promise<void> {
+  /** Creates the N baseline Secrets (untimed) and watches them; once per world. */
+  async prepareBaseline(): Promise<WatchTracker<SecretSummary>> {
+    if (this.baselineSecrets) return this.baselineSecrets;
     this.baselineTemplate = await this.core.readNamespacedSecret({
       namespace: this.names[0] as string,
       name: pullSecretName,
@@ -305,5 +299,6 @@ export class SizeRun {
       summarize: summarizeSecret,
     });
     await this.baselineSecrets.start();
+    return this.baselineSecrets;
   }
 }

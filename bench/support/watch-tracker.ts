@@ -14,6 +14,8 @@ interface RawObject {
   metadata?: { name?: string; namespace?: string; resourceVersion?: string };
 }
 
+const byNamespace = (namespace: string) => namespace;
+
 interface RawList {
   metadata?: { resourceVersion?: string };
   items?: RawObject[];
@@ -27,13 +29,15 @@ export interface TrackerOptions<S> {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** The key an object is kept under; default its namespace (then at most one object per namespace). */
+  keyOf?(namespace: string, name: string): string;
   /** The summary kept for an object; compared with JSON.stringify to detect changes. */
   summarize(object: never): S;
 }
 
 /**
  * List + watch of `path`, keyed by namespace (the selectors must leave at most one object per
- * namespace). A watch that ends unexpectedly is restarted from a fresh list.
+ * namespace) unless `keyOf` says otherwise. A watch that ends unexpectedly is restarted from a fresh list.
  */
 export class WatchTracker<S> {
   readonly entries = new Map<string, Tracked<S>>();
@@ -83,9 +87,9 @@ export class WatchTracker<S> {
     const now = performance.now();
     const seen = new Set<string>();
     for (const item of list.items ?? []) {
-      const namespace = item.metadata?.namespace as string;
-      seen.add(namespace);
-      this.store(namespace, item, now);
+      const key = this.keyOf(item);
+      seen.add(key);
+      this.store(key, item, now);
     }
     for (const namespace of [...this.entries.keys()]) {
       if (!seen.has(namespace)) this.remove(namespace);
@@ -98,10 +102,10 @@ export class WatchTracker<S> {
       this.options.path,
       { ...this.query(), resourceVersion, allowWatchBookmarks: true },
       (type: string, object: RawObject) => {
-        const namespace = object?.metadata?.namespace;
-        if (!namespace || type === "BOOKMARK" || type === "ERROR") return;
-        if (type === "DELETED") this.remove(namespace);
-        else this.store(namespace, object, performance.now());
+        if (!object?.metadata?.namespace || type === "BOOKMARK" || type === "ERROR") return;
+        const key = this.keyOf(object);
+        if (type === "DELETED") this.remove(key);
+        else this.store(key, object, performance.now());
       },
       () => {
         if (this.stopped) return;
@@ -111,6 +115,11 @@ export class WatchTracker<S> {
         }, 200);
       },
     );
+  }
+
+  private keyOf(object: RawObject): string {
+    const { namespace = "", name = "" } = object.metadata ?? {};
+    return (this.options.keyOf ?? byNamespace)(namespace, name);
   }
 
   private store(namespace: string, object: RawObject, at: number): void {
