@@ -8,6 +8,7 @@ import { cachedOrLiveNamespace, WebhookTargets } from "./admission/pod-admission
 import { ambientIdentityPolicy, credentialSecretPolicy, type OperatorConfig } from "./config.js";
 import { startControllers } from "./controller/controllers.js";
 import type { ControllerContext } from "./controller/credential/context.js";
+import { RotationRequests } from "./controller/credential/rotation.js";
 import { PullFailureLists } from "./controller/pull-failures/pull-failure-lists.js";
 import type { Controller } from "./controller/runtime/controller.js";
 import { EventRecorder } from "./controller/runtime/events.js";
@@ -131,6 +132,7 @@ function controllerContext(
     refusedRemintMs: verification?.refusedRemintMs ?? 5 * 60_000,
     remints: new PendingRemints(),
     mintLimiter: new MintRateLimiter(systemClock, config.mintRates),
+    rotations: new RotationRequests(),
     pullFailureLists: new PullFailureLists(),
     kube,
     webhook: {

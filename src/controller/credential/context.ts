@@ -14,6 +14,7 @@ import type { EventRecorder } from "../runtime/events.js";
 import type { Informers } from "../runtime/informers.js";
 import type { SecretReferences } from "../runtime/secret-references.js";
 import type { WebhookCoverage } from "./pod-admission-condition.js";
+import type { RotationRequests } from "./rotation.js";
 
 /**
  * Everything the controllers and the credential pipeline share, built once by the operator's
@@ -64,6 +65,8 @@ export interface ControllerContext {
   refusedRemintMs: number;
   /** Keeps mints under each cloud's rate limit per account and region (--provider-rate-limits). */
   mintLimiter: MintRateLimiter;
+  /** When each resource's pending rotation (regcred.dev/rotate) was first seen. */
+  rotations: RotationRequests;
   /** Identities pods failing to pull asked to have minted afresh. */
   remints: PendingRemints;
   /** Each resource's status.pullFailures as last decided (both the pod and the credential syncs write it). */

@@ -4,6 +4,7 @@ import type { ControllerContext } from "./context.js";
 import { type CredentialKind, type CredentialResource, credentialOf } from "./credential-kind.js";
 import { SpecChanges } from "./credential-queue.js";
 import { referencedSecretsOf } from "./referenced-secrets.js";
+import { pendingRotation } from "./rotation.js";
 import { TargetState } from "./targets.js";
 
 /**
@@ -26,7 +27,8 @@ export abstract class CredentialController<K> implements Controller {
   protected abstract queueAll(): number;
 
   /**
-   * Keeps ctx.references current for `resource` (call on every add and update): from now on a
+   * Keeps ctx.references and ctx.rotations current for `resource` (call on every add and update,
+   * and for each resource at start): when its pending rotation was first seen, and from now on a
    * creation, change (new resourceVersion) or deletion of a Secret its sources read queues `key` at
    * once, once per change, also while the key backs off: such a change is what fixes a source that
    * failed for want of it, and what a rotated key needs. A deleting resource reads nothing more.
@@ -37,6 +39,7 @@ export abstract class CredentialController<K> implements Controller {
     key: K,
   ): void {
     const { id } = credentialOf(kind, resource);
+    this.ctx.rotations.observe(id, pendingRotation(resource), new Date(this.ctx.clock.now()));
     if (resource.metadata.deletionTimestamp) {
       this.ctx.references.untrack(id);
       return;

@@ -76,8 +76,12 @@ export interface MintContext {
   deadlineMs?: number;
   /** Aborted when the operator stops: every resolve and mint in flight gives up at once. */
   stopping?: AbortSignal;
-  /** Mint every source afresh, whatever the cache holds for its identity (a rotation). */
-  forceMint?: boolean;
+  /**
+   * A rotation asked for at this time: a source whose cached logins were minted earlier is minted
+   * afresh (or joins a mint under way); logins minted since, for another resource of the identity,
+   * carry the rotation out too.
+   */
+  rotationAskedAt?: Date;
   /**
    * Whether to mint `identity` afresh whatever the cache holds, asked once per identity (a pod
    * failing to pull said the registry refused its login); counted in regcred_pull_failure_remints_total.
@@ -184,8 +188,8 @@ async function bounded<T>(
  * tokens for that identity are due for refresh under this resource's policy. Each resolve and each
  * mint has a deadline (ctx.deadlineMs): a provider that does not answer fails its source with
  * "timed out" and frees the caller, and the identity's single flight with it. A source's failure is
- * reported in its result as a CredentialError, never thrown. With ctx.forceMint no cached entry is
- * fresh: each identity is minted anew (or joins a mint under way). It throws StoppedError when
+ * reported in its result as a CredentialError, never thrown. With ctx.rotationAskedAt no entry minted
+ * before it is fresh: each identity is minted anew once (or joins a mint under way). It throws StoppedError when
  * ctx.stopping aborts, and an Error for a source without exactly one provider block, which
  * validateSources reports first.
  */
@@ -222,7 +226,7 @@ export async function mintSources(
         const minted = await ctx.cache.get(
           resolved.identity,
           (entry) =>
-            !ctx.forceMint &&
+            (ctx.rotationAskedAt === undefined || entry.mintedAt > ctx.rotationAskedAt) &&
             !remint &&
             ctx.now() < renewalTime(entry, resolved.nonExpiring, ctx.policy, ctx.jitter) &&
             !refusedLongAgo(entry, source, ctx),

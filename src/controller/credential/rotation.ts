@@ -26,3 +26,29 @@ export function pendingRotation(resource: CredentialResource): string | undefine
   const mark = rotationMark(value);
   return mark === resource.status?.lastRotation?.value ? undefined : mark;
 }
+
+/**
+ * When the operator first saw each resource's pending rotation (the informer event, not the later
+ * sync): logins minted since then carry the rotation out, so resources of one identity rotated
+ * together share one fresh mint, while a rotation asked for after the identity's last mint gets a
+ * mint of its own. Holds one entry per resource; forget() drops it with the resource.
+ */
+export class RotationRequests {
+  private readonly seen = new Map<string, { mark: string; at: Date }>();
+
+  /** Records the resource's pending rotation `mark` as seen at `now`, unless it was seen before. */
+  observe(id: string, mark: string | undefined, now: Date): void {
+    if (mark === undefined || this.seen.get(id)?.mark === mark) return;
+    this.seen.set(id, { mark, at: now });
+  }
+
+  /** When rotation `mark` of `id` was first seen; `now` (recorded) when it was not seen before. */
+  askedAt(id: string, mark: string, now: Date): Date {
+    this.observe(id, mark, now);
+    return (this.seen.get(id) as { at: Date }).at;
+  }
+
+  forget(id: string): void {
+    this.seen.delete(id);
+  }
+}

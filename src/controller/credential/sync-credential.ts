@@ -46,6 +46,7 @@ export async function syncCredential<T extends CredentialResource>(
     await ctx.podAdmission.remove(id);
     state.forget(id);
     ctx.pullFailureLists.forget(id);
+    ctx.rotations.forget(id);
     ctx.metrics.forgetCredential(kind.kind, key.namespace ?? "", key.name);
     return {};
   }
@@ -88,7 +89,12 @@ export async function syncCredential<T extends CredentialResource>(
   }
 
   const rotation = pendingRotation(resource);
-  const logins = await loginsOf(ctx, kind, self, { ...found, owned, forceMint: rotation !== undefined });
+  const rotationAskedAt = rotation !== undefined ? ctx.rotations.askedAt(self.id, rotation, now) : undefined;
+  const logins = await loginsOf(ctx, kind, self, {
+    ...found,
+    owned,
+    ...(rotationAskedAt ? { rotationAskedAt } : {}),
+  });
   const results = await writeTargets(ctx, state, self, { targets, owned }, logins, run);
   await admitPods(ctx, kind, self, status, { targets, owned, results }, logins.complete);
   // A rotation is done once every source minted afresh; a failed one is retried with the sync.
@@ -124,7 +130,7 @@ async function loginsOf<T extends CredentialResource>(
     policy: Parameters<typeof collectLogins>[1]["policy"];
     verify: ResolvedVerifyPolicy;
     jitter: number;
-    forceMint: boolean;
+    rotationAskedAt?: Date;
   },
 ): Promise<Logins> {
   const { resource } = self;
@@ -141,7 +147,7 @@ async function loginsOf<T extends CredentialResource>(
       key: ctx.key,
       ownerUid: self.owner.uid,
       stopping: ctx.stopping,
-      forceMint: found.forceMint,
+      ...(found.rotationAskedAt ? { rotationAskedAt: found.rotationAskedAt } : {}),
       remintRequested: (identity) => ctx.remints.take(identity),
       limiter: ctx.mintLimiter,
       ...(ctx.deadlineMs ? { deadlineMs: ctx.deadlineMs } : {}),

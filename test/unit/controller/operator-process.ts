@@ -7,6 +7,7 @@ import { WebhookTargets } from "../../../src/admission/pod-admission-targets.js"
 import { ClusterRegistryCredentialController } from "../../../src/controller/cluster-registry-credential/controller.js";
 import { clusterRegistryCredentialKind } from "../../../src/controller/cluster-registry-credential/kind.js";
 import type { ControllerContext } from "../../../src/controller/credential/context.js";
+import { RotationRequests } from "../../../src/controller/credential/rotation.js";
 import { syncCredential, syncTarget } from "../../../src/controller/credential/sync-credential.js";
 import { TargetState } from "../../../src/controller/credential/targets.js";
 import { PullFailureLists } from "../../../src/controller/pull-failures/pull-failure-lists.js";
@@ -133,12 +134,14 @@ export function operatorProcess(cluster: FakeCluster, options: ProcessOptions = 
   const verifier = options.probe ? new LoginVerifier(options.probe, clock, metrics) : undefined;
   const remints = new PendingRemints();
   const mintLimiter = options.mintLimiter ?? new MintRateLimiter(clock, {});
+  const rotations = new RotationRequests();
   const pullFailureLists = new PullFailureLists();
   // Read at call time: the cluster's informers are new after a restart.
   const ctx = (): ControllerContext => ({
     kube: { core, objects },
     refusedRemintMs: options.refusedRemintMs ?? 5 * 60_000,
     mintLimiter,
+    rotations,
     remints,
     pullFailureLists,
     ...(verifier ? { verifier } : {}),

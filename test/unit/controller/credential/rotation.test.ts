@@ -1,10 +1,11 @@
 // The rotate-now trigger: a new regcred.dev/rotate value mints every source afresh (past the token
 // cache and refresh.minInterval) and rewrites every Secret, once per value; status.lastRotation
-// records the value so that a resync or a restart never rotates again.
+// records the value so that a resync or a restart never rotates again. Resources of one identity
+// rotated together share one fresh mint.
 import { describe, expect, it } from "@jest/globals";
 import type { RegistryCredential } from "../../../../src/api/v1alpha1.js";
 import { authsOf, FakeCluster } from "../../../fakes/kube/fake-cluster.js";
-import { clusterCredential, ecrHost, fakeEcr, registryCredential } from "../fixtures.js";
+import { clusterCredential, ecrHost, fakeEcr, manualClock, registryCredential } from "../fixtures.js";
 import { operatorNamespace, operatorProcess } from "../operator-process.js";
 
 const host = ecrHost("eu-west-1");
@@ -130,6 +131,37 @@ describe("a rotation asked for with regcred.dev/rotate", () => {
     await controller.queue.idle();
     await controller.stop();
     expect(ecr.mints).toBe(mints + 1);
+  });
+
+  it("of resources sharing an identity, asked for before its mint, is carried out by one fresh mint; one asked for after it mints again", async () => {
+    const cluster = new FakeCluster();
+    cluster.addNamespace(operatorNamespace);
+    const [a, b] = ["a", "b"].map((name) => registryCredential(operatorNamespace, name, { refresh }));
+    for (const rc of [a, b]) cluster.applyRegistryCredential(rc as RegistryCredential);
+    const ecr = fakeEcr();
+    const clock = manualClock(new Date("2030-01-01T00:00:00Z"));
+    const process = operatorProcess(cluster, { aws: ecr.aws, now: clock.now });
+    for (const name of ["a", "b"]) await process.syncRegistryCredential(operatorNamespace, name);
+    expect(ecr.mints).toBe(1);
+    clock.advance(1_000);
+    // Both asked for at once; the controller sees both requests before either sync runs.
+    const controller = process.registryCredentialController();
+    for (const rc of [a, b]) cluster.applyRegistryCredential(withRotate(rc as RegistryCredential, "fleet"));
+    clock.advance(1_000);
+    controller.start();
+    await controller.queue.idle();
+    expect(ecr.mints).toBe(2);
+    for (const name of ["a", "b"])
+      expect(cluster.registryCredentials.get(operatorNamespace, name)?.status?.lastRotation?.value).toBe(
+        "fleet",
+      );
+    clock.advance(1_000);
+    cluster.applyRegistryCredential(
+      withRotate(cluster.registryCredentials.get(operatorNamespace, "b") as RegistryCredential, "later"),
+    );
+    await controller.queue.idle();
+    await controller.stop();
+    expect(ecr.mints).toBe(3);
   });
 
   it("rewrites a ClusterRegistryCredential's Secret in every namespace with one fresh mint", async () => {
