@@ -102,6 +102,7 @@ const operator = await startOperator(
     pullFailureRemintMs: 5 * 60_000,
     watchPullFailures: true,
     mintRates: parseMintRates(undefined),
+    watchReferencedSecrets: true,
     operatorKeySecret: "registry-credential-operator-key",
     allowAmbientGoogleAccessTokens: false,
     ambientIdentityNamespaces: ["regcred-system"],

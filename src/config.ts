@@ -59,6 +59,8 @@ export interface OperatorConfig {
   pullFailureRemintMs: number;
   /** Watch pods for image-pull failures (false with --disable-pull-failure-watch). */
   watchPullFailures: boolean;
+  /** Watch the Secrets sources read, re-running their credentials on a change (false with --disable-referenced-secret-watch). */
+  watchReferencedSecrets: boolean;
   /** --provider-rate-limits: mints per second and burst per cloud quota, by provider (none: unlimited). */
   mintRates: Partial<Record<ProviderName, MintRate>>;
   /**
@@ -298,6 +300,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     azure: azureConfig(pick("acr-allowed-hosts"), pick("azure-authority-host") || undefined),
     ...verificationConfig(flags.enabled("disable-registry-verification"), pick),
     watchPullFailures: !flags.enabled("disable-pull-failure-watch"),
+    watchReferencedSecrets: !flags.enabled("disable-referenced-secret-watch"),
     mintRates: mintRates(pick("provider-rate-limits")),
     pullFailureRemintMs: duration(
       "--pull-failure-remint-interval",

@@ -115,6 +115,10 @@ const flags = {
     value: "LIST",
     help: 'mints per second and burst per cloud account and region, by provider: comma-separated "<provider>=<rate>/<burst>" or "<provider>=off"; default ecr=20/200,ecrPublic=20/200 (ECR\'s documented GetAuthorizationToken limit)',
   },
+  "disable-referenced-secret-watch": {
+    env: "DISABLE_REFERENCED_SECRET_WATCH",
+    help: "do not watch the Secrets sources read: a rotated key or static credential is then used at the next scheduled refresh, rotation (regcred.dev/rotate) or spec change, not within seconds",
+  },
   "disable-pull-failure-watch": {
     env: "DISABLE_PULL_FAILURE_WATCH",
     help: "do not watch pods for image-pull failures (no re-mint on a refused pull, no eviction, no status.pullFailures)",

@@ -193,7 +193,9 @@ export async function startOperator(
     config.watchPullFailures,
   );
   const references = new SecretReferences();
-  const referenceWatch = referencedSecretWatch(kc, clients.core, config.watchNamespace, references, logger);
+  const referenceWatch = config.watchReferencedSecrets
+    ? referencedSecretWatch(kc, clients.core, config.watchNamespace, references, logger)
+    : undefined;
   countCachedObjects(informers, metrics);
   const admission = new WebhookTargets({
     ...informers,
@@ -243,7 +245,7 @@ export async function startOperator(
       loadOperatorKey(clients.core, config.operatorNamespace, config.operatorKeySecret, logger),
       startInformers(informers),
       // Before any controller runs: a change after its first list is never missed.
-      referenceWatch.start(),
+      referenceWatch?.start(),
     ]);
     // Every replica serves the webhook (not only the leader), so admission never waits on a failover.
     if (config.webhook)
@@ -252,7 +254,7 @@ export async function startOperator(
   } catch (error) {
     server.close();
     await webhook?.stop();
-    await referenceWatch.stop();
+    await referenceWatch?.stop();
     await stopInformers(informers);
     throw error;
   }
@@ -292,7 +294,7 @@ export async function startOperator(
       // Release only after the controllers' last writes, so the next leader starts from them.
       await elector?.stop();
       await webhook?.stop();
-      await referenceWatch.stop();
+      await referenceWatch?.stop();
       await stopInformers(informers);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

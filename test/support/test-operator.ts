@@ -66,6 +66,7 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     pullFailureRemintMs: 5 * 60_000,
     watchPullFailures: false,
     mintRates: parseMintRates(undefined),
+    watchReferencedSecrets: true,
     ...options.config,
   };
   // In a cluster the operator runs in its namespace, so it exists; here it may not yet.

@@ -42,6 +42,7 @@ describe("parseConfig", () => {
       verification: { allowedNetworks: [], insecureRegistries: [], refusedRemintMs: 300_000 },
       pullFailureRemintMs: 300_000,
       watchPullFailures: true,
+      watchReferencedSecrets: true,
       mintRates: { ecr: { perSecond: 20, burst: 200 }, ecrPublic: { perSecond: 20, burst: 200 } },
     });
   });
@@ -60,6 +61,11 @@ describe("parseConfig", () => {
     expect(config(["--disable-registry-verification"]).verification).toBeUndefined();
     expect(config([], { PULL_FAILURE_REMINT_INTERVAL: "1m" }).pullFailureRemintMs).toBe(60_000);
     expect(config(["--disable-pull-failure-watch"]).watchPullFailures).toBe(false);
+  });
+
+  it("turns the referenced-Secret watch off when asked, by flag or environment", () => {
+    expect(config(["--disable-referenced-secret-watch"]).watchReferencedSecrets).toBe(false);
+    expect(config([], { DISABLE_REFERENCED_SECRET_WATCH: "true" }).watchReferencedSecrets).toBe(false);
   });
 
   it("reads the ACR host allow-list and Entra's endpoint from flags or the environment", () => {
