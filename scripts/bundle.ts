@@ -44,6 +44,10 @@ export async function bundle(request: BundleRequest): Promise<Metafile> {
     define: Object.fromEntries(
       Object.entries(request.define ?? {}).map(([name, value]) => [name, JSON.stringify(value)]),
     ),
+    // V8 holds a module's source for as long as it may compile its functions: minified whitespace
+    // and syntax (names kept, so stack traces still name functions) take 11 MB off the RSS.
+    minifyWhitespace: true,
+    minifySyntax: true,
     legalComments: "none",
     metafile: true,
     logLevel: "warning",
