@@ -70,11 +70,11 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
    */
   const credential = async (
     build: (
-      identity: typeof import("@azure/identity"),
+      identity: typeof import("./identity-sdk.js"),
       options: typeof credentialOptions & { additionalPolicies: [EntraTransport["policy"]] },
     ) => TokenCredential,
   ): Promise<TokenCredential> => {
-    const identity = await import("@azure/identity");
+    const identity = await import("./identity-sdk.js");
     const transport = entraTransport(agents);
     return transport.wrap(build(identity, { ...credentialOptions, additionalPolicies: [transport.policy] }));
   };

@@ -26,7 +26,9 @@ export async function getPublicAuthorizationToken(
   signal?: AbortSignal,
 ): Promise<RegistryToken> {
   const operation = `ECR Public GetAuthorizationToken in ${publicApiRegion}`;
-  const { GetAuthorizationTokenCommand } = await import("@aws-sdk/client-ecr-public");
+  const { GetPublicAuthorizationTokenCommand: GetAuthorizationTokenCommand } = await import(
+    "../ecr/aws-sdk.js"
+  );
   const client = await factories.ecrPublic({ region: publicApiRegion, credentials });
   let data: AuthorizationData | undefined;
   try {

@@ -38,7 +38,7 @@ export async function getAuthorizationTokens(
   signal?: AbortSignal,
 ): Promise<RegistryToken[]> {
   const operation = `ECR GetAuthorizationToken in ${request.region}`;
-  const { GetAuthorizationTokenCommand } = await import("@aws-sdk/client-ecr");
+  const { GetAuthorizationTokenCommand } = await import("./aws-sdk.js");
   const client = await factories.ecr({ region: request.region, credentials: request.credentials });
   let data: AuthorizationData[] | undefined;
   try {

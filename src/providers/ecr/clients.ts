@@ -117,21 +117,21 @@ export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {})
   let ambient: AwsCredentialSource | undefined;
   return {
     ecr: async ({ region, credentials }) =>
-      new (await import("@aws-sdk/client-ecr")).ECRClient({
+      new (await import("./aws-sdk.js")).ECRClient({
         ...common,
         region,
         credentials,
         ...(options.ecrEndpoint === undefined ? {} : { endpoint: options.ecrEndpoint }),
       }),
     ecrPublic: async ({ region, credentials }) =>
-      new (await import("@aws-sdk/client-ecr-public")).ECRPUBLICClient({
+      new (await import("./aws-sdk.js")).ECRPUBLICClient({
         ...common,
         region,
         credentials,
         ...(options.ecrPublicEndpoint === undefined ? {} : { endpoint: options.ecrPublicEndpoint }),
       }),
     sts: async ({ region, credentials }) =>
-      new (await import("@aws-sdk/client-sts")).STSClient({
+      new (await import("./aws-sdk.js")).STSClient({
         ...common,
         region,
         ...(credentials === undefined ? {} : { credentials }),
@@ -151,7 +151,7 @@ export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {})
 function lazyAmbientChain(): () => Promise<AwsCredentials> {
   let chain: ((...args: unknown[]) => Promise<AwsCredentials>) | undefined;
   return async (...args: unknown[]) => {
-    chain ??= (await import("@aws-sdk/credential-providers")).fromNodeProviderChain({
+    chain ??= (await import("./aws-sdk.js")).fromNodeProviderChain({
       clientConfig: { requestHandler },
     }) as (...args: unknown[]) => Promise<AwsCredentials>;
     return chain(...args);

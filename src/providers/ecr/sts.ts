@@ -19,7 +19,7 @@ export async function assumeRoleWithWebIdentity(
   signal?: AbortSignal,
 ): Promise<AwsCredentials> {
   const operation = `STS AssumeRoleWithWebIdentity for ${roleArn} in ${region}`;
-  const { AssumeRoleWithWebIdentityCommand } = await import("@aws-sdk/client-sts");
+  const { AssumeRoleWithWebIdentityCommand } = await import("./aws-sdk.js");
   const client = await factories.sts({ region });
   try {
     const output = await client.send(
@@ -50,7 +50,7 @@ export async function assumeRole(
   signal?: AbortSignal,
 ): Promise<AwsCredentials> {
   const operation = `STS AssumeRole for ${role.roleArn} in ${region}`;
-  const { AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+  const { AssumeRoleCommand } = await import("./aws-sdk.js");
   const client = await factories.sts({ region, credentials });
   try {
     const output = await client.send(

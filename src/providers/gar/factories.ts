@@ -46,7 +46,7 @@ const clientOptions = {
  * about unchecked configurations (the provider checks them first).
  */
 async function externalAccountClient(given: ExternalAccountClientOptions): Promise<GoogleTokenClient> {
-  const { AwsClient, IdentityPoolClient, PluggableAuthClient } = await import("google-auth-library");
+  const { AwsClient, IdentityPoolClient, PluggableAuthClient } = await import("./google-sdk.js");
   const options = { ...clientOptions, ...given };
   const source = (options as { credential_source?: Record<string, unknown> }).credential_source;
   if (source?.environment_id !== undefined) return new AwsClient(options as AwsClientOptions);
@@ -77,7 +77,7 @@ export function defaultGoogleClientFactories(
     async ambientClient(scope) {
       let auth = auths.get(scope);
       if (!auth) {
-        auth = import("google-auth-library").then(
+        auth = import("./google-sdk.js").then(
           ({ GoogleAuth }) => new GoogleAuth({ scopes: [scope], clientOptions }),
         );
         auths.set(scope, auth);
