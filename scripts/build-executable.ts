@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { build } from "esbuild";
+import { bundle } from "./bundle.js";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 /** Where Node looks for the injected blob: the fuse string every Node binary carries. */
@@ -53,16 +53,10 @@ const started = Date.now();
 mkdirSync(dirname(out), { recursive: true });
 
 process.stdout.write("bundling src/cli/main.ts with esbuild\n");
-const bundle = join(work, "regcred.cjs");
-await build({
-  entryPoints: [join(repoRoot, "src", "cli", "main.ts")],
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node24",
-  outfile: bundle,
-  logLevel: "warning",
-}).catch((error: unknown) => fail("esbuild", String(error)));
+const bundled = join(work, "regcred.cjs");
+await bundle({ entryPoint: join(repoRoot, "src", "cli", "main.ts"), format: "cjs", out: bundled }).catch(
+  (error: unknown) => fail("esbuild", String(error)),
+);
 
 process.stdout.write(`preparing the single executable blob with Node ${process.version}\n`);
 const blob = join(work, "regcred.blob");
@@ -70,7 +64,7 @@ const config = join(work, "sea-config.json");
 writeFileSync(
   config,
   JSON.stringify({
-    main: bundle,
+    main: bundled,
     output: blob,
     disableExperimentalSEAWarning: true,
     useCodeCache: true,

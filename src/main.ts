@@ -4,9 +4,11 @@ import { createLogger } from "./logging/logger.js";
 import { startOperator } from "./operator.js";
 import { errorText } from "./util/error-text.js";
 
-const packageJson = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+/** package.json's version: inlined by the bundler (scripts/build-operator.ts), else read beside dist/. */
+const version =
+  (globalThis as { REGCRED_BUNDLED_VERSION?: string }).REGCRED_BUNDLED_VERSION ??
+  (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
+    .version;
 
 let config: ReturnType<typeof parseConfig>;
 try {
@@ -22,7 +24,7 @@ if (config === "help") {
 }
 
 const logger = createLogger({ level: config.logLevel });
-logger.info({ version: packageJson.version, node: process.version }, "registry-credential-operator starting");
+logger.info({ version, node: process.version }, "registry-credential-operator starting");
 
 try {
   const operator = await startOperator(config, logger);

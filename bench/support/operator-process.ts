@@ -1,4 +1,5 @@
-// The operator under test, run as its own process (node dist/main.js) so its memory is its own.
+// The operator under test, run as its own process (node dist/operator/main.mjs, the bundle the
+// image ships) so its memory is its own.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,15 @@ import { type ManagedProcess, startProcess } from "../../test/support/controlpla
 import { type OperatorCounters, scrapeOperator } from "./prometheus.js";
 
 const mainJs =
-  process.env.BENCH_OPERATOR_MAIN ?? fileURLToPath(new URL("../../dist/main.js", import.meta.url));
+  process.env.BENCH_OPERATOR_MAIN ?? fileURLToPath(new URL("../../dist/operator/main.mjs", import.meta.url));
+/**
+ * Node flags for the operator process (BENCH_NODE_OPTIONS, split at spaces): by default the heap the
+ * image gives it under the chart's 256Mi memory limit (--max-old-space-size-percentage=50 of it, and
+ * the image's --max-semi-space-size=2), spelled out since the bench runs in no such cgroup.
+ */
+export const benchNodeOptions =
+  process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=128 --max-semi-space-size=2";
+const nodeFlags = benchNodeOptions.split(" ").filter(Boolean);
 
 export interface OperatorSettings {
   kubeconfigPath: string;
@@ -59,7 +68,7 @@ export class OperatorProcess {
   startedAt = 0;
   readyAt = 0;
 
-  /** Starts `node dist/main.js` and resolves once /readyz answers 200 (caches synced). */
+  /** Starts the operator and resolves once /readyz answers 200 (caches synced). */
   static async start(settings: OperatorSettings, name: string): Promise<OperatorProcess> {
     const port = await freePort();
     // startProcess passes this process's environment on; the operator reads the ECR endpoint from it.
@@ -70,6 +79,7 @@ export class OperatorProcess {
       name,
       process.execPath,
       [
+        ...nodeFlags,
         mainJs,
         "--kubeconfig",
         settings.kubeconfigPath,

@@ -1,4 +1,4 @@
-import type { CoreV1Api, V1Namespace, V1Secret } from "@kubernetes/client-node";
+import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import {
   apiVersion,
   type ClusterRegistryCredential,
@@ -7,6 +7,7 @@ import {
   type RegistryCredential,
   registryCredentialNames,
 } from "../api/v1alpha1.js";
+import type { CachedNamespace } from "../kube/cache-trim.js";
 import { unlessNotFound } from "../kube/errors.js";
 import type { Informer } from "../kube/informer.js";
 import { isTargeted } from "../kube/namespace-selection.js";
@@ -14,7 +15,7 @@ import { isOwnedBy } from "../secrets/ownership.js";
 import type { PullSecretIndex } from "../webhook/pull-secret-index.js";
 
 /** Finds a namespace by name: from a cache when it is there, else from the apiserver; undefined when it does not exist. */
-type NamespaceLookup = (name: string) => Promise<V1Namespace | undefined>;
+type NamespaceLookup = (name: string) => Promise<CachedNamespace | undefined>;
 
 export interface WebhookTargetSources {
   credentials: Informer<RegistryCredential>;
@@ -61,8 +62,8 @@ export class WebhookTargets implements PullSecretIndex {
     );
     if (opted.length > 0) {
       const object = await this.sources.lookupNamespace(namespace);
-      for (const crc of object ? opted : []) {
-        if (!isTargeted(crc.spec.namespaces, object as V1Namespace)) continue;
+      for (const crc of opted) {
+        if (!object || !isTargeted(crc.spec.namespaces, object)) continue;
         const { name, uid } = crc.metadata as { name: string; uid: string };
         const secretName = crc.spec.secret?.name ?? name;
         const secret = secrets.get(secretName, namespace);
@@ -81,7 +82,7 @@ export class WebhookTargets implements PullSecretIndex {
  * reconcile traffic in a shared rate limiter.
  */
 export function cachedOrLiveNamespace(
-  cache: Pick<Informer<V1Namespace>, "get"> | undefined,
+  cache: Pick<Informer<CachedNamespace>, "get"> | undefined,
   reader: Pick<CoreV1Api, "readNamespace">,
 ): NamespaceLookup {
   return async (name) => cache?.get(name) ?? unlessNotFound(reader.readNamespace({ name }));

@@ -25,23 +25,43 @@ export interface Informer<T extends KubernetesObject> {
 const minRestartDelayMs = 500;
 const maxRestartDelayMs = 30_000;
 
+/** What an informer is sent and what its cache keeps. */
+export interface InformerOptions<Sent extends KubernetesObject, Cached extends KubernetesObject> {
+  /** Sent to the watch; `list` must apply it too. */
+  labelSelector?: string;
+  /** Sent to the watch; `list` must apply it too. */
+  fieldSelector?: string;
+  /** Which objects the cache holds (judged on the whole object as sent); the others are treated as deleted. */
+  keep?: (object: Sent) => boolean;
+  /**
+   * What the cache holds of each kept object (and what events carry); it must keep
+   * metadata.name, namespace and resourceVersion (the watch resumes from the last). Default: the
+   * object as sent.
+   */
+  trim?: (object: Sent) => Cached;
+}
+
 /**
- * A Watch that hands on only objects `keep` accepts: an object it stops accepting (or never
- * accepted) arrives as DELETED, so the cache drops it (or never holds it).
+ * A Watch that hands on only objects `keep` accepts, as `trim` leaves them: an object it stops
+ * accepting (or never accepted) arrives as DELETED, so the cache drops it (or never holds it).
  */
-function filteringWatch<T extends KubernetesObject>(kc: KubeConfig, keep: (object: T) => boolean): Watch {
+function filteringWatch<Sent extends KubernetesObject, Cached extends KubernetesObject>(
+  kc: KubeConfig,
+  keep: (object: Sent) => boolean,
+  trim: (object: Sent) => Cached,
+): Watch {
   const watch = new Watch(kc);
   const inner = watch.watch.bind(watch);
   watch.watch = (path, query, handler, done) =>
     inner(
       path,
       query,
-      (phase: string, object: T, raw: unknown) =>
-        handler(
-          (phase === "ADDED" || phase === "MODIFIED") && !keep(object) ? "DELETED" : phase,
-          object,
-          raw,
-        ),
+      (phase: string, object: Sent, raw: unknown) => {
+        if (phase !== "ADDED" && phase !== "MODIFIED" && phase !== "DELETED")
+          return handler(phase, object, raw);
+        const kept = phase === "DELETED" || keep(object);
+        return handler(kept ? phase : "DELETED", trim(object), raw);
+      },
       done,
     );
   return watch;
@@ -52,31 +72,31 @@ function filteringWatch<T extends KubernetesObject>(kc: KubeConfig, keep: (objec
  * error other than 410 Gone (for example when the apiserver restarts), so this one restarts it
  * with exponential backoff until stop() is called. A 410 is handled by ListWatch with a relist.
  * With `keep`, the cache holds (and events report) only objects it accepts, whatever the server
- * sends: how the operator bounds what tenants can make it hold in memory. `labelSelector` and
- * `fieldSelector` go to the watch (and must be applied by `list` too).
+ * sends: how the operator bounds what tenants can make it hold in memory; with `trim`, only the
+ * fields it reads of them.
  */
-export function startableInformer<T extends KubernetesObject>(
+export function startableInformer<Sent extends KubernetesObject, Cached extends KubernetesObject = Sent>(
   kc: KubeConfig,
   path: string,
-  list: () => Promise<KubernetesListObject<T>>,
+  list: () => Promise<KubernetesListObject<Sent>>,
   logger: Logger,
-  labelSelector?: string,
-  keep?: (object: T) => boolean,
-  fieldSelector?: string,
-): Informer<T> {
-  const listKept = keep
-    ? async () => {
-        const all = await list();
-        return { ...all, items: all.items.filter(keep) };
-      }
-    : list;
-  const informer = new ListWatch<T>(
+  options: InformerOptions<Sent, Cached> = {},
+): Informer<Cached> {
+  const keep = options.keep ?? (() => true);
+  const trim = options.trim ?? ((object: Sent) => object as unknown as Cached);
+  const listKept = async (): Promise<KubernetesListObject<Cached>> => {
+    const all = await list();
+    const items: Cached[] = [];
+    for (const item of all.items) if (keep(item)) items.push(trim(item));
+    return { ...all, items };
+  };
+  const informer = new ListWatch<Cached>(
     path,
-    keep ? filteringWatch(kc, keep) : new Watch(kc),
-    listKept as ListPromise<T>,
+    filteringWatch(kc, keep, trim),
+    listKept as ListPromise<Cached>,
     false,
-    labelSelector,
-    fieldSelector,
+    options.labelSelector,
+    options.fieldSelector,
   );
   let stopped = false;
   let delay = minRestartDelayMs;

@@ -1,5 +1,6 @@
-import type { V1Namespace, V1ServiceAccount } from "@kubernetes/client-node";
+import type { V1ServiceAccount } from "@kubernetes/client-node";
 import { type ClusterRegistryCredential, clusterRegistryCredentialNames } from "../../api/v1alpha1.js";
+import type { CachedNamespace } from "../../kube/cache-trim.js";
 import { isTargeted } from "../../kube/namespace-selection.js";
 import { annotations, ownerKey } from "../../secrets/ownership.js";
 import { pullSecretAnnotation } from "../../serviceaccounts/pull-secret-patch.js";
@@ -47,7 +48,7 @@ export function watchClusterInputs(
     !!state.results.get(idOf(crc.metadata.name as string))?.has(namespace) ||
     informers.secrets.get(secretNameOf(crc), namespace)?.metadata?.annotations?.[annotations.ownerUid] ===
       crc.metadata.uid;
-  const onNamespace = (ns: V1Namespace) => {
+  const onNamespace = (ns: CachedNamespace) => {
     const namespace = ns.metadata?.name as string;
     for (const crc of credentials.list())
       if (isTargeted(crc.spec.namespaces, ns) || holdsWork(crc, namespace))

@@ -16,6 +16,14 @@ import {
   registryCredentialNames,
   version,
 } from "../../api/v1alpha1.js";
+import {
+  type CachedNamespace,
+  StringPool,
+  secretTrim,
+  trimNamespace,
+  trimServiceAccount,
+  withoutManagedFields,
+} from "../../kube/cache-trim.js";
 import type { KubeClients } from "../../kube/clients.js";
 import { type Informer, startableInformer } from "../../kube/informer.js";
 import type { OperatorMetrics } from "../../metrics/metrics.js";
@@ -31,7 +39,7 @@ export interface Informers {
   secrets: Informer<V1Secret>;
   serviceAccounts: Informer<V1ServiceAccount>;
   /** Undefined in single-namespace mode. */
-  namespaces?: Informer<V1Namespace>;
+  namespaces?: Informer<CachedNamespace>;
   /** The operator's MutatingAdmissionPolicies; undefined where they are not used. */
   admissionPolicies?: Informer<V1MutatingAdmissionPolicy>;
   /** Only pods whose status shows an image-pull failure; undefined with --disable-pull-failure-watch. */
@@ -111,6 +119,7 @@ export function createInformers(
           ? objects.listNamespacedCustomObject({ group, version, namespace, plural: rc })
           : objects.listClusterCustomObject({ group, version, plural: rc })) as never,
       logger,
+      { trim: withoutManagedFields },
     ),
     secrets: startableInformer<V1Secret>(
       kc,
@@ -120,8 +129,11 @@ export function createInformers(
           ? core.listNamespacedSecret({ namespace, labelSelector: managedObjectSelector })
           : core.listSecretForAllNamespaces({ labelSelector: managedObjectSelector }),
       logger,
-      managedObjectSelector,
-      (secret) => keepSecret(secret),
+      {
+        labelSelector: managedObjectSelector,
+        keep: (secret) => keepSecret(secret),
+        trim: secretTrim(new StringPool(secretValuePoolSize)),
+      },
     ),
     serviceAccounts: startableInformer<V1ServiceAccount>(
       kc,
@@ -131,6 +143,7 @@ export function createInformers(
           ? core.listNamespacedServiceAccount({ namespace })
           : core.listServiceAccountForAllNamespaces(),
       logger,
+      { trim: trimServiceAccount },
     ),
   };
   if (!namespace) {
@@ -140,12 +153,14 @@ export function createInformers(
       `${base}/${crc}`,
       () => objects.listClusterCustomObject({ group, version, plural: crc }) as never,
       logger,
+      { trim: withoutManagedFields },
     );
-    informers.namespaces = startableInformer<V1Namespace>(
+    informers.namespaces = startableInformer<V1Namespace, CachedNamespace>(
       kc,
       "/api/v1/namespaces",
       () => core.listNamespace(),
       logger,
+      { trim: trimNamespace },
     );
   }
   keepSecret = worthCaching(informers);
@@ -161,9 +176,7 @@ export function createInformers(
           ? core.listNamespacedPod({ namespace, fieldSelector })
           : core.listPodForAllNamespaces({ fieldSelector }),
       logger,
-      undefined,
-      (pod) => pullFailuresOf(pod).length > 0,
-      fieldSelector,
+      { keep: (pod) => pullFailuresOf(pod).length > 0, fieldSelector, trim: withoutManagedFields },
     );
   }
   if (admissionPolicies) {
@@ -172,11 +185,17 @@ export function createInformers(
       "/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies",
       () => admission.listMutatingAdmissionPolicy({ labelSelector: managedObjectSelector }),
       logger,
-      managedObjectSelector,
+      { labelSelector: managedObjectSelector, trim: withoutManagedFields },
     );
   }
   return informers;
 }
+
+/**
+ * Distinct Secret data values the Secret cache shares among the Secrets holding them: one per
+ * identity's current docker config is what matters, a few more cover a rotation in flight.
+ */
+const secretValuePoolSize = 64;
 
 /** The pods the pull-failure watch is sent. */
 const pendingPods = "status.phase=Pending";

@@ -41,7 +41,7 @@ function invalid(message: string): CredentialError {
 }
 
 async function tokenOf(
-  credential: ReturnType<AzureClientFactories["ambient"]>,
+  credential: Awaited<ReturnType<AzureClientFactories["ambient"]>>,
   scope: string,
   signal?: AbortSignal,
 ): Promise<string> {
@@ -50,14 +50,14 @@ async function tokenOf(
   return token.token;
 }
 
-function ambient(access: SourceAccess, factories: AzureClientFactories): EntraCredential {
+async function ambient(access: SourceAccess, factories: AzureClientFactories): Promise<EntraCredential> {
   if (!access.ambientIdentityAllowed)
     throw new CredentialError(
       "Forbidden",
       `the acr source has no auth block, so it would log in with the operator's own Azure identity (workload or managed identity), and the operator's policy does not allow ambient identity for namespace ${access.namespace}; set auth.serviceAccountRef or auth.secretRef`,
       false,
     );
-  const credential = constructed(() => factories.ambient());
+  const credential = await constructed(() => factories.ambient());
   return {
     origin: { kind: "ambient" },
     tenantId: factories.defaultTenantId,
@@ -109,7 +109,9 @@ async function fromServiceAccount(
   // ServiceAccount deleted since) reaches status as it is; @azure/identity would wrap it. MSAL may
   // ask for the assertion more than once per token: each time it gets the one just requested.
   let assertion = "";
-  const credential = constructed(() => factories.clientAssertion(tenantId, clientId, async () => assertion));
+  const credential = await constructed(() =>
+    factories.clientAssertion(tenantId, clientId, async () => assertion),
+  );
   return {
     origin: {
       kind: "serviceAccount",
@@ -132,9 +134,9 @@ async function fromServiceAccount(
 }
 
 /** A credential from a factory; a constructor's refusal (a malformed ID) is InvalidSpec. */
-function constructed<T>(make: () => T): T {
+async function constructed<T>(make: () => Promise<T>): Promise<T> {
   try {
-    return make();
+    return await make();
   } catch (error) {
     throw invalid(
       `@azure/identity refused the identity: ${error instanceof Error ? error.message : String(error)}`,
@@ -212,7 +214,9 @@ async function fromSecret(
   };
   const description = `application ${ref.clientId} in tenant ${ref.tenantId}`;
   if (clientSecret) {
-    const credential = constructed(() => factories.clientSecret(ref.tenantId, ref.clientId, clientSecret));
+    const credential = await constructed(() =>
+      factories.clientSecret(ref.tenantId, ref.clientId, clientSecret),
+    );
     return {
       origin,
       tenantId: ref.tenantId,
@@ -222,7 +226,7 @@ async function fromSecret(
     };
   }
   const pem = keyAndCertificate(certificate ?? "", `${name} key "${certificateKey}"`);
-  const credential = constructed(() => factories.clientCertificate(ref.tenantId, ref.clientId, pem));
+  const credential = await constructed(() => factories.clientCertificate(ref.tenantId, ref.clientId, pem));
   return {
     origin,
     tenantId: ref.tenantId,

@@ -1,13 +1,8 @@
 // How the acr provider reaches Azure: @azure/identity credentials for the Entra leg, the bounded
-// HTTPS client for the registry leg, and the hosts it may send Entra tokens to. Tests swap any of them.
-import {
-  ClientAssertionCredential,
-  ClientCertificateCredential,
-  ClientSecretCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-  WorkloadIdentityCredential,
-} from "@azure/identity";
+// HTTPS client for the registry leg, and the hosts it may send Entra tokens to. Tests swap any of
+// them. @azure/identity is imported when the first credential is asked for, so an operator none of
+// whose sources uses Azure never loads it.
+import type { TokenCredential } from "@azure/identity";
 import { createProxyAgents } from "../../util/proxy-agents.js";
 import { type EntraTransport, entraTransport } from "./entra-agents.js";
 import { defaultAcrAllowedHosts } from "./host-allow-list.js";
@@ -23,16 +18,20 @@ export interface AzureClientFactories {
   /** Where the registry `host` is reached; https://<host> outside tests. */
   registryUrl(host: string): URL;
   /** An Entra application or managed identity authenticated by a federated token from `assertion`. */
-  clientAssertion(tenantId: string, clientId: string, assertion: () => Promise<string>): TokenCredential;
-  clientSecret(tenantId: string, clientId: string, secret: string): TokenCredential;
+  clientAssertion(
+    tenantId: string,
+    clientId: string,
+    assertion: () => Promise<string>,
+  ): Promise<TokenCredential>;
+  clientSecret(tenantId: string, clientId: string, secret: string): Promise<TokenCredential>;
   /** `pem` holds the certificate and its unencrypted private key. */
-  clientCertificate(tenantId: string, clientId: string, pem: string): TokenCredential;
+  clientCertificate(tenantId: string, clientId: string, pem: string): Promise<TokenCredential>;
   /**
    * The operator's own identity: its workload identity when AZURE_FEDERATED_TOKEN_FILE,
    * AZURE_CLIENT_ID and AZURE_TENANT_ID are set (the azure-workload-identity webhook sets them),
    * else its managed identity (AZURE_CLIENT_ID picks a user-assigned one).
    */
-  ambient(): TokenCredential;
+  ambient(): Promise<TokenCredential>;
 }
 
 export interface AzureOptions {
@@ -65,14 +64,19 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     ...(options.ca ? { tlsOptions: { ca: options.ca } } : {}),
     retryOptions: { maxRetries: 1 },
   };
-  /** `build` given the options for one credential, with its own transport. */
-  const credential = (
+  /**
+   * `build` given @azure/identity and the options for one credential, with its own transport.
+   * Rejects with what `build` throws (a constructor's refusal).
+   */
+  const credential = async (
     build: (
+      identity: typeof import("./identity-sdk.js"),
       options: typeof credentialOptions & { additionalPolicies: [EntraTransport["policy"]] },
     ) => TokenCredential,
-  ): TokenCredential => {
+  ): Promise<TokenCredential> => {
+    const identity = await import("./identity-sdk.js");
     const transport = entraTransport(agents);
-    return transport.wrap(build({ ...credentialOptions, additionalPolicies: [transport.policy] }));
+    return transport.wrap(build(identity, { ...credentialOptions, additionalPolicies: [transport.policy] }));
   };
   const registryUrls = options.registryUrls ?? {};
   return {
@@ -81,12 +85,17 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
     http: createRegistryHttp(options.ca ? { ca: options.ca } : {}),
     registryUrl: (host) => new URL(registryUrls[host] ?? `https://${host}`),
     clientAssertion: (tenantId, clientId, assertion) =>
-      credential((options) => new ClientAssertionCredential(tenantId, clientId, assertion, options)),
+      credential(
+        (identity, options) => new identity.ClientAssertionCredential(tenantId, clientId, assertion, options),
+      ),
     clientSecret: (tenantId, clientId, secret) =>
-      credential((options) => new ClientSecretCredential(tenantId, clientId, secret, options)),
+      credential(
+        (identity, options) => new identity.ClientSecretCredential(tenantId, clientId, secret, options),
+      ),
     clientCertificate: (tenantId, clientId, pem) =>
       credential(
-        (options) => new ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
+        (identity, options) =>
+          new identity.ClientCertificateCredential(tenantId, clientId, { certificate: pem }, options),
       ),
     ambient() {
       const {
@@ -96,10 +105,12 @@ export function defaultAzureClientFactories(options: AzureOptions = {}): AzureCl
       } = environment;
       if (tokenFilePath && clientId && tenantId)
         return credential(
-          (options) => new WorkloadIdentityCredential({ ...options, tokenFilePath, clientId, tenantId }),
+          (identity, options) =>
+            new identity.WorkloadIdentityCredential({ ...options, tokenFilePath, clientId, tenantId }),
         );
       return credential(
-        (options) => new ManagedIdentityCredential({ ...options, ...(clientId ? { clientId } : {}) }),
+        (identity, options) =>
+          new identity.ManagedIdentityCredential({ ...options, ...(clientId ? { clientId } : {}) }),
       );
     },
   };

@@ -1,5 +1,5 @@
 // ECR Public GetAuthorizationToken, and its answer as the public.ecr.aws login.
-import { type AuthorizationData, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr-public";
+import type { AuthorizationData } from "@aws-sdk/client-ecr-public";
 import { awsCallError } from "../ecr/aws-errors.js";
 import type { AwsClientFactories, AwsCredentialSource } from "../ecr/clients.js";
 import { decodeAuthorizationToken } from "../ecr/hosts.js";
@@ -26,7 +26,10 @@ export async function getPublicAuthorizationToken(
   signal?: AbortSignal,
 ): Promise<RegistryToken> {
   const operation = `ECR Public GetAuthorizationToken in ${publicApiRegion}`;
-  const client = factories.ecrPublic({ region: publicApiRegion, credentials });
+  const { GetPublicAuthorizationTokenCommand: GetAuthorizationTokenCommand } = await import(
+    "../ecr/aws-sdk.js"
+  );
+  const client = await factories.ecrPublic({ region: publicApiRegion, credentials });
   let data: AuthorizationData | undefined;
   try {
     const output = await client.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });

@@ -1,5 +1,5 @@
 // ECR GetAuthorizationToken, and its answer as registry logins.
-import { type AuthorizationData, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import type { AuthorizationData } from "@aws-sdk/client-ecr";
 import type { EcrHostForm } from "../../api/v1alpha1.js";
 import { CredentialError } from "../errors.js";
 import type { RegistryToken } from "../provider.js";
@@ -38,7 +38,8 @@ export async function getAuthorizationTokens(
   signal?: AbortSignal,
 ): Promise<RegistryToken[]> {
   const operation = `ECR GetAuthorizationToken in ${request.region}`;
-  const client = factories.ecr({ region: request.region, credentials: request.credentials });
+  const { GetAuthorizationTokenCommand } = await import("./aws-sdk.js");
+  const client = await factories.ecr({ region: request.region, credentials: request.credentials });
   let data: AuthorizationData[] | undefined;
   try {
     const output = await client.send(

@@ -1,23 +1,18 @@
 // The seam between the ECR provider and the AWS SDK: every SDK client the provider uses comes from
-// an AwsClientFactories, so tests can swap in fakes or point real clients at local endpoints.
-import {
-  ECRClient,
-  type GetAuthorizationTokenCommand,
-  type GetAuthorizationTokenCommandOutput,
-} from "@aws-sdk/client-ecr";
-import {
-  ECRPUBLICClient,
-  type GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand,
-  type GetAuthorizationTokenCommandOutput as GetPublicAuthorizationTokenCommandOutput,
+// an AwsClientFactories, so tests can swap in fakes or point real clients at local endpoints. The
+// SDK is imported only when a client is first asked for (a chunk of its own in the bundle), so an
+// operator none of whose sources uses AWS never loads it.
+import type { GetAuthorizationTokenCommand, GetAuthorizationTokenCommandOutput } from "@aws-sdk/client-ecr";
+import type {
+  GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand,
+  GetAuthorizationTokenCommandOutput as GetPublicAuthorizationTokenCommandOutput,
 } from "@aws-sdk/client-ecr-public";
-import {
-  type AssumeRoleCommand,
-  type AssumeRoleCommandOutput,
-  type AssumeRoleWithWebIdentityCommand,
-  type AssumeRoleWithWebIdentityCommandOutput,
-  STSClient,
+import type {
+  AssumeRoleCommand,
+  AssumeRoleCommandOutput,
+  AssumeRoleWithWebIdentityCommand,
+  AssumeRoleWithWebIdentityCommandOutput,
 } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 
 /** AWS credentials; `expiration` is set for temporary ones. */
 export interface AwsCredentials {
@@ -74,11 +69,11 @@ export interface StsClient {
 
 export interface AwsClientFactories {
   /** An ECR client for `region` that signs with `credentials`. */
-  ecr(config: { region: string; credentials: AwsCredentialSource }): EcrClient;
+  ecr(config: { region: string; credentials: AwsCredentialSource }): Promise<EcrClient>;
   /** An ECR Public client for `region` (the API is in us-east-1) that signs with `credentials`. */
-  ecrPublic(config: { region: string; credentials: AwsCredentialSource }): EcrPublicClient;
+  ecrPublic(config: { region: string; credentials: AwsCredentialSource }): Promise<EcrPublicClient>;
   /** An STS client for `region`; without credentials it sends unsigned requests (AssumeRoleWithWebIdentity). */
-  sts(config: { region: string; credentials?: AwsCredentialSource }): StsClient;
+  sts(config: { region: string; credentials?: AwsCredentialSource }): Promise<StsClient>;
   /** The operator's own identity (the default credential chain); called only where policy allows it. */
   ambientCredentials(): AwsCredentialSource;
 }
@@ -121,30 +116,44 @@ export function defaultAwsClientFactories(options: DefaultAwsClientOptions = {})
   };
   let ambient: AwsCredentialSource | undefined;
   return {
-    ecr: ({ region, credentials }) =>
-      new ECRClient({
+    ecr: async ({ region, credentials }) =>
+      new (await import("./aws-sdk.js")).ECRClient({
         ...common,
         region,
         credentials,
         ...(options.ecrEndpoint === undefined ? {} : { endpoint: options.ecrEndpoint }),
       }),
-    ecrPublic: ({ region, credentials }) =>
-      new ECRPUBLICClient({
+    ecrPublic: async ({ region, credentials }) =>
+      new (await import("./aws-sdk.js")).ECRPUBLICClient({
         ...common,
         region,
         credentials,
         ...(options.ecrPublicEndpoint === undefined ? {} : { endpoint: options.ecrPublicEndpoint }),
       }),
-    sts: ({ region, credentials }) =>
-      new STSClient({
+    sts: async ({ region, credentials }) =>
+      new (await import("./aws-sdk.js")).STSClient({
         ...common,
         region,
         ...(credentials === undefined ? {} : { credentials }),
         ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }),
       }),
     ambientCredentials: () => {
-      ambient ??= fromNodeProviderChain({ clientConfig: { requestHandler } });
+      ambient ??= lazyAmbientChain();
       return ambient;
     },
+  };
+}
+
+/**
+ * The default credential chain, imported and created on its first call; later calls use the same
+ * chain (and its cache). Arguments the SDK passes go to the chain as they are.
+ */
+function lazyAmbientChain(): () => Promise<AwsCredentials> {
+  let chain: ((...args: unknown[]) => Promise<AwsCredentials>) | undefined;
+  return async (...args: unknown[]) => {
+    chain ??= (await import("./aws-sdk.js")).fromNodeProviderChain({
+      clientConfig: { requestHandler },
+    }) as (...args: unknown[]) => Promise<AwsCredentials>;
+    return chain(...args);
   };
 }

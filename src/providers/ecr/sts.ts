@@ -1,9 +1,5 @@
 // STS exchanges: a ServiceAccount token for role credentials, and role chaining.
-import {
-  AssumeRoleCommand,
-  AssumeRoleWithWebIdentityCommand,
-  type Credentials as StsCredentials,
-} from "@aws-sdk/client-sts";
+import type { Credentials as StsCredentials } from "@aws-sdk/client-sts";
 import type { AssumeRole } from "../../api/v1alpha1.js";
 import { CredentialError } from "../errors.js";
 import { awsCallError } from "./aws-errors.js";
@@ -23,7 +19,8 @@ export async function assumeRoleWithWebIdentity(
   signal?: AbortSignal,
 ): Promise<AwsCredentials> {
   const operation = `STS AssumeRoleWithWebIdentity for ${roleArn} in ${region}`;
-  const client = factories.sts({ region });
+  const { AssumeRoleWithWebIdentityCommand } = await import("./aws-sdk.js");
+  const client = await factories.sts({ region });
   try {
     const output = await client.send(
       new AssumeRoleWithWebIdentityCommand({
@@ -53,7 +50,8 @@ export async function assumeRole(
   signal?: AbortSignal,
 ): Promise<AwsCredentials> {
   const operation = `STS AssumeRole for ${role.roleArn} in ${region}`;
-  const client = factories.sts({ region, credentials });
+  const { AssumeRoleCommand } = await import("./aws-sdk.js");
+  const client = await factories.sts({ region, credentials });
   try {
     const output = await client.send(
       new AssumeRoleCommand({

@@ -84,7 +84,7 @@ async function fromSecret(
   assertExternalAccountAllowed(where, access.ambientIdentityAllowed);
   const options = parseExternalAccount(credentials.json, where, factories.endpoints);
   try {
-    factories.externalAccountClient(options);
+    await factories.externalAccountClient(options);
   } catch (error) {
     throw new CredentialError(
       "InvalidSpec",
@@ -94,8 +94,8 @@ async function fromSecret(
   const what = `workload identity federation at ${factories.endpoints.stsTokenUrl} (external_account from ${where})`;
   return {
     origin,
-    accessToken: (_scope, signal) =>
-      accessTokenFromClient(what, factories.externalAccountClient(options), signal),
+    accessToken: async (_scope, signal) =>
+      accessTokenFromClient(what, await factories.externalAccountClient(options), signal),
   };
 }
 
@@ -115,8 +115,8 @@ async function fromServiceAccount(
   const what = `the Security Token Service ${factories.endpoints.stsTokenUrl} (exchanging a token of ServiceAccount ${access.namespace}/${ref.name})`;
   return {
     origin,
-    accessToken(_scope, signal) {
-      const client = factories.externalAccountClient({
+    async accessToken(_scope, signal) {
+      const client = await factories.externalAccountClient({
         type: "external_account",
         audience: ref.audience,
         subject_token_type: jwtTokenType,

@@ -1,14 +1,13 @@
 // How the provider reaches Google: the endpoints it trusts, the HTTP seam for its own calls, and
 // the google-auth-library clients for ambient and federated credentials. Tests swap any of them.
-import {
-  AwsClient,
-  type AwsClientOptions,
-  type ExternalAccountClientOptions,
+// google-auth-library is imported when its first client is asked for, so an operator none of whose
+// sources uses Google never loads it.
+import type {
+  AwsClientOptions,
+  ExternalAccountClientOptions,
   GoogleAuth,
-  IdentityPoolClient,
-  type IdentityPoolClientOptions,
-  PluggableAuthClient,
-  type PluggableAuthClientOptions,
+  IdentityPoolClientOptions,
+  PluggableAuthClientOptions,
 } from "google-auth-library";
 import { agentFetch } from "../../util/agent-fetch.js";
 import { createProxyAgents } from "../../util/proxy-agents.js";
@@ -27,9 +26,9 @@ export interface GoogleClientFactories {
   ambientClient(scope: string): Promise<GoogleTokenClient>;
   /**
    * A workload identity federation client for options the provider has already checked against
-   * `endpoints`. Throws when google-auth-library rejects the options.
+   * `endpoints`. Rejects when google-auth-library rejects the options.
    */
-  externalAccountClient(options: ExternalAccountClientOptions): GoogleTokenClient;
+  externalAccountClient(options: ExternalAccountClientOptions): Promise<GoogleTokenClient>;
 }
 
 /**
@@ -46,7 +45,8 @@ const clientOptions = {
  * The client google-auth-library's ExternalAccountClient.fromJSON would build, without its warning
  * about unchecked configurations (the provider checks them first).
  */
-function externalAccountClient(given: ExternalAccountClientOptions): GoogleTokenClient {
+async function externalAccountClient(given: ExternalAccountClientOptions): Promise<GoogleTokenClient> {
+  const { AwsClient, IdentityPoolClient, PluggableAuthClient } = await import("./google-sdk.js");
   const options = { ...clientOptions, ...given };
   const source = (options as { credential_source?: Record<string, unknown> }).credential_source;
   if (source?.environment_id !== undefined) return new AwsClient(options as AwsClientOptions);
@@ -69,7 +69,7 @@ function definedOnly(endpoints: Partial<GoogleEndpoints>): Partial<GoogleEndpoin
 export function defaultGoogleClientFactories(
   endpoints: Partial<GoogleEndpoints> = {},
 ): GoogleClientFactories {
-  const auths = new Map<string, GoogleAuth>();
+  const auths = new Map<string, Promise<GoogleAuth>>();
   const agents = createProxyAgents();
   return {
     endpoints: { ...defaultGoogleEndpoints, ...definedOnly(endpoints) },
@@ -77,10 +77,12 @@ export function defaultGoogleClientFactories(
     async ambientClient(scope) {
       let auth = auths.get(scope);
       if (!auth) {
-        auth = new GoogleAuth({ scopes: [scope], clientOptions });
+        auth = import("./google-sdk.js").then(
+          ({ GoogleAuth }) => new GoogleAuth({ scopes: [scope], clientOptions }),
+        );
         auths.set(scope, auth);
       }
-      return auth.getClient();
+      return (await auth).getClient();
     },
     externalAccountClient,
   };

@@ -113,9 +113,9 @@ export class FakeAwsClients {
 
   factories(): AwsClientFactories {
     return {
-      ecr: ({ region, credentials }) => this.ecrClient(region, credentials),
-      ecrPublic: ({ region, credentials }) => this.ecrPublicClient(region, credentials),
-      sts: ({ region, credentials }) => this.stsClient(region, credentials),
+      ecr: async ({ region, credentials }) => this.ecrClient(region, credentials),
+      ecrPublic: async ({ region, credentials }) => this.ecrPublicClient(region, credentials),
+      sts: async ({ region, credentials }) => this.stsClient(region, credentials),
       ambientCredentials: () => {
         this.ambientRequests++;
         return this.ambient;

@@ -250,6 +250,8 @@ function buildContextHash(source: string): string {
     "package-lock.json",
     "tsconfig.json",
     "tsconfig.build.json",
+    "scripts/bundle.ts",
+    "scripts/build-operator.ts",
   ];
   const sources = readdirSync(join(source, "src"), { recursive: true, encoding: "utf8" })
     .map((file) => join("src", file))

@@ -326,9 +326,9 @@ describe("the ACR exchange", () => {
   it(
     "omits the tenant when it is not known (the operator's own managed identity), and the registry accepts that",
     withWorld(async (world) => {
-      const entraToken = await world.factories
-        .clientSecret(tenantId, apps.secret.clientId, apps.secret.secret)
-        .getToken("https://containerregistry.azure.net/.default");
+      const entraToken = await (
+        await world.factories.clientSecret(tenantId, apps.secret.clientId, apps.secret.secret)
+      ).getToken("https://containerregistry.azure.net/.default");
       const login = await acrLogin(world.factories.http, {
         registry,
         baseUrl: world.factories.registryUrl(registry),

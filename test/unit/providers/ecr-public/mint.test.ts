@@ -152,7 +152,7 @@ describe("ECR Public over HTTP", () => {
         secretAccessKey: staticKeys.secretAccessKey,
       });
       const factories = defaultAwsClientFactories({ ecrPublicEndpoint: server.endpoint, maxAttempts: 1 });
-      const client = factories.ecrPublic({
+      const client = await factories.ecrPublic({
         region: "us-west-2",
         credentials: { accessKeyId: staticKeys.accessKeyId, secretAccessKey: staticKeys.secretAccessKey },
       });
