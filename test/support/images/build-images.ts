@@ -256,7 +256,8 @@ function buildContextHash(source: string): string {
   const sources = readdirSync(join(source, "src"), { recursive: true, encoding: "utf8" })
     .map((file) => join("src", file))
     .filter((file) => statSync(join(source, file)).isFile());
-  for (const file of [...files, ...sources.sort()]) {
+  // An earlier release's tree may lack files added since (its Dockerfile does not read them).
+  for (const file of [...files.filter((f) => existsSync(join(source, f))), ...sources.sort()]) {
     hash.update(file);
     hash.update(readFileSync(join(source, file)));
   }
