@@ -2,11 +2,12 @@
 // endpoint resolver overrides only Secrets Manager, SSM and STS (pkg/provider/aws/auth/resolver.go),
 // and SDK v1 has no AWS_ENDPOINT_URL_ECR: it always calls https://api.ecr.<region>.amazonaws.com.
 // So ESO runs in a private mount namespace whose /etc/hosts names a loopback address for that host,
-// where a TLS front (certificate from a throwaway CA that ESO trusts through SSL_CERT_FILE) passes
+// where a TLS front (certificate from a throwaway CA, the only one ESO trusts) passes
 // every request unchanged, Host header and SigV4 signature included, to the fake ECR's plain HTTP.
+// (SDK v1 reads AWS_CA_BUNDLE before the system roots; ESO gets both pointed at that CA.)
 // Nothing leaves the machine: the front forwards only to the fake.
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer, type Server } from "node:https";
 import { tmpdir } from "node:os";
@@ -20,8 +21,10 @@ export interface EcrFront {
   address: string;
   /** A copy of /etc/hosts plus `address host`, to bind-mount over /etc/hosts in ESO's namespace. */
   hostsFile: string;
-  /** PEM of the CA that issued the front's certificate: ESO's whole trust store (SSL_CERT_FILE). */
+  /** PEM of the CA that issued the front's certificate: ESO's whole trust store. */
   caFile: string;
+  /** A directory holding only caFile (SSL_CERT_DIR, so Go adds no system roots). */
+  caDir: string;
   /** Requests forwarded so far. */
   forwarded(): number;
   close(): Promise<void>;
@@ -59,13 +62,16 @@ export async function startEcrFront(region: string, fakeEndpoint: string): Promi
   const dir = mkdtempSync(join(tmpdir(), "regcred-eso-front-"));
   const hostsFile = join(dir, "hosts");
   writeFileSync(hostsFile, `${readFileSync("/etc/hosts", "utf8").trimEnd()}\n${address} ${host}\n`);
-  const caFile = join(dir, "ca.pem");
+  const caDir = join(dir, "trust");
+  mkdirSync(caDir);
+  const caFile = join(caDir, "ca.pem");
   writeFileSync(caFile, ca.certPem);
   return {
     host,
     address,
     hostsFile,
     caFile,
+    caDir,
     forwarded: () => count,
     async close() {
       server.closeAllConnections();

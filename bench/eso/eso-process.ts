@@ -55,6 +55,8 @@ export class EsoProcess {
     const env: Record<string, string | undefined> = {
       KUBECONFIG: settings.kubeconfigPath,
       SSL_CERT_FILE: settings.front.caFile,
+      SSL_CERT_DIR: settings.front.caDir,
+      AWS_CA_BUNDLE: settings.front.caFile,
       AWS_REGION: settings.region,
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_ACCESS_KEY_ID: settings.environmentKeys?.accessKeyId,
