@@ -139,12 +139,21 @@ export class EsoProcess {
     return this.proc.logTail(lines);
   }
 
-  /** Lines of ESO's log that report errors, for notes (ESO logs no credential values). */
-  errorLines(limit: number): string[] {
-    return readLog(this.proc.logFile)
-      .split("\n")
-      .filter((line) => line.includes('"level":"error"'))
-      .slice(-limit);
+  /** ESO's logged errors, counted by message: "48× controller caches … not in sync". ESO logs no credential values. */
+  errorSummary(): string[] {
+    const counts = new Map<string, number>();
+    for (const line of readLog(this.proc.logFile).split("\n")) {
+      if (!line.includes('"level":"error"')) continue;
+      let message: string;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; error?: string };
+        message = (entry.error ?? entry.msg ?? "").split("\n")[0]?.slice(0, 200) ?? "";
+      } catch {
+        message = line.slice(0, 200);
+      }
+      counts.set(message, (counts.get(message) ?? 0) + 1);
+    }
+    return [...counts].sort((a, b) => b[1] - a[1]).map(([message, count]) => `${count}× ${message}`);
   }
 
   peakRssBytes(): number {
