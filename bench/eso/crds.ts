@@ -2,12 +2,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  ApiException,
   ApiextensionsV1Api,
   type KubeConfig,
   loadAllYaml,
   type V1CustomResourceDefinition,
 } from "@kubernetes/client-node";
+import { applyCrd } from "../../test/support/crds.js";
 import { sleep } from "./eso-process.js";
 
 /**
@@ -20,19 +20,7 @@ export async function installEsoCrds(kc: KubeConfig, moduleDir: string): Promise
     (doc) => doc?.kind === "CustomResourceDefinition",
   );
   const api = kc.makeApiClient(ApiextensionsV1Api);
-  for (const crd of crds) {
-    const name = crd.metadata?.name as string;
-    try {
-      await api.createCustomResourceDefinition({ body: crd });
-    } catch (error) {
-      if (!(error instanceof ApiException) || error.code !== 409) throw error;
-      const existing = await api.readCustomResourceDefinition({ name });
-      await api.replaceCustomResourceDefinition({
-        name,
-        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } },
-      });
-    }
-  }
+  for (const crd of crds) await applyCrd(api, crd);
   for (const crd of crds) {
     const name = crd.metadata?.name as string;
     const deadline = Date.now() + 60_000;

@@ -1,11 +1,13 @@
 // The ESO controller as its own process, in a private mount namespace whose /etc/hosts sends the
 // ECR API host to the TLS front (see ecr-front.ts); sampled through /proc like the operator.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../../test/support/controlplane/ports.js";
 import { type ManagedProcess, startProcess } from "../../test/support/controlplane/processes.js";
+import { processCpuSeconds, procStatusKb, sleep } from "../support/proc.js";
 import type { EcrFront } from "./ecr-front.js";
+
+export { sleep } from "../support/proc.js";
 
 export interface EsoSettings {
   binary: string;
@@ -25,14 +27,6 @@ export interface EsoCounters {
   reconciles: number;
   queueDepth: number;
 }
-
-const clockTicks = (() => {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
 
 /** The controllers whose workers must have started before ESO counts as ready. */
 const readyControllers = ["ExternalSecret", "ClusterExternalSecret"];
@@ -166,10 +160,7 @@ export class EsoProcess {
 
   /** utime + stime of the process so far, in seconds. */
   cpuSeconds(): number {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+    return processCpuSeconds(this.pid);
   }
 
   async counters(): Promise<EsoCounters> {
@@ -227,15 +218,4 @@ function sumMetric(text: string, name: string): number {
     if (Number.isFinite(value)) total += value;
   }
   return total;
-}
-
-function procStatusKb(pid: number, field: string): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,11 +1,14 @@
 // The operator under test, run as its own process (node dist/operator/main.mjs, the bundle the
 // image ships) so its memory is its own.
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../test/support/controlplane/ports.js";
 import { type ManagedProcess, startProcess } from "../../test/support/controlplane/processes.js";
+import { processCpuSeconds, procStatusKb, sleep } from "./proc.js";
 import { type OperatorCounters, scrapeOperator } from "./prometheus.js";
+
+export { sleep } from "./proc.js";
 
 const mainJs =
   process.env.BENCH_OPERATOR_MAIN ?? fileURLToPath(new URL("../../dist/operator/main.mjs", import.meta.url));
@@ -202,26 +205,4 @@ export class OperatorProcess {
         throw new Error(`the operator did not go quiet within ${timeoutMs / 1000} s`);
     }
   }
-}
-
-/** Clock ticks per second of /proc/PID/stat (USER_HZ), 100 on every Linux the bench runs on. */
-const clockTicks = 100;
-
-/** utime + stime of a process from /proc/PID/stat, in seconds; throws when the process is gone. */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name (field 2) may hold spaces; the fields after its closing parenthesis start at 3.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-}
-
-function procStatusKb(pid: number, field: string): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

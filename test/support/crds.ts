@@ -21,6 +21,21 @@ export function shippedCrds(): V1CustomResourceDefinition[] {
     .map((file) => loadYaml<V1CustomResourceDefinition>(readFileSync(join(crdDirectory, file), "utf8")));
 }
 
+/** Creates the CRD, or replaces the one of its name. Throws API errors. */
+export async function applyCrd(api: ApiextensionsV1Api, crd: V1CustomResourceDefinition): Promise<void> {
+  const name = crd.metadata?.name as string;
+  try {
+    await api.createCustomResourceDefinition({ body: crd });
+  } catch (error) {
+    if (!(error instanceof ApiException) || error.code !== 409) throw error;
+    const existing = await api.readCustomResourceDefinition({ name });
+    await api.replaceCustomResourceDefinition({
+      name,
+      body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } },
+    });
+  }
+}
+
 /**
  * Creates (or replaces) every shipped CRD and waits until each is Established and its objects can
  * be listed (right after establishing, the apiserver may still answer 429 "storage is (re)initializing").
@@ -29,16 +44,7 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of shippedCrds()) {
     const name = crd.metadata?.name as string;
-    try {
-      await api.createCustomResourceDefinition({ body: crd });
-    } catch (error) {
-      if (!(error instanceof ApiException) || error.code !== 409) throw error;
-      const existing = await api.readCustomResourceDefinition({ name });
-      await api.replaceCustomResourceDefinition({
-        name,
-        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } },
-      });
-    }
+    await applyCrd(api, crd);
     await waitFor(`CRD ${name} to be Established`, async () => {
       const current = await api.readCustomResourceDefinition({ name });
       return (
