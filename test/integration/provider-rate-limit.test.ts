@@ -6,7 +6,8 @@
 // in this test's process, beside the operator: an event-loop stall of a loaded machine hands it
 // calls made seconds apart at once, which only a burst well above the operator's absorbs (ECR sees
 // calls as they arrive). With the limit lifted, the same fleet is throttled: the fake can fail
-// this test.
+// this test. Each operator watches its tenants' namespace alone: the control plane is shared, and
+// the ECR sources other test files leave behind would otherwise call this fake too.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
@@ -32,6 +33,8 @@ let core: k8s.CoreV1Api;
 let objects: k8s.CustomObjectsApi;
 let ecr: FakeEcrServer;
 let operator: TestOperator | undefined;
+/** Namespaces whose tenants are not yet removed. */
+const remaining = new Set<string>();
 
 /** AWS keys of one tenant, registered with `server`. */
 function tenantKeys(server: FakeEcrServer) {
@@ -53,6 +56,8 @@ beforeAll(async () => {
 }, timeout);
 
 afterAll(async () => {
+  // After a failed test: removed while an operator runs, or left behind if none does.
+  if (operator) for (const namespace of remaining) await removeTenants(namespace).catch(() => {});
   await operator?.stop();
   await ecr?.close();
 });
@@ -66,7 +71,7 @@ describe("mints of many identities in one AWS account", () => {
       operator = await startTestOperator({
         kc,
         aws: { ecrEndpoint: ecr.endpoint },
-        config: { concurrency: 16, mintRates: { ecr: operatorLimit } },
+        config: { watchNamespace: namespace, concurrency: 16, mintRates: { ecr: operatorLimit } },
       });
       await waitForReady(namespace, (rc) =>
         rc.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
@@ -79,6 +84,7 @@ describe("mints of many identities in one AWS account", () => {
       expect(ecr.calls).toBe(2 * tenants);
       // Mints beyond the burst waited for the rate.
       expect(await waitedSeconds(operator)).toBeGreaterThan(0);
+      await removeTenants(namespace);
     },
     timeout,
   );
@@ -96,10 +102,11 @@ describe("mints of many identities in one AWS account", () => {
         operator = await startTestOperator({
           kc,
           aws: { ecrEndpoint: fresh.endpoint },
-          config: { concurrency: 16, mintRates: {} },
+          config: { watchNamespace: namespace, concurrency: 16, mintRates: {} },
         });
         // The first mints of the new tenants alone exceed the account's limit.
         await waitFor("a throttled call", async () => fresh.throttled > 0, { timeoutMs: 60_000 });
+        await removeTenants(namespace);
         await operator.stop();
         operator = undefined;
       } finally {
@@ -121,6 +128,7 @@ async function waitedSeconds(running: TestOperator): Promise<number> {
 
 /** One keys Secret and one RegistryCredential per tenant, each tenant its own AWS identity. */
 async function createTenants(namespace: string, server = ecr): Promise<void> {
+  remaining.add(namespace);
   await runPool(
     Array.from({ length: tenants }, (_, i) => i),
     16,
@@ -137,6 +145,24 @@ async function createTenants(namespace: string, server = ecr): Promise<void> {
       });
     },
   );
+}
+
+/**
+ * Deletes the tenants' RegistryCredentials while the operator runs, so its finalizer lets them go,
+ * then their namespace: the control plane is shared, and every later test file's operator would
+ * otherwise reconcile these RegistryCredentials, whose fake ECR is gone, before its own.
+ */
+async function removeTenants(namespace: string): Promise<void> {
+  const resource = { group, version, namespace, plural: registryCredentialNames.plural };
+  await objects.deleteCollectionNamespacedCustomObject(resource);
+  await waitFor(
+    `the RegistryCredentials in ${namespace} deleted`,
+    async () =>
+      ((await objects.listNamespacedCustomObject(resource)) as { items: unknown[] }).items.length === 0,
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  await core.deleteNamespace({ name: namespace });
+  remaining.delete(namespace);
 }
 
 async function rotateAll(namespace: string, value: string): Promise<void> {

@@ -29,6 +29,13 @@ export interface TestOperatorOptions {
   createOperatorNamespace?: boolean;
 }
 
+/**
+ * Where a cloud endpoint a test does not set points: a loopback port nothing listens on, so calls
+ * fail at once with ECONNREFUSED. The control plane is shared, so an operator also reconciles what
+ * earlier test files left; without this, their sources would send it to the clouds' real hosts.
+ */
+const unreachable = "http://127.0.0.1:9";
+
 export interface TestOperator extends RunningOperator {
   logs: string[];
   /** Sum of a metric's samples whose labels include `labels`. */
@@ -76,9 +83,24 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
     processMetrics: false,
     ...(options.registryProbe ? { registryProbe: options.registryProbe } : {}),
     providers: {
-      aws: defaultAwsClientFactories(options.aws ?? {}),
-      google: defaultGoogleClientFactories({ ...config.google, ...options.google }),
-      azure: defaultAzureClientFactories({ environment: {}, ...config.azure, ...options.azure }),
+      aws: defaultAwsClientFactories({
+        ecrEndpoint: unreachable,
+        ecrPublicEndpoint: unreachable,
+        stsEndpoint: unreachable,
+        ...options.aws,
+      }),
+      google: defaultGoogleClientFactories({
+        stsTokenUrl: unreachable,
+        iamCredentialsUrl: unreachable,
+        ...config.google,
+        ...options.google,
+      }),
+      azure: defaultAzureClientFactories({
+        environment: {},
+        authorityHost: unreachable,
+        ...config.azure,
+        ...options.azure,
+      }),
     },
   });
   return {
