@@ -22,6 +22,15 @@ export interface Informer<T extends KubernetesObject> {
   stop(): Promise<void>;
 }
 
+/** Objects asked for per page of a list. */
+const listPageSize = 500;
+
+/** One page of a list: `_continue` is the previous page's `metadata.continue`, absent for the first. */
+export interface ListPage {
+  limit: number;
+  _continue?: string;
+}
+
 const minRestartDelayMs = 500;
 const maxRestartDelayMs = 30_000;
 
@@ -68,8 +77,39 @@ function filteringWatch<Sent extends KubernetesObject, Cached extends Kubernetes
 }
 
 /**
- * An informer over `path` that never stops for good: client-node's ListWatch gives up after any
- * error other than 410 Gone (for example when the apiserver restarts), so this one restarts it
+ * The token of a list's next page: `metadata._continue` as client-node's models name it, or
+ * `metadata.continue` in a custom objects list, which arrives as plain JSON.
+ */
+function continueOf(page: KubernetesListObject<KubernetesObject>): string | undefined {
+  const meta = page.metadata as { _continue?: string; continue?: string } | undefined;
+  return meta?._continue || meta?.continue || undefined;
+}
+
+/**
+ * Every object of a list, asked for page by page and each page kept and trimmed before the next is
+ * asked for, so only one page of objects as sent is in memory at once; the result carries the last
+ * page's metadata (the pages share one snapshot and its resourceVersion). Rejects with the first
+ * page that fails, such as a 410 for a continue token that expired.
+ * @internal exported for its tests
+ */
+export async function listAllPages<Sent extends KubernetesObject, Cached extends KubernetesObject>(
+  list: (page: ListPage) => Promise<KubernetesListObject<Sent>>,
+  keep: (object: Sent) => boolean,
+  trim: (object: Sent) => Cached,
+): Promise<KubernetesListObject<Cached>> {
+  const items: Cached[] = [];
+  let next: string | undefined;
+  for (;;) {
+    const page = await list({ limit: listPageSize, ...(next ? { _continue: next } : {}) });
+    for (const item of page.items) if (keep(item)) items.push(trim(item));
+    next = continueOf(page);
+    if (!next) return { ...page, items };
+  }
+}
+
+/**
+ * An informer over `path`, listed in pages (listAllPages), that never stops for good: client-node's
+ * ListWatch gives up after any error other than 410 Gone (for example when the apiserver restarts), so this one restarts it
  * with exponential backoff until stop() is called. A 410 is handled by ListWatch with a relist.
  * With `keep`, the cache holds (and events report) only objects it accepts, whatever the server
  * sends: how the operator bounds what tenants can make it hold in memory; with `trim`, only the
@@ -78,18 +118,13 @@ function filteringWatch<Sent extends KubernetesObject, Cached extends Kubernetes
 export function startableInformer<Sent extends KubernetesObject, Cached extends KubernetesObject = Sent>(
   kc: KubeConfig,
   path: string,
-  list: () => Promise<KubernetesListObject<Sent>>,
+  list: (page: ListPage) => Promise<KubernetesListObject<Sent>>,
   logger: Logger,
   options: InformerOptions<Sent, Cached> = {},
 ): Informer<Cached> {
   const keep = options.keep ?? (() => true);
   const trim = options.trim ?? ((object: Sent) => object as unknown as Cached);
-  const listKept = async (): Promise<KubernetesListObject<Cached>> => {
-    const all = await list();
-    const items: Cached[] = [];
-    for (const item of all.items) if (keep(item)) items.push(trim(item));
-    return { ...all, items };
-  };
+  const listKept = () => listAllPages(list, keep, trim);
   const informer = new ListWatch<Cached>(
     path,
     filteringWatch(kc, keep, trim),

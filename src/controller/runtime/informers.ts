@@ -114,20 +114,20 @@ export function createInformers(
     credentials: startableInformer<RegistryCredential>(
       kc,
       namespace ? `${base}/namespaces/${namespace}/${rc}` : `${base}/${rc}`,
-      () =>
+      (page) =>
         (namespace
-          ? objects.listNamespacedCustomObject({ group, version, namespace, plural: rc })
-          : objects.listClusterCustomObject({ group, version, plural: rc })) as never,
+          ? objects.listNamespacedCustomObject({ group, version, namespace, plural: rc, ...page })
+          : objects.listClusterCustomObject({ group, version, plural: rc, ...page })) as never,
       logger,
       { trim: withoutManagedFields },
     ),
     secrets: startableInformer<V1Secret>(
       kc,
       scoped("secrets"),
-      () =>
+      (page) =>
         namespace
-          ? core.listNamespacedSecret({ namespace, labelSelector: managedObjectSelector })
-          : core.listSecretForAllNamespaces({ labelSelector: managedObjectSelector }),
+          ? core.listNamespacedSecret({ namespace, labelSelector: managedObjectSelector, ...page })
+          : core.listSecretForAllNamespaces({ labelSelector: managedObjectSelector, ...page }),
       logger,
       {
         labelSelector: managedObjectSelector,
@@ -138,10 +138,10 @@ export function createInformers(
     serviceAccounts: startableInformer<V1ServiceAccount>(
       kc,
       scoped("serviceaccounts"),
-      () =>
+      (page) =>
         namespace
-          ? core.listNamespacedServiceAccount({ namespace })
-          : core.listServiceAccountForAllNamespaces(),
+          ? core.listNamespacedServiceAccount({ namespace, ...page })
+          : core.listServiceAccountForAllNamespaces(page),
       logger,
       { trim: trimServiceAccount },
     ),
@@ -151,14 +151,14 @@ export function createInformers(
     informers.clusterCredentials = startableInformer<ClusterRegistryCredential>(
       kc,
       `${base}/${crc}`,
-      () => objects.listClusterCustomObject({ group, version, plural: crc }) as never,
+      (page) => objects.listClusterCustomObject({ group, version, plural: crc, ...page }) as never,
       logger,
       { trim: withoutManagedFields },
     );
     informers.namespaces = startableInformer<V1Namespace, CachedNamespace>(
       kc,
       "/api/v1/namespaces",
-      () => core.listNamespace(),
+      (page) => core.listNamespace(page),
       logger,
       { trim: trimNamespace },
     );
@@ -171,10 +171,10 @@ export function createInformers(
     informers.pods = startableInformer<V1Pod>(
       kc,
       scoped("pods"),
-      () =>
+      (page) =>
         namespace
-          ? core.listNamespacedPod({ namespace, fieldSelector })
-          : core.listPodForAllNamespaces({ fieldSelector }),
+          ? core.listNamespacedPod({ namespace, fieldSelector, ...page })
+          : core.listPodForAllNamespaces({ fieldSelector, ...page }),
       logger,
       { keep: (pod) => pullFailuresOf(pod).length > 0, fieldSelector, trim: withoutManagedFields },
     );
@@ -183,7 +183,7 @@ export function createInformers(
     informers.admissionPolicies = startableInformer<V1MutatingAdmissionPolicy>(
       kc,
       "/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies",
-      () => admission.listMutatingAdmissionPolicy({ labelSelector: managedObjectSelector }),
+      (page) => admission.listMutatingAdmissionPolicy({ labelSelector: managedObjectSelector, ...page }),
       logger,
       { labelSelector: managedObjectSelector, trim: withoutManagedFields },
     );
