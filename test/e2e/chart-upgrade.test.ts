@@ -200,11 +200,17 @@ describe(`helm upgrade from v${previousRelease.version} and helm uninstall, on a
       const crc = await new ClusterRegistryCredentials(kc).get(team);
       expect(crc?.status?.namespaces?.inSync).toBe(2);
       // Pods created now get the Secrets at admission (webhook and policy) and pull with them.
-      await core.createNamespacedPod({ namespace: tenant, body: privatePod("after-upgrade") });
-      await core.createNamespacedPod({
-        namespace: teamNamespaces[0] as string,
-        body: privatePod("after-upgrade"),
-      });
+      const admitted = [
+        await core.createNamespacedPod({ namespace: tenant, body: privatePod("after-upgrade") }),
+        await core.createNamespacedPod({
+          namespace: teamNamespaces[0] as string,
+          body: privatePod("after-upgrade"),
+        }),
+      ];
+      expect(admitted.map((pod) => pod.spec?.imagePullSecrets?.map((s) => s.name))).toEqual([
+        ["pull"],
+        ["registry-pull"],
+      ]);
       expect(await pullOutcome(core, tenant, "after-upgrade")).toEqual({ state: "running" });
       expect(await pullOutcome(core, teamNamespaces[0] as string, "after-upgrade")).toEqual({
         state: "running",

@@ -113,9 +113,16 @@ export async function startEcrWorld(options: { tokenLifetimeMs: number }): Promi
   }
 }
 
+/** How a pod's pull ended; a refusal carries the kubelet's reason and message (why, when a test fails). */
+export interface PullOutcome {
+  state: "running" | "refused";
+  reason?: string;
+  message?: string;
+}
+
 /**
  * Waits until the pod's container runs or is refused its image, and returns which, with the
- * reason. With `until: "running"`, refusals are waited out (the kubelet retries) and only running
+ * reason and message. With `until: "running"`, refusals are waited out (the kubelet retries) and only running
  * ends the wait.
  */
 export async function pullOutcome(
@@ -123,18 +130,18 @@ export async function pullOutcome(
   namespace: string,
   name: string,
   until?: "running",
-): Promise<{ state: "running" | "refused"; reason?: string }> {
-  let outcome: { state: "running" | "refused"; reason?: string } | undefined;
+): Promise<PullOutcome> {
+  let outcome: PullOutcome | undefined;
   await waitFor(
     `pod ${namespace}/${name} to run or fail its pull`,
     async () => {
       const state = (await core.readNamespacedPod({ namespace, name })).status?.containerStatuses?.[0]?.state;
       if (state?.running) outcome = { state: "running" };
       else if (until !== "running" && /ErrImagePull|ImagePullBackOff/.test(state?.waiting?.reason ?? ""))
-        outcome = { state: "refused", reason: state?.waiting?.reason };
+        outcome = { state: "refused", reason: state?.waiting?.reason, message: state?.waiting?.message };
       return outcome !== undefined;
     },
     { timeoutMs: until === "running" ? 180_000 : 90_000 },
   );
-  return outcome as { state: "running" | "refused"; reason?: string };
+  return outcome as PullOutcome;
 }
