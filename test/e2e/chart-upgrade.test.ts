@@ -23,6 +23,7 @@ import { createNamespace, uniqueName } from "../support/kube.js";
 import { waitFor } from "../support/wait.js";
 import { type ChartWorld, startChartWorld } from "./support/chart-world.js";
 import { privateImage, pullOutcome } from "./support/ecr-world.js";
+import { waitForPodAdmission } from "./support/pod-admission.js";
 
 const timeout = 900_000;
 const managedBy = "app.kubernetes.io/managed-by=registry-credential-operator";
@@ -199,7 +200,10 @@ describe(`helm upgrade from v${previousRelease.version} and helm uninstall, on a
       expect(rc?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
       const crc = await new ClusterRegistryCredentials(kc).get(team);
       expect(crc?.status?.namespaces?.inSync).toBe(2);
-      // Pods created now get the Secrets at admission (webhook and policy) and pull with them.
+      // Pods created now get the Secrets at admission (webhook and policy) and pull with them,
+      // once both new webhook replicas answer in time.
+      await waitForPodAdmission(core, tenant, "pull", 4);
+      await waitForPodAdmission(core, teamNamespaces[0] as string, "registry-pull", 4);
       const admitted = [
         await core.createNamespacedPod({ namespace: tenant, body: privatePod("after-upgrade") }),
         await core.createNamespacedPod({
