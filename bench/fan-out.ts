@@ -34,7 +34,7 @@ const usage = `usage: npm run bench -- [--scenarios ${scenarioNames.join(",")}] 
 --output       the Markdown report, rewritten from every result stored for this commit; the plot goes next
                to it as <name>-fanout.svg
 --log-level    the operator's log level (default warn); --keep-logs keeps its log files
-Environment: BENCH_OPERATOR_MAIN=path/to/main.mjs measures another build (default dist/operator/main.mjs, the\nbundle the image ships); BENCH_NODE_OPTIONS sets its Node flags (default the image's heap under the chart's\n256Mi limit: --max-old-space-size=128 --max-semi-space-size=2).`;
+Environment: BENCH_OPERATOR_MAIN=path/to/main.mjs measures another build (default dist/operator/main.mjs, the\nbundle the image ships); BENCH_NODE_OPTIONS sets its Node flags (default the image's heap under the chart's\n256Mi limit: --max-old-space-size=128 --max-semi-space-size=2); MALLOC_ARENA_MAX its glibc malloc arenas (default\nthe image's 2).`;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${usage}`);

@@ -20,6 +20,8 @@ const mainJs =
 export const benchNodeOptions =
   process.env.BENCH_NODE_OPTIONS ?? "--max-old-space-size=128 --max-semi-space-size=2";
 const nodeFlags = benchNodeOptions.split(" ").filter(Boolean);
+/** glibc's malloc arenas for the operator process: the image's MALLOC_ARENA_MAX unless the bench's environment sets one. */
+export const benchMallocArenas = process.env.MALLOC_ARENA_MAX ?? "2";
 
 export interface OperatorSettings {
   kubeconfigPath: string;
@@ -77,6 +79,7 @@ export class OperatorProcess {
     // startProcess passes this process's environment on; the operator reads the ECR endpoint from it.
     process.env.AWS_ENDPOINT_URL_ECR = settings.ecrEndpoint;
     process.env.AWS_EC2_METADATA_DISABLED = "true";
+    process.env.MALLOC_ARENA_MAX = benchMallocArenas;
     const startedAt = performance.now();
     const proc = startProcess(
       name,

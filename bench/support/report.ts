@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { EsoSizeResult } from "./eso-result.js";
 import type { ClientProfile } from "./kit.js";
-import { benchNodeOptions } from "./operator-process.js";
+import { benchMallocArenas, benchNodeOptions } from "./operator-process.js";
 import type {
   BaselineRun,
   Contention,
@@ -396,7 +396,9 @@ function section(results: Results, svgName: string): string {
       "- Every N gets a fresh control plane (`startControlPlane`; kube-controller-manager at --kube-api-qps=200), the CRDs, a fake ECR (SigV4-verified `GetAuthorizationToken`) and N namespaces labelled `bench.regcred.dev/fanout=true`; the ClusterRegistryCredential selects them, patches `default` and reads static keys from a Secret in `regcred-system`. Throughput, new namespaces, start-up and ESO run in that order on it; many identities and features get control planes of their own.",
       "- The operator runs as its own process: the bundle the image ships (`node " +
         benchNodeOptions +
-        " dist/operator/main.mjs`; the default flags are the heap the image gives it under the chart's 256Mi limit; `BENCH_OPERATOR_MAIN` and `BENCH_NODE_OPTIONS` change them) with `--concurrency`, `--kube-api-qps` and `--kube-api-burst` of the profile, `AWS_ENDPOINT_URL_ECR` pointing at the fake; counters from its `/metrics`, memory from `/proc/PID/status` (VmHWM for the peak, VmRSS 5 s after it went quiet for idle), CPU from `/proc/PID/stat` (utime + stime from the trigger until quiet, divided by the apiserver's Secret writes).",
+        " dist/operator/main.mjs`; the default flags are the heap the image gives it under the chart's 256Mi limit; `BENCH_OPERATOR_MAIN` and `BENCH_NODE_OPTIONS` change them) with `--concurrency`, `--kube-api-qps` and `--kube-api-burst` of the profile, `AWS_ENDPOINT_URL_ECR` pointing at the fake and `MALLOC_ARENA_MAX=" +
+        benchMallocArenas +
+        "` (the image's; results stored before the image set it, such as 42e7024's, ran with glibc's default); counters from its `/metrics`, memory from `/proc/PID/status` (VmHWM for the peak, VmRSS 5 s after it went quiet for idle), CPU from `/proc/PID/stat` (utime + stime from the trigger until quiet, divided by the apiserver's Secret writes).",
       "- A rotation is a new `regcred.dev/rotate` value on the resource (every source minted afresh); convergence is the time from that patch to the bench's watch event of the last Secret with new content and a new `regcred.dev/refreshed-at`.",
       "- The bare client is client-node's `CoreV1Api` behind the operator's own `TokenBucket` (`createKubeClients`, the profile's qps and burst) replacing N Secrets of the same shape with `runPool` at the profile's concurrency, resourceVersions listed first (untimed), timed the same way to the last watch event. The ceiling sweep runs it with the operator stopped.",
       "- Writes are counted by the operator's own counters and by the apiserver's `apiserver_request_total`, the bench's own writes subtracted.",
