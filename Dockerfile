@@ -21,8 +21,9 @@ ENV NODE_ENV=production
 # of it, the rest left to code, buffers and the young generation. Small semi-spaces keep the
 # young generation from growing to 32 MB under a burst of writes.
 ENV NODE_OPTIONS="--max-old-space-size-percentage=50 --max-semi-space-size=2"
-# Two glibc malloc arenas instead of up to 8 per core for Node's threads: 4–12 MB less RSS at
-# 5,000 namespaces, convergence unchanged (docs/benchmarks.md, "Memory steps").
+# Two glibc malloc arenas instead of up to 8 per core for Node's threads: 4–6 MB less RSS at
+# 5,000 namespaces (12 MB off one rotation's peak), convergence unchanged (docs/benchmarks.md,
+# "Memory steps").
 ENV MALLOC_ARENA_MAX=2
 COPY --from=build /src/dist/operator ./dist/operator
 # Numeric user so Pod Security `restricted` (runAsNonRoot) can verify it; nothing is written at runtime.

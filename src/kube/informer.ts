@@ -89,7 +89,9 @@ function continueOf(page: KubernetesListObject<KubernetesObject>): string | unde
  * Every object of a list, asked for page by page and each page kept and trimmed before the next is
  * asked for, so only one page of objects as sent is in memory at once; the result carries the last
  * page's metadata (the pages share one snapshot and its resourceVersion). Rejects with the first
- * page that fails, such as a 410 for a continue token that expired.
+ * page that fails, such as a 410 for a continue token that expired: the informer then restarts
+ * with backoff and lists afresh (logged as a failed watch), unlike a watch's 410, which ListWatch
+ * answers with a relist itself.
  * @internal exported for its tests
  */
 export async function listAllPages<Sent extends KubernetesObject, Cached extends KubernetesObject>(

@@ -200,8 +200,9 @@ describe(`helm upgrade from v${previousRelease.version} and helm uninstall, on a
       expect(rc?.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
       const crc = await new ClusterRegistryCredentials(kc).get(team);
       expect(crc?.status?.namespaces?.inSync).toBe(2);
-      // Pods created now get the Secrets at admission (webhook and policy) and pull with them,
-      // once both new webhook replicas answer in time.
+      // Pods created now get the Secrets at admission and pull with them: the tenant's from the
+      // webhook, once the new replicas answer in time (four in a row make a replica still too
+      // slow unlikely, not impossible), the team's from the MutatingAdmissionPolicy.
       await waitForPodAdmission(core, tenant, "pull", 4);
       await waitForPodAdmission(core, teamNamespaces[0] as string, "registry-pull", 4);
       const admitted = [

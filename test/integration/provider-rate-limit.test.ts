@@ -56,11 +56,18 @@ beforeAll(async () => {
 }, timeout);
 
 afterAll(async () => {
-  // After a failed test: removed while an operator runs, or left behind if none does.
-  if (operator) for (const namespace of remaining) await removeTenants(namespace).catch(() => {});
+  await removeRemainingTenants();
   await operator?.stop();
   await ecr?.close();
-});
+}, timeout);
+
+/**
+ * Removes the tenants a failed test left, with the operator that watches their namespace (each
+ * watches one), before that operator stops; left behind if it has stopped already.
+ */
+async function removeRemainingTenants(): Promise<void> {
+  for (const namespace of remaining) await removeTenants(namespace).catch(() => {});
+}
 
 describe("mints of many identities in one AWS account", () => {
   it(
@@ -92,6 +99,7 @@ describe("mints of many identities in one AWS account", () => {
   it(
     "are throttled with the limit lifted (--provider-rate-limits ecr=off)",
     async () => {
+      await removeRemainingTenants();
       await operator?.stop();
       const fresh = await new FakeEcrServer("eu-west-1")
         .throttleAbove(accountLimit.perSecond, accountLimit.burst)

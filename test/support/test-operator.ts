@@ -36,6 +36,13 @@ export interface TestOperatorOptions {
  */
 const unreachable = "http://127.0.0.1:9";
 
+/** `options` without its undefined fields, so an explicit undefined never replaces a default. */
+function definedOnly<T extends object>(options: T | undefined): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(options ?? {}).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
+
 export interface TestOperator extends RunningOperator {
   logs: string[];
   /** Sum of a metric's samples whose labels include `labels`. */
@@ -87,19 +94,19 @@ export async function startTestOperator(options: TestOperatorOptions): Promise<T
         ecrEndpoint: unreachable,
         ecrPublicEndpoint: unreachable,
         stsEndpoint: unreachable,
-        ...options.aws,
+        ...definedOnly(options.aws),
       }),
       google: defaultGoogleClientFactories({
         stsTokenUrl: unreachable,
         iamCredentialsUrl: unreachable,
-        ...config.google,
-        ...options.google,
+        ...definedOnly(config.google),
+        ...definedOnly(options.google),
       }),
       azure: defaultAzureClientFactories({
         environment: {},
         authorityHost: unreachable,
-        ...config.azure,
-        ...options.azure,
+        ...definedOnly(config.azure),
+        ...definedOnly(options.azure),
       }),
     },
   });

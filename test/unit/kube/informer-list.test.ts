@@ -49,6 +49,17 @@ describe("listAllPages", () => {
     expect(listed.metadata?.resourceVersion).toBe("777");
   });
 
+  it.each(["_continue", "continue"])("ends at a page whose %s token is an empty string", async (spelling) => {
+    let requests = 0;
+    const list = async (): Promise<KubernetesListObject<Item>> => {
+      requests++;
+      return { metadata: { resourceVersion: "9", [spelling]: "" }, items: [item(`page-${requests}`)] };
+    };
+    const listed = await listAllPages(list, keepAll, asSent);
+    expect(listed.items.map((i) => i.metadata.name)).toEqual(["page-1"]);
+    expect(requests).toBe(1);
+  });
+
   it("asks for a limit on every page and sends each page's token with the next", async () => {
     const { list, asked } = pagedList([[item("a")], [item("b")], [item("c")]]);
     await listAllPages(list, keepAll, asSent);
