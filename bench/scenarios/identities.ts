@@ -1,6 +1,7 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { group, registryCredentialNames, rotateAnnotation, version } from "../../src/api/v1alpha1.js";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { registryCredentialNames } from "../../src/api/v1alpha1.js";
 import { runPool } from "../../src/controller/credential/targets.js";
+import { requestRotation } from "../../src/kube/request-rotation.js";
 import {
   awsKeysSecret,
   ecrWithStaticKeys,
@@ -141,17 +142,7 @@ export async function identities(world: SizeRun): Promise<IdentitiesResult> {
     log(`identities: rotating all ${credentials.length} RegistryCredentials (rotate annotation)`);
     await runPool(credentials, 32, async ({ namespace, name }) => {
       await politely(() =>
-        custom.patchNamespacedCustomObject(
-          {
-            group,
-            version,
-            plural: registryCredentialNames.plural,
-            namespace,
-            name,
-            body: { metadata: { annotations: { [rotateAnnotation]: value } } },
-          },
-          setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-        ),
+        requestRotation(custom, { plural: registryCredentialNames.plural, namespace, name }, value),
       );
     });
     const rotated = () =>

@@ -1,16 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Secret,
-} from "@kubernetes/client-node";
-import { clusterRegistryCredentialNames, group, rotateAnnotation, version } from "../../src/api/v1alpha1.js";
+import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import { clusterRegistryCredentialNames } from "../../src/api/v1alpha1.js";
 import { runPool } from "../../src/controller/credential/targets.js";
+import { requestRotation } from "../../src/kube/request-rotation.js";
 import { FakeEcrServer } from "../../test/fakes/ecr/fake-ecr-server.js";
 import { type ControlPlane, startControlPlane } from "../../test/support/controlplane/controlplane.js";
 import { installCrds } from "../../test/support/crds.js";
@@ -205,15 +199,10 @@ export class SizeRun {
   /** Asks for a rotation of the ClusterRegistryCredential with the regcred.dev/rotate annotation. */
   async requestRotation(): Promise<void> {
     this.rotations++;
-    await this.custom.patchClusterCustomObject(
-      {
-        group,
-        version,
-        plural: clusterRegistryCredentialNames.plural,
-        name: crcName,
-        body: { metadata: { annotations: { [rotateAnnotation]: `bench-${Date.now()}-${this.rotations}` } } },
-      },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    await requestRotation(
+      this.custom,
+      { plural: clusterRegistryCredentialNames.plural, name: crcName },
+      `bench-${Date.now()}-${this.rotations}`,
     );
   }
 

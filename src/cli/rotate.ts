@@ -1,4 +1,4 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { CustomObjectsApi } from "@kubernetes/client-node";
 import {
   type ClusterRegistryCredential,
   clusterRegistryCredentialNames,
@@ -8,6 +8,7 @@ import {
   rotateAnnotation,
   version,
 } from "../api/v1alpha1.js";
+import { requestRotation } from "../kube/request-rotation.js";
 import { parseDuration } from "../util/duration.js";
 import { stringOption } from "./args.js";
 import type { Command } from "./command.js";
@@ -89,12 +90,8 @@ Options:
     const params = { group, version, plural: target.plural, name: target.name };
     const resource = `${target.plural}.${group} "${target.name}"`;
     const value = context.now.toISOString();
-    const body = { metadata: { annotations: { [rotateAnnotation]: value } } };
-    const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
     await request({ verb: "patch", resource, namespace: target.namespace }, () =>
-      target.namespace
-        ? api.patchNamespacedCustomObject({ ...params, namespace: target.namespace, body }, mergePatch)
-        : api.patchClusterCustomObject({ ...params, body }, mergePatch),
+      requestRotation(api, target, value),
     );
     context.io.stdout.write(`rotation requested for ${describe(target)} (${rotateAnnotation}=${value})\n`);
     if (args.options.wait !== true) return exitCodes.ok;

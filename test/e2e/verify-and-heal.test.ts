@@ -14,14 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import {
   type Condition,
-  group,
   type PullFailureStatus,
   type RegistryCredential,
   type RegistryCredentialSpec,
   registryCredentialNames,
-  rotateAnnotation,
-  version,
 } from "../../src/api/v1alpha1.js";
+import { requestRotation } from "../../src/kube/request-rotation.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { ensureControlPlaneBinary } from "../support/controlplane/build.js";
 import {
@@ -48,7 +46,6 @@ const timeout = 300_000;
 const refresh = { minInterval: "2h", maxInterval: "6h" };
 /** A repository the gate denies (403) to every login it admits. */
 const deniedRepository = "team/private";
-const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 
 let kc: k8s.KubeConfig;
 let core: k8s.CoreV1Api;
@@ -173,16 +170,10 @@ describe("verification of each new login against the registry, on a real node", 
       refusingIssuedFrom = ecr.issuedPasswords.length;
       try {
         const refusedBefore = gate.refusedLogins();
-        await kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-          {
-            group,
-            version,
-            plural: registryCredentialNames.plural,
-            namespace,
-            name: "pull",
-            body: { metadata: { annotations: { [rotateAnnotation]: "refused" } } },
-          },
-          mergePatch,
+        await requestRotation(
+          kc.makeApiClient(k8s.CustomObjectsApi),
+          { plural: registryCredentialNames.plural, namespace, name: "pull" },
+          "refused",
         );
         const refused = await credentials.waitForReady(
           "pull",

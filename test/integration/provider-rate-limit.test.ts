@@ -12,8 +12,9 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import type { RegistryCredential } from "../../src/api/v1alpha1.js";
-import { group, registryCredentialNames, rotateAnnotation, version } from "../../src/api/v1alpha1.js";
+import { group, registryCredentialNames, version } from "../../src/api/v1alpha1.js";
 import { runPool } from "../../src/controller/credential/targets.js";
+import { requestRotation } from "../../src/kube/request-rotation.js";
 import { FakeEcrServer } from "../fakes/ecr/fake-ecr-server.js";
 import { awsKeysSecret, ecrWithStaticKeys, registryCredential } from "../support/fixtures.js";
 import { adminKubeConfig, createNamespace } from "../support/kube.js";
@@ -177,18 +178,7 @@ async function rotateAll(namespace: string, value: string): Promise<void> {
   await runPool(
     Array.from({ length: tenants }, (_, i) => `tenant-${i}`),
     32,
-    (name) =>
-      objects.patchNamespacedCustomObject(
-        {
-          group,
-          version,
-          plural: registryCredentialNames.plural,
-          namespace,
-          name,
-          body: { metadata: { annotations: { [rotateAnnotation]: value } } },
-        },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
-      ),
+    (name) => requestRotation(objects, { plural: registryCredentialNames.plural, namespace, name }, value),
   );
 }
 
